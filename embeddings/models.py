@@ -1,0 +1,117 @@
+"""Text-to-vector models: the bundled default, or any sentence-transformers model by name or folder."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+DEFAULT_MODEL = "default"
+
+
+class Embedder(Protocol):
+    """What the index and retrieval need from a model."""
+
+    model_id: str
+    model_hash: str
+    dimension: int
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def encode_passages(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray: ...
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model with E5-style query/passage prompts and a query cache."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = 16, query_cache_size: int = 1024,
+                 cache_dir: Path | None = None) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        if query_cache_size < 0:
+            raise ValueError("query_cache_size must not be negative")
+        # Nothing may reach a model hub at run time.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        if model == DEFAULT_MODEL:
+            from embeddings.convert import DEFAULT_MODEL_ID, ensure_default_model
+
+            folder = ensure_default_model(cache_dir)
+            self.model_id = DEFAULT_MODEL_ID
+            self.model_hash = folder.name.rsplit("-", 1)[-1]
+            source = str(folder)
+        else:
+            source = model
+            self.model_id = model
+            self.model_hash = hashlib.sha256(str(Path(model).resolve() if Path(model).exists() else model)
+                                             .encode()).hexdigest()[:16]
+        try:
+            self._model = SentenceTransformer(source, device="cpu")
+        except OSError as exc:
+            raise ValueError(f"cannot load embedding model {model!r}: {exc}") from exc
+        self.dimension = int(self._model.get_embedding_dimension()
+                             if hasattr(self._model, "get_embedding_dimension")
+                             else self._model.get_sentence_embedding_dimension())
+        prompts = getattr(self._model, "prompts", {}) or {}
+        self._query_prompt = "query" if "query" in prompts else None
+        self._passage_prompt = "passage" if "passage" in prompts else ("document" if "document" in prompts else None)
+        self._batch_size = batch_size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = query_cache_size
+        self._lock = threading.Lock()
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors for questions; repeated questions come from the cache."""
+        out: list[np.ndarray | None] = []
+        missing: list[str] = []
+        with self._lock:
+            for text in texts:
+                cached = self._cache.get(text)
+                if cached is not None:
+                    self._cache.move_to_end(text)
+                out.append(cached)
+                if cached is None:
+                    missing.append(text)
+        if missing:
+            vectors = self._encode(missing, self._query_prompt, show_progress=False)
+            fresh = dict(zip(missing, vectors))
+            with self._lock:
+                for text, vector in fresh.items():
+                    if self._cache_size:
+                        self._cache[text] = vector
+                        while len(self._cache) > self._cache_size:
+                            self._cache.popitem(last=False)
+            out = [fresh[t] if v is None else v for t, v in zip(texts, out)]
+        return np.vstack(out).astype(np.float32) if out else np.zeros((0, self.dimension), np.float32)
+
+    def encode_passages(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
+        """Unit vectors for passages, batched by length."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self._encode(texts, self._passage_prompt, show_progress=show_progress)
+
+    def _encode(self, texts: list[str], prompt_name: str | None, *, show_progress: bool) -> np.ndarray:
+        vectors = self._model.encode(texts, prompt_name=prompt_name, batch_size=self._batch_size,
+                                     normalize_embeddings=True, show_progress_bar=show_progress,
+                                     convert_to_numpy=True)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+_shared: dict[tuple[str, str], SentenceTransformerEmbedder] = {}
+_shared_lock = threading.Lock()
+
+
+def load_embedder(model: str = DEFAULT_MODEL, *, cache_dir: Path | None = None) -> SentenceTransformerEmbedder:
+    """A process-wide embedder for `model` (the bundled default, a model name, or a folder)."""
+    key = (model, str(cache_dir))
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = SentenceTransformerEmbedder(model, cache_dir=cache_dir)
+        return _shared[key]
