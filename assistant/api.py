@@ -1,0 +1,163 @@
+"""The one public entry point: load an index, ask questions, get cited answers."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from assistant.answering import (Evidence, choose_evidence, citation_for, compact_section, question_terms, snippet,
+                                 who_sentence)
+from assistant.config import AskConfig, default_index_dir
+from assistant.indexing import IndexStore
+from assistant.query import analyse, rewrite, strip_filters
+from assistant.records import Answer, Citation, Document, RetrievedPassage
+from assistant.retrieval import Filters, Ranked, Retriever
+from assistant.textnorm import readable
+
+
+class QuestionError(ValueError):
+    """The question cannot be asked as it is (empty, for example)."""
+
+
+class Assistant:
+    """Answers questions about one index of documents."""
+
+    def __init__(self, store: IndexStore, embedder, config: AskConfig = AskConfig()) -> None:
+        self.store = store
+        self.config = config
+        self.retriever = Retriever(store, embedder)
+        self._regions = tuple(sorted({d.region for d in store.documents.values() if d.region}))
+
+    @classmethod
+    def load(cls, index_dir: str | Path | None = None, *, embedder=None,
+             config: AskConfig = AskConfig()) -> "Assistant":
+        """Load the index folder (built by `python -m assistant index`) and its embedding model."""
+        store = IndexStore.load(Path(index_dir) if index_dir else default_index_dir())
+        if embedder is None:
+            from embeddings.models import load_embedder
+
+            embedder = load_embedder(store.manifest.model_id if store.manifest.model_id != "multilingual-e5-small"
+                                     else "default")
+        if embedder.dimension != store.manifest.dimension:
+            raise ValueError(f"the embedding model gives {embedder.dimension}-d vectors but the index holds "
+                             f"{store.manifest.dimension}-d ones; rebuild the index with this model")
+        return cls(store, embedder, config)
+
+    def documents(self) -> list[Document]:
+        """The indexed documents, in index order."""
+        return list(self.store.documents.values())
+
+    def ask(self, question: str, history: Sequence[dict] = (), *, doc_ids: Sequence[str] = (),
+            years: Sequence[int] = (), regions: Sequence[str] = ()) -> Answer:
+        """Answer `question`, using `history` for follow-ups; optional filters narrow the search."""
+        started = time.perf_counter()
+        if not isinstance(question, str) or not question.strip():
+            raise QuestionError("问题为空：请输入要查询的问题。")
+        notices: list[str] = []
+        question = question.strip()
+        if len(question) > self.config.max_question_chars:
+            question = question[: self.config.max_question_chars]
+            notices.append(f"问题过长，只使用了前{self.config.max_question_chars}个字。")
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        full = rewrite(question, history, self._regions)
+        facts = analyse(full, self._regions)
+        terms = question_terms(self.retriever.segmenter.topic_words(full), facts.years, facts.regions)
+        # Places become filters; left in the search text they only pull up title pages. Years stay:
+        # a sentence that names the year asked about is often the answer.
+        search_text = strip_filters(full, (), facts.regions) or full
+        timings["normalize_ms"] = (time.perf_counter() - t0) * 1000
+
+        # A question about two years or two places is answered part by part.
+        parts: list[tuple[str, Filters]] = []
+        base = dict(doc_ids=tuple(doc_ids))
+        fixed_years, fixed_regions = tuple(years), tuple(regions)
+        if len(facts.years) > 1 and not fixed_years:
+            parts = [(f"{y}年", Filters(years=(y,), regions=fixed_regions or facts.regions, **base))
+                     for y in facts.years]
+        elif len(facts.regions) > 1 and not fixed_regions:
+            parts = [(r, Filters(years=fixed_years or facts.years, regions=(r,), **base)) for r in facts.regions]
+        else:
+            parts = [("", Filters(years=fixed_years or facts.years, regions=fixed_regions or facts.regions, **base))]
+
+        limit = self.config.max_answer_chars // len(parts)
+        sentences: list[str] = []
+        citations: list[Citation] = []
+        retrieved: list[Ranked] = []
+        missing: list[str] = []
+        for label, filters in parts:
+            ranked = self.retriever.search(search_text, filters, k=self.config.top_k, candidates=self.config.candidates,
+                                           rrf_k=self.config.rrf_k, mode=self.config.retriever, timings=timings)
+            retrieved.extend(r for r in ranked if r.row not in {x.row for x in retrieved})
+            t1 = time.perf_counter()
+            evidence = choose_evidence(self.store, [r.row for r in ranked], terms, facts.intent,
+                                       years=filters.years, ordinal="第几" in full)
+            if evidence is None or not self._answers(evidence, terms):
+                missing.append(label)
+                timings["answer_ms"] = timings.get("answer_ms", 0.0) + (time.perf_counter() - t1) * 1000
+                continue
+            n = len(citations) + 1
+            sentence, citation = self._compose(evidence, n, terms, facts.intent, limit)
+            sentences.append((f"{label}：" if label else "") + sentence)
+            citations.append(citation)
+            timings["answer_ms"] = timings.get("answer_ms", 0.0) + (time.perf_counter() - t1) * 1000
+
+        if not citations:
+            nearest = retrieved or self.retriever.search(full, Filters(doc_ids=tuple(doc_ids)), k=self.config.top_k,
+                                                         candidates=self.config.candidates, rrf_k=self.config.rrf_k,
+                                                         mode=self.config.retriever)
+            text = self._abstention(full, facts, nearest)
+            return self._answer(question, text, True, (), nearest, timings, started, full, notices)
+        text = "；".join(s.rstrip("。") for s in sentences) + ("。" if len(sentences) > 1 else "")
+        if missing and any(missing):
+            text += f"（{'、'.join(m for m in missing if m)}：文档中未找到相关规定。）"
+        return self._answer(question, text, False, tuple(citations), retrieved, timings, started, full, notices)
+
+    def _answers(self, evidence: Evidence, terms: list[str]) -> bool:
+        if not terms:
+            return evidence.sentence_coverage > 0 or evidence.chunk_coverage > 0
+        return evidence.chunk_coverage >= self.config.min_coverage and evidence.sentence_coverage > 0
+
+    def _compose(self, evidence: Evidence, n: int, terms: list[str], intent: str, limit: int) -> tuple[str, Citation]:
+        chunk = self.store.chunks[evidence.row]
+        document = self.store.documents[chunk.doc_id]
+        display = document.display_text
+        start, end = evidence.start, evidence.end
+        if intent == "who" and chunk.responsible:
+            body = who_sentence(chunk)
+            end = chunk.end  # quote through the closing parenthesis that names the units
+        section = compact_section(chunk.section)
+        if len(section) > 24:
+            section = section[:22] + "…"
+        lead = f"根据《{document.title}》{section}：" if section else f"根据《{document.title}》："
+        if not (intent == "who" and chunk.responsible):
+            body = snippet(display[start:end], terms, intent, max(30, limit - len(lead)))
+        text = f"{lead}{body.rstrip('。；;，,：:')}。[{n}]"
+        return text, citation_for(n, document, chunk, start, end)
+
+    def _abstention(self, question: str, facts, nearest: list[Ranked]) -> str:
+        scope = "、".join([f"{y}年" for y in facts.years] + list(facts.regions))
+        text = f"文档中没有找到{scope + '的' if scope else ''}相关规定，无法回答这个问题。"
+        shown = []
+        for ranked in nearest[:3]:
+            chunk = self.store.chunks[ranked.row]
+            document = self.store.documents[chunk.doc_id]
+            shown.append(f"《{document.title}》{compact_section(chunk.section)}")
+        if shown:
+            text += "可能相关：" + "；".join(dict.fromkeys(shown)) + "。"
+        return text
+
+    def _answer(self, question: str, text: str, abstained: bool, citations: tuple[Citation, ...],
+                ranked: list[Ranked], timings: dict[str, float], started: float, rewritten: str,
+                notices: list[str]) -> Answer:
+        passages = []
+        for r in ranked[: max(self.config.top_k, 10)]:
+            chunk = self.store.chunks[r.row]
+            document = self.store.documents[chunk.doc_id]
+            passages.append(RetrievedPassage(chunk.chunk_id, chunk.doc_id, document.title, chunk.section_label,
+                                             chunk.text, r.score))
+        timings["total_ms"] = (time.perf_counter() - started) * 1000
+        return Answer(question=question, text=readable(text) if abstained else text, abstained=abstained,
+                      citations=citations, retrieved=tuple(passages), timings=timings,
+                      rewritten_question=rewritten, notices=tuple(notices))

@@ -1,0 +1,65 @@
+"""Cut a parsed document into chunks: one per provision, long provisions split at sentence ends."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from assistant.parsing import ParsedDocument
+from assistant.records import Chunk
+
+_SENTENCE_END = re.compile(r"[。；;！!？?]+[”’」』）)]*")
+
+
+def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """Spans of the sentences in `text` (ends kept with their sentence), shifted by `offset`."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if text[start : match.end()].strip():
+            spans.append((offset + start, offset + match.end()))
+        start = match.end()
+    if text[start:].strip():
+        spans.append((offset + start, offset + len(text)))
+    return spans
+
+
+def _trim(display: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and display[start].isspace():
+        start += 1
+    while end > start and display[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def chunk_document(parsed: ParsedDocument, *, max_tokens: int,
+                   count_tokens: Callable[[str], int]) -> list[Chunk]:
+    """Chunks covering the document in order; none crosses a provision boundary."""
+    if max_tokens < 16:
+        raise ValueError("max_tokens must be at least 16")
+    display = parsed.document.display_text
+    chunks: list[Chunk] = []
+    for provision in parsed.provisions:
+        start, end = _trim(display, provision.start, provision.end)
+        if start >= end:
+            continue
+        pieces: list[tuple[int, int]] = []
+        if count_tokens(display[start:end]) <= max_tokens:
+            pieces.append((start, end))
+        else:
+            piece_start = piece_end = start
+            for s_start, s_end in sentence_spans(display[start:end], start):
+                if piece_end > piece_start and count_tokens(display[piece_start:s_end]) > max_tokens:
+                    pieces.append((piece_start, piece_end))
+                    piece_start = s_start
+                piece_end = s_end
+            if piece_end > piece_start:
+                pieces.append((piece_start, piece_end))
+        for p_start, p_end in pieces:
+            p_start, p_end = _trim(display, p_start, p_end)
+            text = display[p_start:p_end]
+            chunks.append(Chunk(
+                chunk_id=f"{parsed.document.doc_id}:{len(chunks):04d}", doc_id=parsed.document.doc_id,
+                section=provision.path, text=text, start=p_start, end=p_end, tokens=count_tokens(text),
+                responsible=provision.responsible))
+    return chunks

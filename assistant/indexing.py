@@ -1,0 +1,301 @@
+"""Build, persist and load the index folder: manifest, documents, chunks, BM25 and FAISS."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.chunking import chunk_document
+from assistant.config import IndexConfig
+from assistant.lexical import BM25Index, Segmenter, dictionary_hash
+from assistant.parsing import parse_page
+from assistant.records import Chunk, Document
+from assistant.sources import SkippedFile, read_corpus
+from assistant.textnorm import readable
+from assistant.tokens import count_tokens
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+REBUILD_HINT = "python -m assistant index --index-dir {dir}"
+
+
+class IndexError_(RuntimeError):
+    """The index folder is missing, foreign or damaged."""
+
+
+class IndexBusyError(RuntimeError):
+    """Another process is writing the same index."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What an index folder holds and how it was made."""
+
+    format_version: int
+    model_id: str
+    model_hash: str
+    dimension: int
+    max_chunk_tokens: int
+    dictionary_hash: str
+    corpus_files: dict[str, str]
+    documents: int
+    chunks: int
+    built_at: str
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did."""
+
+    index_dir: Path
+    documents: int
+    chunks: int
+    embedded: int
+    reused: int
+    skipped: tuple[SkippedFile, ...]
+    seconds: float
+    unchanged: bool = False
+
+
+def embedding_text(document: Document, chunk: Chunk) -> str:
+    """The text a chunk is embedded and searched by: title and heading path give it context."""
+    return readable(f"{document.title} {' '.join(chunk.section)} {chunk.text}")
+
+
+def _chunk_hash(model_hash: str, text: str) -> str:
+    return hashlib.sha256(f"{model_hash}\n{text}".encode("utf-8")).hexdigest()[:24]
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+class _WriterLock:
+    """An exclusive lock beside the index folder, so two builds never write at once."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self._path = index_dir.parent / f".{index_dir.name}.lock"
+        self._handle = None
+
+    def __enter__(self) -> "_WriterLock":
+        import fcntl
+
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle = self._path.open("w")
+        try:
+            fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._handle.close()
+            raise IndexBusyError(f"another process is writing the index {self._path.parent}; try again when it ends")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import fcntl
+
+        if self._handle:
+            fcntl.flock(self._handle, fcntl.LOCK_UN)
+            self._handle.close()
+
+
+class IndexStore:
+    """A loaded index: documents, chunks, BM25 and vectors."""
+
+    def __init__(self, folder: Path, manifest: Manifest, documents: dict[str, Document], chunks: list[Chunk],
+                 bm25: BM25Index, vectors, chunk_hashes: list[str], doc_freq: dict[str, int]) -> None:
+        self.folder = folder
+        self.manifest = manifest
+        self.documents = documents
+        self.chunks = chunks
+        self.bm25 = bm25
+        self.vectors = vectors
+        self.chunk_hashes = chunk_hashes
+        self.doc_freq = doc_freq
+        self.chunk_rows = {chunk.chunk_id: row for row, chunk in enumerate(chunks)}
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a term over the chunks (unseen terms weigh most)."""
+        import math
+
+        n = max(1, len(self.chunks))
+        return math.log(1.0 + (n + 0.5) / (self.doc_freq.get(term, 0) + 0.5))
+
+    @classmethod
+    def load(cls, folder: Path) -> "IndexStore":
+        """Load an index folder, or raise IndexError_ naming the command that rebuilds it."""
+        from embeddings.vector_index import VectorIndex
+
+        hint = REBUILD_HINT.format(dir=folder)
+        manifest_path = folder / MANIFEST
+        if not manifest_path.is_file():
+            raise IndexError_(f"no index found at {folder}. Build it with: {hint}")
+        try:
+            raw = json.loads(manifest_path.read_text(encoding="utf-8"))
+            manifest = Manifest(**raw)
+        except (OSError, ValueError, TypeError) as exc:
+            raise IndexError_(f"the index at {folder} is not one of ours or is damaged ({exc}). Rebuild it with: {hint}")
+        if manifest.format_version != FORMAT_VERSION:
+            raise IndexError_(f"the index at {folder} has format {manifest.format_version}, this version reads "
+                              f"{FORMAT_VERSION}. Rebuild it with: {hint}")
+        try:
+            documents = {row["doc_id"]: _document(row) for row in _read_jsonl(folder / "documents.jsonl")}
+            rows = _read_jsonl(folder / "chunks.jsonl")
+            chunks = [_chunk(row) for row in rows]
+            hashes = [row["hash"] for row in rows]
+            bm25 = BM25Index.load(folder / "bm25")
+            doc_freq = json.loads((folder / "term_df.json").read_text(encoding="utf-8"))
+            vectors = VectorIndex.load(folder / "vectors.faiss")
+        except Exception as exc:  # any damage to any file means the same thing to the user
+            raise IndexError_(f"the index at {folder} is damaged ({type(exc).__name__}: {exc}). "
+                              f"Rebuild it with: {hint}") from exc
+        if len(chunks) != manifest.chunks or vectors.size != len(chunks) or len(documents) != manifest.documents:
+            raise IndexError_(f"the index at {folder} is incomplete (counts do not match its manifest). "
+                              f"Rebuild it with: {hint}")
+        if any(chunk.doc_id not in documents for chunk in chunks):
+            raise IndexError_(f"the index at {folder} is damaged (chunks without documents). Rebuild it with: {hint}")
+        return cls(folder, manifest, documents, chunks, bm25, vectors, hashes, doc_freq)
+
+
+def _document(row: dict) -> Document:
+    row = dict(row)
+    row["dates"] = tuple(tuple(pair) for pair in row["dates"])
+    return Document(**row)
+
+
+def _chunk(row: dict) -> Chunk:
+    fields = {f.name for f in dataclasses.fields(Chunk)}
+    values = {k: v for k, v in row.items() if k in fields}
+    values["section"] = tuple(values["section"])
+    return Chunk(**values)
+
+
+def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
+    """File name to content hash for the usable files of a corpus folder."""
+    files, _ = read_corpus(corpus_dir)
+    return {f.name: f.sha256 for f in files}
+
+
+def build_index(corpus_dir: Path, index_dir: Path, config: IndexConfig = IndexConfig(), *,
+                embedder=None, progress: bool = False,
+                log: Callable[[str], None] = lambda message: None) -> BuildReport:
+    """Build (or refresh) the index for `corpus_dir` into `index_dir`, atomically."""
+    from embeddings.models import load_embedder
+    from embeddings.vector_index import VectorIndex
+
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    with _WriterLock(index_dir):
+        files, skipped = read_corpus(Path(corpus_dir))
+        for item in skipped:
+            log(f"skipped {item.name}: {item.reason}")
+        if not files:
+            raise ValueError(f"no readable documents in {corpus_dir}")
+        if embedder is None:
+            embedder = load_embedder(config.model)
+        previous = _previous(index_dir)
+        fingerprint = {f.name: f.sha256 for f in files}
+        if previous is not None and previous.manifest.corpus_files == fingerprint and \
+                previous.manifest.model_hash == embedder.model_hash and \
+                previous.manifest.max_chunk_tokens == config.max_chunk_tokens and \
+                previous.manifest.dictionary_hash == dictionary_hash():
+            return BuildReport(index_dir, len(previous.documents), len(previous.chunks), 0, len(previous.chunks),
+                               tuple(skipped), time.perf_counter() - started, unchanged=True)
+
+        documents: list[Document] = []
+        chunks: list[Chunk] = []
+        for source in files:
+            for parsed in parse_page(source.name, source.text):
+                documents.append(parsed.document)
+                chunks.extend(chunk_document(parsed, max_tokens=config.max_chunk_tokens, count_tokens=count_tokens))
+        by_id = {d.doc_id: d for d in documents}
+        texts = [embedding_text(by_id[c.doc_id], c) for c in chunks]
+        hashes = [_chunk_hash(embedder.model_hash, t) for t in texts]
+
+        # Unchanged passages keep their vectors: only new or edited text is encoded.
+        known: dict[str, np.ndarray] = {}
+        if previous is not None and previous.manifest.model_hash == embedder.model_hash:
+            old_vectors = previous.vectors.reconstruct_all()
+            known = {h: old_vectors[i] for i, h in enumerate(previous.chunk_hashes)}
+        todo = [i for i, h in enumerate(hashes) if h not in known]
+        vectors = np.zeros((len(chunks), embedder.dimension), dtype=np.float32)
+        for i, h in enumerate(hashes):
+            if h in known:
+                vectors[i] = known[h]
+        if todo:
+            # Sorting by length keeps padding small inside each batch.
+            order = sorted(todo, key=lambda i: len(texts[i]))
+            encoded = embedder.encode_passages([texts[i] for i in order], show_progress=progress)
+            for row, i in enumerate(order):
+                vectors[i] = encoded[row]
+        log(f"embedded {len(todo)} passages, reused {len(chunks) - len(todo)}")
+
+        segmenter = Segmenter.shared()
+        corpus_terms = [segmenter.terms(t) for t in texts]
+        bm25 = BM25Index.build(corpus_terms)
+        doc_freq: dict[str, int] = {}
+        for terms in corpus_terms:
+            for term in set(terms):
+                doc_freq[term] = doc_freq.get(term, 0) + 1
+
+        index_dir.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.build-", dir=index_dir.parent))
+        try:
+            _write_jsonl(tmp / "documents.jsonl", [dataclasses.asdict(d) for d in documents])
+            _write_jsonl(tmp / "chunks.jsonl",
+                         [{**dataclasses.asdict(c), "hash": h} for c, h in zip(chunks, hashes)])
+            (tmp / "term_df.json").write_text(json.dumps(doc_freq, ensure_ascii=False), encoding="utf-8")
+            (tmp / "bm25").mkdir()
+            bm25.save(tmp / "bm25")
+            VectorIndex.build(vectors).save(tmp / "vectors.faiss")
+            manifest = Manifest(
+                format_version=FORMAT_VERSION, model_id=embedder.model_id, model_hash=embedder.model_hash,
+                dimension=embedder.dimension, max_chunk_tokens=config.max_chunk_tokens,
+                dictionary_hash=dictionary_hash(), corpus_files=fingerprint, documents=len(documents),
+                chunks=len(chunks), built_at=time.strftime("%Y-%m-%dT%H:%M:%S"))
+            # The manifest is written last: a folder without one is never taken for an index.
+            (tmp / MANIFEST).write_text(json.dumps(dataclasses.asdict(manifest), ensure_ascii=False, indent=2),
+                                        encoding="utf-8")
+            _swap_in(tmp, index_dir)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+        return BuildReport(index_dir, len(documents), len(chunks), len(todo), len(chunks) - len(todo),
+                           tuple(skipped), time.perf_counter() - started)
+
+
+def _previous(index_dir: Path) -> IndexStore | None:
+    try:
+        return IndexStore.load(index_dir)
+    except IndexError_:
+        return None
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    """Replace `target` with `new` so that a crash leaves either the old or the new index."""
+    if not target.exists():
+        os.rename(new, target)
+        return
+    old = target.parent / f".{target.name}.old-{os.getpid()}"
+    os.rename(target, old)
+    try:
+        os.rename(new, target)
+    except OSError:
+        os.rename(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,120 @@
+"""Lexical retrieval: jieba segmentation with a policy-term dictionary, and a BM25 index (bm25s)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from assistant.textnorm import normalize
+
+_WORD = re.compile(r"[\w\u3400-\u9fff]")
+
+
+def _data_file(name: str) -> str:
+    return resources.files("assistant").joinpath("data", name).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """Function words and question words that carry no topic."""
+    return frozenset(line.strip() for line in _data_file("stopwords.txt").splitlines() if line.strip())
+
+
+def dictionary_hash() -> str:
+    """Hash of the user dictionary and stop words, recorded in the index manifest."""
+    digest = hashlib.sha256(_data_file("policy_terms.txt").encode("utf-8"))
+    digest.update(_data_file("stopwords.txt").encode("utf-8"))
+    return digest.hexdigest()[:16]
+
+
+class Segmenter:
+    """Jieba with the policy-term user dictionary, initialised once per process."""
+
+    _lock = threading.Lock()
+    _instance: "Segmenter | None" = None
+
+    def __init__(self) -> None:
+        import logging
+
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        tokenizer = jieba.Tokenizer()
+        cache_dir = Path.home() / ".cache" / "policy-qa"
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            tokenizer.tmp_dir = str(cache_dir)
+        except OSError:
+            pass  # fall back to jieba's own temporary folder
+        terms = resources.files("assistant").joinpath("data", "policy_terms.txt")
+        with resources.as_file(terms) as path:
+            tokenizer.load_userdict(str(path))
+        self._tokenizer = tokenizer
+
+    @classmethod
+    def shared(cls) -> "Segmenter":
+        """The process-wide segmenter."""
+        with cls._lock:
+            if cls._instance is None:
+                cls._instance = cls()
+            return cls._instance
+
+    def words(self, text: str) -> list[str]:
+        """Search-mode jieba words of the normalized text, punctuation dropped."""
+        return [w for w in self._tokenizer.cut_for_search(normalize(text)) if w.strip() and _WORD.search(w)]
+
+    def topic_words(self, text: str) -> list[str]:
+        """Whole words (jieba's accurate mode) of two or more characters, without stop words."""
+        stop = stopwords()
+        return [w for w in self._tokenizer.cut(normalize(text))
+                if len(w) >= 2 and _WORD.search(w) and w not in stop]
+
+    def terms(self, text: str) -> list[str]:
+        """Index terms: words without stop words."""
+        stop = stopwords()
+        return [w for w in self.words(text) if w not in stop]
+
+
+class BM25Index:
+    """BM25 scores over tokenized chunks, persisted with bm25s."""
+
+    def __init__(self, model) -> None:
+        self._model = model
+        self._vocab = set(model.vocab_dict)
+        self.size = int(model.scores["num_docs"]) if "num_docs" in model.scores else None
+
+    @classmethod
+    def build(cls, corpus_terms: list[list[str]]) -> "BM25Index":
+        """Index the given token lists (one per chunk)."""
+        import bm25s
+
+        model = bm25s.BM25()
+        model.index([terms or [""] for terms in corpus_terms], show_progress=False)
+        return cls(model)
+
+    def save(self, folder: Path) -> None:
+        """Write the index files into `folder`."""
+        self._model.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> "BM25Index":
+        """Load an index written by `save`, memory-mapped."""
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(folder), mmap=True, show_progress=False))
+
+    def scores(self, query_terms: list[str]) -> np.ndarray:
+        """BM25 score of every chunk for the query terms."""
+        known = [t for t in query_terms if t in self._vocab]
+        if not known:
+            return np.zeros(self._num_docs(), dtype=np.float32)
+        return np.asarray(self._model.get_scores(known), dtype=np.float32)
+
+    def _num_docs(self) -> int:
+        return int(self._model.scores["num_docs"])

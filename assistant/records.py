@@ -1,0 +1,120 @@
+"""The records that flow through the pipeline: documents, provisions, chunks, hits, citations, answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """One logical document: metadata plus its cleaned display text."""
+
+    doc_id: str
+    source_file: str
+    title: str
+    issuer: str
+    number: str  # 文号, "" when the document has none
+    dates: tuple[tuple[str, str], ...]  # (kind, ISO date) with kind in 成文/印发/发布
+    region: str
+    year: int | None
+    display_text: str
+
+    def date(self, kind: str) -> str:
+        """The ISO date of the given kind, or ""."""
+        return next((value for k, value in self.dates if k == kind), "")
+
+
+@dataclass(frozen=True)
+class Provision:
+    """A numbered provision: its heading path and its span in the display text."""
+
+    path: tuple[str, ...]
+    start: int
+    end: int
+    responsible: str = ""  # 责任单位 / 牵头负责 units, "" when not stated
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable passage: a provision (or part of one) with its place in the display text."""
+
+    chunk_id: str
+    doc_id: str
+    section: tuple[str, ...]
+    text: str
+    start: int
+    end: int
+    tokens: int
+    responsible: str = ""
+
+    @property
+    def section_label(self) -> str:
+        """The heading path as shown to people."""
+        return " › ".join(self.section)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved chunk with its score and the retriever that found it."""
+
+    chunk_id: str
+    score: float
+    retriever: str
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A quoted passage that an answer relies on."""
+
+    n: int
+    doc_id: str
+    title: str
+    number: str
+    section: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class RetrievedPassage:
+    """A passage as returned by retrieval, for display and evaluation."""
+
+    chunk_id: str
+    doc_id: str
+    title: str
+    section: str
+    text: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What `Assistant.ask` returns."""
+
+    question: str
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...]
+    retrieved: tuple[RetrievedPassage, ...]
+    timings: dict[str, float] = field(default_factory=dict)
+    rewritten_question: str = ""
+    notices: tuple[str, ...] = ()
+
+    def to_result(self, question_id: str = "") -> dict:
+        """The results-file fields (see the eval format)."""
+        result = {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [
+                {"n": c.n, "doc_id": c.doc_id, "title": c.title, "section": c.section, "text": c.text,
+                 "start": c.start, "end": c.end} for c in self.citations],
+            "retrieved": [
+                {"chunk_id": r.chunk_id, "doc_id": r.doc_id, "text": r.text, "score": round(r.score, 6)}
+                for r in self.retrieved],
+            "latency_ms": round(self.timings.get("total_ms", 0.0), 3),
+        }
+        if question_id:
+            result = {"id": question_id, **result}
+        return result

@@ -1,0 +1,42 @@
+"""Place names: provincial-level regions and how to find a region in a name or a question."""
+
+from __future__ import annotations
+
+import re
+
+PROVINCES: tuple[str, ...] = (
+    "北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江", "安徽",
+    "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆", "四川", "贵州", "云南",
+    "西藏", "陕西", "甘肃", "青海", "宁夏", "新疆", "香港", "澳门", "台湾",
+)
+# Direct-administered municipalities call their government 市, the rest 省 or 自治区.
+MUNICIPALITIES = frozenset({"北京", "天津", "上海", "重庆"})
+
+# A local government or its office: 塔城地区扶贫开发领导小组办公室 -> 塔城.
+_LOCAL_ISSUER = re.compile(
+    r"^(?:中共)?([\u4e00-\u9fff]{2,4}?)(?:省|市|地区|自治州|自治区|盟|州|县)"
+    r"(?=[\u4e00-\u9fff]*(?:领导小组|政府|委员会|办公室|办公厅|党委|局|厅|委))")
+
+
+def provinces_in(text: str) -> list[str]:
+    """Provincial-level names in order of first appearance."""
+    found = [(text.find(name), name) for name in PROVINCES if name in text]
+    return [name for _, name in sorted(found)]
+
+
+def region_of_issuer(issuer: str) -> str:
+    """The place an issuing body belongs to, or ""."""
+    for name in PROVINCES:
+        if issuer.startswith(name) or issuer.startswith("中共" + name):
+            return name
+    match = _LOCAL_ISSUER.match(issuer)
+    if match and match.group(1) not in {"扶贫", "有关", "各级"}:
+        return match.group(1)
+    return ""
+
+
+def dominant_province(text: str) -> str:
+    """The provincial-level name mentioned most often in `text`, or ""."""
+    counts = {name: text.count(name) for name in PROVINCES}
+    best = max(counts, key=lambda name: counts[name])
+    return best if counts[best] else ""

@@ -1,0 +1,142 @@
+"""Text normalization for searching and matching, with a map from normalized offsets back to the source."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Content-farm "variant" characters mapped to the standard character they replace. The one place
+# this table lives; cleaning, indexing, answering and evaluation all read it through `normalize`.
+VARIANT_CHARS: dict[str, str] = {
+    "ㄖ": "日", "沝": "水", "渻": "省", "鉯": "以", "㈣": "四", "媔": "面", "苼": "生", "囻": "民", "喰": "食", "蕗": "路",
+    "丅": "下", "哋": "地", "仂": "力", "唍": "完", "咑": "打", "箌": "到", "鼡": "用", "夲": "本", "荿": "成", "夶": "大",
+    "哃": "同", "萣": "定", "慥": "造", "歭": "持", "甴": "由", "垺": "服", "淛": "制", "嶊": "推", "楿": "相", "鉲": "卡",
+    "嘚": "的", "莋": "作", "匼": "合", "姠": "向", "洇": "因", "攵": "文", "僦": "就", "叻": "了", "艹": "草", "铯": "色",
+    "镓": "家", "钚": "不", "囷": "和", "囿": "有", "缒": "追", "叺": "入", "笁": "工", "姩": "年", "绌": "出", "茬": "在",
+    "矗": "直", "鉮": "神", "㈠": "一", "㈡": "二", "㈢": "三", "㈤": "五", "㈥": "六", "㈦": "七", "㈧": "八", "㈨": "九",
+    "㈩": "十",
+}
+
+# Spun phrases that content farms substitute for a standard term: (spun, original), simplified script.
+SPUN_PHRASES: tuple[tuple[str, str], ...] = (
+    ("脱贫攻坚四个转变", "脱贫攻坚"),
+)
+
+# A pinyin annotation a scraper appended after a character: 務(wù), 中【zhōng】.
+_PINYIN_LETTERS = "a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêńňǹḿ"
+PINYIN_ANNOTATION = re.compile(
+    rf"(?<=[\u3400-\u9fff])(?:\([{_PINYIN_LETTERS}]{{1,7}}\)|（[{_PINYIN_LETTERS}]{{1,7}}）|【[{_PINYIN_LETTERS}]{{1,7}}】)")
+
+_DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―－−~～"})
+_QUOTES = "\"'“”‘’「」『』《》〈〉"
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    try:
+        import opencc
+    except ImportError as exc:  # pragma: no cover - declared dependency
+        raise RuntimeError("the package 'opencc' is required for traditional-to-simplified conversion") from exc
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=65536)
+def _simplify_char(char: str) -> str:
+    out = _t2s().convert(char)
+    return out if len(out) == 1 else char
+
+
+def to_simplified(text: str) -> str:
+    """Traditional to simplified, one character for one character, so offsets survive."""
+    if not text:
+        return text
+    whole = _t2s().convert(text)
+    if len(whole) == len(text):
+        return whole
+    return "".join(_simplify_char(c) for c in text)
+
+
+def fix_variants(text: str) -> str:
+    """Replace content-farm variant characters with standard ones (length-preserving)."""
+    return "".join(VARIANT_CHARS.get(c, c) for c in text)
+
+
+def remove_pinyin(text: str) -> str:
+    """Drop scraper pinyin annotations such as 務(wù)."""
+    return PINYIN_ANNOTATION.sub("", text)
+
+
+def readable(text: str) -> str:
+    """Simplified script, variants fixed, spun phrases undone: the form answers are written in."""
+    text = fix_variants(to_simplified(remove_pinyin(text)))
+    for spun, original in SPUN_PHRASES:
+        text = text.replace(spun, original)
+    return text
+
+
+@dataclass(frozen=True)
+class MappedText:
+    """Normalized text plus, for each of its characters, the offset of the source character."""
+
+    text: str
+    source_offsets: tuple[int, ...]
+    source_length: int
+
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a [start, end) span of the normalized text onto the source text."""
+        if start >= end:
+            pos = self.source_offsets[start] if start < len(self.source_offsets) else self.source_length
+            return pos, pos
+        return self.source_offsets[start], self.source_offsets[end - 1] + 1
+
+    def normalized_position(self, source_pos: int) -> int:
+        """The first normalized offset whose source offset is at or after `source_pos`."""
+        import bisect
+
+        return bisect.bisect_left(self.source_offsets, source_pos)
+
+
+def normalize_mapped(text: str) -> MappedText:
+    """Normalize for search (simplified, variants fixed, NFKC, lower case, spun phrases undone)
+    and keep the source offset of every output character."""
+    simplified = fix_variants(to_simplified(text))
+    chars: list[str] = []
+    offsets: list[int] = []
+    for i, char in enumerate(simplified):
+        folded = unicodedata.normalize("NFKC", char).lower() if not char.isascii() else char.lower()
+        if char == "\xa0" or char == "\u3000":
+            folded = " "
+        for piece in folded:
+            chars.append(piece)
+            offsets.append(i)
+    joined = "".join(chars)
+    for spun, original in SPUN_PHRASES:
+        if spun not in joined:
+            continue
+        new_chars: list[str] = []
+        new_offsets: list[int] = []
+        i = 0
+        while i < len(joined):
+            if joined.startswith(spun, i):
+                new_chars.extend(original)
+                new_offsets.extend(offsets[i : i + len(original)])
+                i += len(spun)
+            else:
+                new_chars.append(joined[i])
+                new_offsets.append(offsets[i])
+                i += 1
+        joined, offsets = "".join(new_chars), new_offsets
+    return MappedText(joined, tuple(offsets), len(text))
+
+
+def normalize(text: str) -> str:
+    """Normalized search form of `text` (see `normalize_mapped`)."""
+    return normalize_mapped(remove_pinyin(text)).text
+
+
+def match_form(text: str) -> str:
+    """The form used to judge matches: normalized, dashes unified, quotes and white space dropped."""
+    text = normalize(text).translate(_DASHES)
+    return "".join(c for c in text if not c.isspace() and c not in _QUOTES)
