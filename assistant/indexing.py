@@ -195,7 +195,7 @@ def build_index(corpus_dir: Path, index_dir: Path, config: IndexConfig = IndexCo
                 embedder=None, progress: bool = False,
                 log: Callable[[str], None] = lambda message: None) -> BuildReport:
     """Build (or refresh) the index for `corpus_dir` into `index_dir`, atomically."""
-    from embeddings.models import load_embedder
+    from embeddings.models import load_embedder, model_hash_of
     from embeddings.vector_index import VectorIndex
 
     started = time.perf_counter()
@@ -206,16 +206,18 @@ def build_index(corpus_dir: Path, index_dir: Path, config: IndexConfig = IndexCo
             log(f"skipped {item.name}: {item.reason}")
         if not files:
             raise ValueError(f"no readable documents in {corpus_dir}")
-        if embedder is None:
-            embedder = load_embedder(config.model)
         previous = _previous(index_dir)
         fingerprint = {f.name: f.sha256 for f in files}
+        # Decide "nothing changed" before loading the model, which is the slow part of a start.
+        model_hash = embedder.model_hash if embedder is not None else model_hash_of(config.model)
         if previous is not None and previous.manifest.corpus_files == fingerprint and \
-                previous.manifest.model_hash == embedder.model_hash and \
+                previous.manifest.model_hash == model_hash and \
                 previous.manifest.max_chunk_tokens == config.max_chunk_tokens and \
                 previous.manifest.dictionary_hash == dictionary_hash():
             return BuildReport(index_dir, len(previous.documents), len(previous.chunks), 0, len(previous.chunks),
                                tuple(skipped), time.perf_counter() - started, unchanged=True)
+        if embedder is None:
+            embedder = load_embedder(config.model)
 
         documents: list[Document] = []
         chunks: list[Chunk] = []

@@ -141,15 +141,21 @@ def _write_json(path: Path, value: object) -> None:
     path.write_text(json.dumps(value, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
-def ensure_default_model(cache_dir: Path | None = None) -> Path:
-    """Return the converted default model folder, converting it first if it is not cached yet."""
+def default_model_key() -> str:
+    """A short hash of the bundled model files and the converter: it names the converted folder."""
     model_file, tokenizer_file = packaged_model_file(), packaged_tokenizer_file()
     for path in (model_file, tokenizer_file):
         if not path.is_file():
             raise ModelFormatError(f"bundled model file missing: {path}; reinstall the package that ships it")
-    cache_dir = cache_dir or default_cache_dir()
-    key = hashlib.sha256(
+    return hashlib.sha256(
         (_file_digest(model_file) + _file_digest(tokenizer_file) + CONVERTER_VERSION).encode()).hexdigest()[:16]
+
+
+def ensure_default_model(cache_dir: Path | None = None) -> Path:
+    """Return the converted default model folder, converting it first if it is not cached yet."""
+    model_file, tokenizer_file = packaged_model_file(), packaged_tokenizer_file()
+    cache_dir = cache_dir or default_cache_dir()
+    key = default_model_key()
     target = cache_dir / f"{DEFAULT_MODEL_ID}-{key}"
     if (target / "model.safetensors").is_file() and (target / "modules.json").is_file():
         return target

@@ -38,34 +38,48 @@ class SentenceTransformerEmbedder:
         # Nothing may reach a model hub at run time.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        from sentence_transformers import SentenceTransformer
-
-        if model == DEFAULT_MODEL:
-            from embeddings.convert import DEFAULT_MODEL_ID, ensure_default_model
-
-            folder = ensure_default_model(cache_dir)
-            self.model_id = DEFAULT_MODEL_ID
-            self.model_hash = folder.name.rsplit("-", 1)[-1]
-            source = str(folder)
-        else:
-            source = model
-            self.model_id = model
-            self.model_hash = hashlib.sha256(str(Path(model).resolve() if Path(model).exists() else model)
-                                             .encode()).hexdigest()[:16]
-        try:
-            self._model = SentenceTransformer(source, device="cpu")
-        except OSError as exc:
-            raise ValueError(f"cannot load embedding model {model!r}: {exc}") from exc
-        self.dimension = int(self._model.get_embedding_dimension()
-                             if hasattr(self._model, "get_embedding_dimension")
-                             else self._model.get_sentence_embedding_dimension())
-        prompts = getattr(self._model, "prompts", {}) or {}
-        self._query_prompt = "query" if "query" in prompts else None
-        self._passage_prompt = "passage" if "passage" in prompts else ("document" if "document" in prompts else None)
+        self._model = None
+        self._lean = None
         self._batch_size = batch_size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = query_cache_size
         self._lock = threading.Lock()
+        if model == DEFAULT_MODEL:
+            from embeddings.convert import DEFAULT_MODEL_ID, PASSAGE_PROMPT, QUERY_PROMPT, ensure_default_model
+            from embeddings.lean_bert import LeanBertEncoder
+
+            folder = ensure_default_model(cache_dir)
+            self.model_id = DEFAULT_MODEL_ID
+            self.model_hash = folder.name.rsplit("-", 1)[-1]
+            self._source = str(folder)
+            # Questions go through the lean encoder (same vectors, a much faster start); the full
+            # sentence-transformers stack loads only when passages are encoded at index time.
+            self._lean = LeanBertEncoder(folder)
+            self.dimension = self._lean.dimension
+            self._prompts = {"query": QUERY_PROMPT, "passage": PASSAGE_PROMPT}
+            self._query_prompt, self._passage_prompt = "query", "passage"
+        else:
+            self._source = model
+            self.model_id = model
+            self.model_hash = model_hash_of(model)
+            st = self._sentence_transformer()
+            self.dimension = int(st.get_embedding_dimension() if hasattr(st, "get_embedding_dimension")
+                                 else st.get_sentence_embedding_dimension())
+            prompts = getattr(st, "prompts", {}) or {}
+            self._prompts = prompts
+            self._query_prompt = "query" if "query" in prompts else None
+            self._passage_prompt = "passage" if "passage" in prompts else (
+                "document" if "document" in prompts else None)
+
+    def _sentence_transformer(self):
+        if self._model is None:
+            from sentence_transformers import SentenceTransformer
+
+            try:
+                self._model = SentenceTransformer(self._source, device="cpu")
+            except OSError as exc:
+                raise ValueError(f"cannot load embedding model {self._source!r}: {exc}") from exc
+        return self._model
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Unit vectors for questions; repeated questions come from the cache."""
@@ -80,7 +94,10 @@ class SentenceTransformerEmbedder:
                 if cached is None:
                     missing.append(text)
         if missing:
-            vectors = self._encode(missing, self._query_prompt, show_progress=False)
+            if self._lean is not None:
+                vectors = self._lean.encode([self._prompts["query"] + t for t in missing])
+            else:
+                vectors = self._encode(missing, self._query_prompt, show_progress=False)
             fresh = dict(zip(missing, vectors))
             with self._lock:
                 for text, vector in fresh.items():
@@ -98,10 +115,19 @@ class SentenceTransformerEmbedder:
         return self._encode(texts, self._passage_prompt, show_progress=show_progress)
 
     def _encode(self, texts: list[str], prompt_name: str | None, *, show_progress: bool) -> np.ndarray:
-        vectors = self._model.encode(texts, prompt_name=prompt_name, batch_size=self._batch_size,
+        vectors = self._sentence_transformer().encode(texts, prompt_name=prompt_name, batch_size=self._batch_size,
                                      normalize_embeddings=True, show_progress_bar=show_progress,
                                      convert_to_numpy=True)
         return np.asarray(vectors, dtype=np.float32)
+
+
+def model_hash_of(model: str) -> str:
+    """The hash an embedder for `model` will report, computed without loading the model."""
+    if model == DEFAULT_MODEL:
+        from embeddings.convert import default_model_key
+
+        return default_model_key()
+    return hashlib.sha256(str(Path(model).resolve() if Path(model).exists() else model).encode()).hexdigest()[:16]
 
 
 _shared: dict[tuple[str, str], SentenceTransformerEmbedder] = {}
