@@ -107,7 +107,7 @@ class Assistant:
             nearest = retrieved or self.retriever.search(full, Filters(doc_ids=tuple(doc_ids)), k=self.config.top_k,
                                                          candidates=self.config.candidates, rrf_k=self.config.rrf_k,
                                                          mode=self.config.retriever)
-            text = self._abstention(full, facts, nearest)
+            text = self._abstention(terms, facts, nearest)
             return self._answer(question, text, True, (), nearest, timings, started, full, notices)
         text = "；".join(s.rstrip("。") for s in sentences) + ("。" if len(sentences) > 1 else "")
         if missing and any(missing):
@@ -136,9 +136,12 @@ class Assistant:
         text = f"{lead}{body.rstrip('。；;，,：:')}。[{n}]"
         return text, citation_for(n, document, chunk, start, end)
 
-    def _abstention(self, question: str, facts, nearest: list[Ranked]) -> str:
+    def _abstention(self, terms: list[str], facts, nearest: list[Ranked]) -> str:
         scope = "、".join([f"{y}年" for y in facts.years] + list(facts.regions))
-        text = f"文档中没有找到{scope + '的' if scope else ''}相关规定，无法回答这个问题。"
+        # Name the longest topic words only: 消费扶贫专柜, not also 消费 and 专柜.
+        topic = "、".join([t for t in terms if not any(t != o and t in o for o in terms)][:4])
+        about = f"关于“{topic}”的" if topic else "相关"
+        text = f"文档中没有找到{scope}{about}规定，无法回答这个问题。"
         shown = []
         for ranked in nearest[:3]:
             chunk = self.store.chunks[ranked.row]

@@ -64,10 +64,6 @@ def _print_answer(answer) -> None:
         number = f" {c.number}" if c.number else ""
         print(f"  [{c.n}] 《{c.title}》{number} {c.section}")
         print(f"      “{c.text}”")
-    if answer.abstained and answer.retrieved:
-        print("  可能相关：")
-        for passage in answer.retrieved[:3]:
-            print(f"    《{passage.title}》{passage.section}：{passage.text[:60]}…")
 
 
 def main(argv: list[str] | None = None) -> int:
