@@ -40,7 +40,7 @@ def _error(message: str) -> int:
 
 
 def _ensure_index(index_dir: Path, corpus: Path | None) -> None:
-    from assistant.indexing import build_index, corpus_fingerprint, IndexStore, IndexError_
+    from assistant.indexing import build_index, corpus_fingerprint, IndexStore, IndexLoadError
 
     if corpus is None:
         if (index_dir / "manifest.json").exists() or index_dir != default_index_dir():
@@ -50,7 +50,7 @@ def _ensure_index(index_dir: Path, corpus: Path | None) -> None:
         store = IndexStore.load(index_dir)
         if store.manifest.corpus_files == corpus_fingerprint(corpus):
             return
-    except IndexError_:
+    except IndexLoadError:
         pass
     print(f"正在为 {corpus} 建立索引……", file=sys.stderr)
     build_index(corpus, index_dir, progress=True, log=lambda m: print(m, file=sys.stderr))
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
     from assistant.api import Assistant, QuestionError
-    from assistant.indexing import IndexBusyError, IndexError_, build_index
+    from assistant.indexing import IndexBusyError, IndexLoadError, build_index
 
     try:
         if args.command == "index":
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         return _chat(assistant)
     except QuestionError as exc:
         return _error(str(exc))
-    except (IndexError_, IndexBusyError, FileNotFoundError, ValueError) as exc:
+    except (IndexLoadError, IndexBusyError, FileNotFoundError, ValueError) as exc:
         return _error(str(exc))
     except KeyboardInterrupt:
         return 130

@@ -29,7 +29,7 @@ MANIFEST = "manifest.json"
 REBUILD_HINT = "python -m assistant index --index-dir {dir}"
 
 
-class IndexError_(RuntimeError):
+class IndexLoadError(RuntimeError):
     """The index folder is missing, foreign or damaged."""
 
 
@@ -138,20 +138,20 @@ class IndexStore:
 
     @classmethod
     def load(cls, folder: Path) -> "IndexStore":
-        """Load an index folder, or raise IndexError_ naming the command that rebuilds it."""
+        """Load an index folder, or raise IndexLoadError naming the command that rebuilds it."""
         from embeddings.vector_index import VectorIndex
 
         hint = REBUILD_HINT.format(dir=folder)
         manifest_path = folder / MANIFEST
         if not manifest_path.is_file():
-            raise IndexError_(f"no index found at {folder}. Build it with: {hint}")
+            raise IndexLoadError(f"no index found at {folder}. Build it with: {hint}")
         try:
             raw = json.loads(manifest_path.read_text(encoding="utf-8"))
             manifest = Manifest(**raw)
         except (OSError, ValueError, TypeError) as exc:
-            raise IndexError_(f"the index at {folder} is not one of ours or is damaged ({exc}). Rebuild it with: {hint}")
+            raise IndexLoadError(f"the index at {folder} is not one of ours or is damaged ({exc}). Rebuild it with: {hint}")
         if manifest.format_version != FORMAT_VERSION:
-            raise IndexError_(f"the index at {folder} has format {manifest.format_version}, this version reads "
+            raise IndexLoadError(f"the index at {folder} has format {manifest.format_version}, this version reads "
                               f"{FORMAT_VERSION}. Rebuild it with: {hint}")
         try:
             documents = {row["doc_id"]: _document(row) for row in _read_jsonl(folder / "documents.jsonl")}
@@ -162,13 +162,13 @@ class IndexStore:
             doc_freq = json.loads((folder / "term_df.json").read_text(encoding="utf-8"))
             vectors = VectorIndex.load(folder / "vectors.faiss")
         except Exception as exc:  # any damage to any file means the same thing to the user
-            raise IndexError_(f"the index at {folder} is damaged ({type(exc).__name__}: {exc}). "
+            raise IndexLoadError(f"the index at {folder} is damaged ({type(exc).__name__}: {exc}). "
                               f"Rebuild it with: {hint}") from exc
         if len(chunks) != manifest.chunks or vectors.size != len(chunks) or len(documents) != manifest.documents:
-            raise IndexError_(f"the index at {folder} is incomplete (counts do not match its manifest). "
+            raise IndexLoadError(f"the index at {folder} is incomplete (counts do not match its manifest). "
                               f"Rebuild it with: {hint}")
         if any(chunk.doc_id not in documents for chunk in chunks):
-            raise IndexError_(f"the index at {folder} is damaged (chunks without documents). Rebuild it with: {hint}")
+            raise IndexLoadError(f"the index at {folder} is damaged (chunks without documents). Rebuild it with: {hint}")
         return cls(folder, manifest, documents, chunks, bm25, vectors, hashes, doc_freq)
 
 
@@ -284,7 +284,7 @@ def build_index(corpus_dir: Path, index_dir: Path, config: IndexConfig = IndexCo
 def _previous(index_dir: Path) -> IndexStore | None:
     try:
         return IndexStore.load(index_dir)
-    except IndexError_:
+    except IndexLoadError:
         return None
 
 

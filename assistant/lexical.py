@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
 from functools import lru_cache
@@ -46,7 +47,8 @@ class Segmenter:
 
         jieba.setLogLevel(logging.WARNING)
         tokenizer = jieba.Tokenizer()
-        cache_dir = Path.home() / ".cache" / "policy-qa"
+        home = os.environ.get("POLICY_QA_HOME")
+        cache_dir = Path(home) if home else Path.home() / ".cache" / "policy-qa"
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)
             tokenizer.tmp_dir = str(cache_dir)
@@ -87,7 +89,6 @@ class BM25Index:
     def __init__(self, model) -> None:
         self._model = model
         self._vocab = set(model.vocab_dict)
-        self.size = int(model.scores["num_docs"]) if "num_docs" in model.scores else None
 
     @classmethod
     def build(cls, corpus_terms: list[list[str]]) -> "BM25Index":

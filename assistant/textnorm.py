@@ -91,12 +91,6 @@ class MappedText:
             return pos, pos
         return self.source_offsets[start], self.source_offsets[end - 1] + 1
 
-    def normalized_position(self, source_pos: int) -> int:
-        """The first normalized offset whose source offset is at or after `source_pos`."""
-        import bisect
-
-        return bisect.bisect_left(self.source_offsets, source_pos)
-
 
 def normalize_mapped(text: str) -> MappedText:
     """Normalize for search (simplified, variants fixed, NFKC, lower case, spun phrases undone)

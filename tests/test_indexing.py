@@ -4,7 +4,7 @@ import threading
 import pytest
 
 from assistant.api import Assistant
-from assistant.indexing import IndexBusyError, IndexError_, IndexStore, _WriterLock, build_index
+from assistant.indexing import IndexBusyError, IndexLoadError, IndexStore, _WriterLock, build_index
 from tests.conftest import FakeEmbedder
 
 
@@ -43,24 +43,24 @@ def test_skipped_files_are_reported_and_the_rest_indexed(corpus_copy, tmp_path):
 
 
 def test_missing_foreign_and_corrupt_indexes_name_the_rebuild_command(fake_index, tmp_path):
-    with pytest.raises(IndexError_, match="python -m assistant index"):
+    with pytest.raises(IndexLoadError, match="python -m assistant index"):
         IndexStore.load(tmp_path / "nowhere")
     foreign = tmp_path / "foreign"
     foreign.mkdir()
     (foreign / "manifest.json").write_text('{"hello": 1}', encoding="utf-8")
-    with pytest.raises(IndexError_, match="python -m assistant index"):
+    with pytest.raises(IndexLoadError, match="python -m assistant index"):
         IndexStore.load(foreign)
     import shutil
     broken = tmp_path / "broken"
     shutil.copytree(fake_index, broken)
     (broken / "vectors.faiss").write_bytes(b"garbage")
-    with pytest.raises(IndexError_, match="damaged"):
+    with pytest.raises(IndexLoadError, match="damaged"):
         IndexStore.load(broken)
     truncated = tmp_path / "truncated"
     shutil.copytree(fake_index, truncated)
     lines = (truncated / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
     (truncated / "chunks.jsonl").write_text("\n".join(lines[:-3]) + "\n", encoding="utf-8")
-    with pytest.raises(IndexError_, match="incomplete"):
+    with pytest.raises(IndexLoadError, match="incomplete"):
         IndexStore.load(truncated)
 
 
