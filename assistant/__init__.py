@@ -5,20 +5,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 __all__ = ["Assistant", "Answer", "Citation", "Document", "QuestionError", "AskConfig", "IndexConfig",
-           "build_index", "IndexLoadError", "IndexBusyError"]
+           "build_index", "BuildReport", "IndexLoadError", "IndexBusyError", "match_form", "default_index_dir",
+           "default_corpus_dir"]
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # pragma: no cover
     from assistant.api import Assistant, QuestionError
-    from assistant.config import AskConfig, IndexConfig
-    from assistant.indexing import IndexBusyError, IndexLoadError, build_index
+    from assistant.config import AskConfig, IndexConfig, default_corpus_dir, default_index_dir
+    from assistant.indexing import BuildReport, IndexBusyError, IndexLoadError, build_index
     from assistant.records import Answer, Citation, Document
+    from assistant.textnorm import match_form
 
 _LOCATIONS = {
     "Assistant": "assistant.api", "QuestionError": "assistant.api", "AskConfig": "assistant.config",
-    "IndexConfig": "assistant.config", "build_index": "assistant.indexing", "IndexLoadError": "assistant.indexing",
+    "IndexConfig": "assistant.config", "default_corpus_dir": "assistant.config",
+    "default_index_dir": "assistant.config", "build_index": "assistant.indexing",
+    "BuildReport": "assistant.indexing", "IndexLoadError": "assistant.indexing",
     "IndexBusyError": "assistant.indexing", "Answer": "assistant.records", "Citation": "assistant.records",
-    "Document": "assistant.records",
+    "Document": "assistant.records", "match_form": "assistant.textnorm",
 }
 
 

@@ -11,10 +11,20 @@ from assistant.records import Chunk, Citation, Document
 from assistant.regions import PROVINCES
 from assistant.textnorm import normalize, readable
 
-_DATE = re.compile(r"\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}|\d{4}年底|年底前|\d{4}年(?:前|内|起)")
+_DATE = re.compile(
+    r"\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}|\d{4}年(?:底|前|内|起|以前)"
+    r"|年底|年内|上半年|下半年|第[一二三四]季度|每(?:月|季度|半年|半月|年)|月底|\d{1,2}月(?:底|前|中旬|上旬|下旬)")
 _NUMBER = re.compile(
-    r"\d+(?:\.\d+)?\s*(?:万|亿|个|项|%|％|人|户|元|亩|家|所|名|次|期|公里|千米|批|条|座|类|年|倍|处|村|县|乡)"
-    r"|第[一二三四五六七八九十百]+|[一二三四五六七八九十两]+(?:个|项|类|批|条|是)")
+    r"\d+(?:\.\d+)?\s*(?:万|亿)?(?:个|项|%|％|人|户|元|亩|家|所|名|次|期|公里|千米|批|条|座|类|年|倍|处|村|县|乡|°)"
+    r"|第[一二三四五六七八九十百\d]+|[一二三四五六七八九十两]+(?:个|项|类|批|条|是|大)|\d+(?:\.\d+)?万")
+# "多少人", "几项": the unit an answer must carry.
+_ASKED_UNIT = re.compile(
+    r"多少(万|亿)?(人次|人|个|亩|公里|万元|元|家|户|项|所|次|名|期|批|条|座|度)|几(个|项|类|家|批|条|次|名|大|所)")
+# Units a question may use for what the text counts with another word: 多少名 ~ 4000人.
+_UNIT_SYNONYMS = {"名": "名|人", "人": "人|名", "人次": "人次|人", "度": "度|°", "个": "个|家|所|座|处|项",
+                  "所": "所|个", "家": "家|个"}
+_FIRST_ITEM = re.compile(r"首先|第一(?:个|条|项|是)?(?:是|为)?什么|第一步")
+_BOTH_PARTS = re.compile(r"分别|各自|各是|各有|各要|各实现|各多少|各为|各设")
 _CLAUSE_END = re.compile(r"[，,；;：:]")
 
 
@@ -28,6 +38,7 @@ class Evidence:
     score: float
     chunk_coverage: float
     sentence_coverage: float
+    norm: str = ""
 
 
 def question_terms(terms: list[str], years: tuple[int, ...], regions: tuple[str, ...]) -> list[str]:
@@ -70,30 +81,109 @@ def _intent_bonus(intent: str, sentence: str, chunk: Chunk, ordinal: bool = Fals
     return 0.0
 
 
-def choose_evidence(store: IndexStore, rows: list[int], terms: list[str], intent: str,
-                    *, years: tuple[int, ...] = (), ordinal: bool = False, depth: int = 10) -> Evidence | None:
-    """The best sentence among the first `depth` retrieved chunks."""
+def required_answer(question: str) -> re.Pattern[str] | None:
+    """What an answer sentence must contain: 多少人 needs a count of people, 几项 a count of items."""
+    simple = normalize(question)
+    match = _ASKED_UNIT.search(simple)
+    if not match:
+        return None
+    unit = match.group(2) or match.group(3)
+    units = re.escape(_UNIT_SYNONYMS.get(unit, unit)) if unit not in _UNIT_SYNONYMS else _UNIT_SYNONYMS[unit]
+    if match.group(3):
+        return re.compile(r"[\d.一二三四五六七八九十两百千]+(?:" + units + ")")
+    return re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?(?:" + units + ")")
+
+
+def _is_heading_sentence(chunk: Chunk, start: int, norm: str) -> bool:
+    """A provision's title sentence, such as (十)签订目标责任书。: it names a topic but answers nothing."""
+    return (start == chunk.start and chunk.section != ("前言",) and len(norm) <= 30
+            and not re.search(r"\d", norm))
+
+
+def _candidates(store: IndexStore, rows: list[int], terms: list[str], intent: str, years: tuple[int, ...],
+                ordinal: bool, first_item: bool, required: re.Pattern[str] | None, depth: int) -> list[Evidence]:
     unseen = frozenset(t for t in terms if t not in store.doc_freq)
     weights = {t: (1.0 if t in unseen else store.idf(t)) for t in terms}
-    best: Evidence | None = None
+    sentences = []
     for rank, row in enumerate(rows[:depth]):
         chunk = store.chunks[row]
         document = store.documents[chunk.doc_id]
-        heading = normalize(" ".join(chunk.section))
-        context = normalize(f"{document.title} {document.issuer}") + heading
-        chunk_cov = coverage(terms, weights, context + normalize(chunk.text), unseen)
-        for s_start, s_end in sentence_spans(chunk.text, chunk.start):
-            sentence = document.display_text[s_start:s_end]
-            norm = normalize(sentence)
-            if len(norm.strip()) < 4:
+        spans = sentence_spans(chunk.text, chunk.start)
+        for index, (s_start, s_end) in enumerate(spans):
+            norm = normalize(document.display_text[s_start:s_end])
+            if len(norm.strip()) < 4 or (len(spans) > 1 and _is_heading_sentence(chunk, s_start, norm)):
                 continue
-            sent_cov = coverage(terms, weights, heading + norm, unseen)
-            score = 0.6 * sent_cov + 0.25 * chunk_cov + _intent_bonus(intent, norm, chunk, ordinal) + 0.1 / (1 + rank)
-            if years and any(str(y) in norm for y in years):
-                score += 0.05
-            if best is None or score > best.score:
-                best = Evidence(row, s_start, s_end, score, chunk_cov, sent_cov)
-    return best
+            sentences.append((rank, row, index, s_start, s_end, norm))
+    # Inside the retrieved context a word found in every sentence tells them apart less than a rare one.
+    import math
+
+    local = {t: 1.0 + math.log((len(sentences) + 1) / (1 + sum(1 for *_, n in sentences if t in n)))
+             for t in terms}
+    local_weights = {t: weights[t] * local[t] for t in terms}
+    out: list[Evidence] = []
+    cache: dict[int, tuple[float, float, str]] = {}
+    for rank, row, index, s_start, s_end, norm in sentences:
+        if required is not None and not required.search(norm):
+            continue
+        own = coverage(terms, local_weights, norm, unseen)
+        if required is not None and coverage(terms, weights, norm, unseen) < 0.5:
+            # A figure only answers when the sentence that states it is about what was asked.
+            continue
+        chunk = store.chunks[row]
+        if row not in cache:
+            document = store.documents[chunk.doc_id]
+            heading = normalize(" ".join(chunk.section))
+            context = normalize(f"{document.title} {document.issuer}") + heading
+            cache[row] = (coverage(terms, weights, context + normalize(chunk.text), unseen),
+                          coverage(terms, weights, heading, unseen), heading)
+        chunk_cov, heading_cov, heading = cache[row]
+        with_heading = coverage(terms, weights, heading + norm, unseen)
+        # The sentence's own words count most; its heading and provision add context. Who answers
+        # for a task is a property of the provision, so there the provision's match leads.
+        if intent == "who":
+            score = 0.15 * own + 0.15 * with_heading + 0.35 * chunk_cov + 0.3 * heading_cov
+        else:
+            score = 0.45 * own + 0.2 * with_heading + 0.2 * chunk_cov + 0.15 * heading_cov
+        score += _intent_bonus(intent, norm, chunk, ordinal) + 0.08 / (1 + rank)
+        if years and any(str(y) in norm for y in years):
+            score += 0.05
+        if first_item and index <= 1:
+            score += 0.1
+        out.append(Evidence(row, s_start, s_end, score, chunk_cov, with_heading, norm))
+    return out
+
+
+def rerank(store: IndexStore, rows: list[int], terms: list[str], intent: str, *, question: str = "",
+           years: tuple[int, ...] = ()) -> list[int]:
+    """Order retrieved chunks by how well their best sentence answers the question (ties keep fusion order)."""
+    candidates = _candidates(store, rows, terms, intent, years, "第几" in question,
+                             bool(_FIRST_ITEM.search(question)), None, len(rows))
+    best: dict[int, float] = {}
+    for c in candidates:
+        best[c.row] = max(best.get(c.row, 0.0), c.score)
+    position = {row: i for i, row in enumerate(rows)}
+    return sorted(rows, key=lambda row: (-best.get(row, 0.0), position[row]))
+
+
+def choose_evidence(store: IndexStore, rows: list[int], terms: list[str], intent: str, *, question: str = "",
+                    years: tuple[int, ...] = (), ordinal: bool = False, depth: int = 10) -> list[Evidence]:
+    """The best sentence among the first `depth` retrieved chunks; when the question asks for two things
+    at once (分别, 各), also the sentence of the same provision that covers what the first leaves out."""
+    required = required_answer(question) if intent in {"number", "what"} and not ordinal else None
+    candidates = _candidates(store, rows, terms, intent, years, ordinal, bool(_FIRST_ITEM.search(question)),
+                             required, depth)
+    if not candidates:
+        return []
+    best = max(candidates, key=lambda c: c.score)
+    chosen = [best]
+    if _BOTH_PARTS.search(question) or (intent in {"number", "when"} and "和" in question):
+        missing = [t for t in terms if t not in best.norm]
+        others = [c for c in candidates if c.row == best.row and c.start != best.start
+                  and any(t in c.norm for t in missing)
+                  and (intent not in {"number", "when"} or _intent_bonus(intent, c.norm, store.chunks[c.row]) > 0)]
+        if others:
+            chosen.append(max(others, key=lambda c: (sum(1 for t in missing if t in c.norm), c.score)))
+    return sorted(chosen, key=lambda c: c.start)
 
 
 def compact_section(section: tuple[str, ...]) -> str:

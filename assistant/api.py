@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from assistant.answering import (Evidence, choose_evidence, citation_for, compact_section, question_terms, snippet,
-                                 who_sentence)
+from assistant.answering import (Evidence, choose_evidence, citation_for, compact_section, question_terms, rerank,
+                                 snippet, who_sentence)
 from assistant.config import AskConfig, default_index_dir
+from assistant.chunking import sentence_spans
 from assistant.indexing import IndexStore
+from assistant.metadata import METADATA_WORDS, answer_metadata, metadata_kind
 from assistant.query import analyse, rewrite, strip_filters
 from assistant.records import Answer, Citation, Document, RetrievedPassage
 from assistant.retrieval import Filters, Ranked, Retriever
-from assistant.textnorm import readable
+from assistant.textnorm import normalize, readable
 
 
 class QuestionError(ValueError):
@@ -82,27 +85,44 @@ class Assistant:
             parts = [("", Filters(years=fixed_years or facts.years, regions=fixed_regions or facts.regions, **base))]
 
         limit = self.config.max_answer_chars // len(parts)
+        asks_metadata = metadata_kind(full)
         sentences: list[str] = []
         citations: list[Citation] = []
-        retrieved: list[Ranked] = []
+        part_results: list[list[Ranked]] = []
         missing: list[str] = []
         for label, filters in parts:
-            ranked = self.retriever.search(search_text, filters, k=self.config.top_k, candidates=self.config.candidates,
-                                           rrf_k=self.config.rrf_k, mode=self.config.retriever, timings=timings)
-            retrieved.extend(r for r in ranked if r.row not in {x.row for x in retrieved})
+            ranked = self.retriever.search(search_text, filters, k=self.config.rerank_depth,
+                                           candidates=self.config.candidates, rrf_k=self.config.rrf_k,
+                                           mode=self.config.retriever, timings=timings)
             t1 = time.perf_counter()
-            evidence = choose_evidence(self.store, [r.row for r in ranked], terms, facts.intent,
-                                       years=filters.years, ordinal="第几" in full)
-            if evidence is None or not self._answers(evidence, terms):
+            if self.config.rerank and ranked:
+                by_row = {r.row: r for r in ranked}
+                order = rerank(self.store, [r.row for r in ranked], terms, facts.intent, question=full,
+                               years=filters.years)
+                ranked = [by_row[row] for row in order]
+            ranked = ranked[: self.config.top_k]
+            timings["rerank_ms"] = timings.get("rerank_ms", 0.0) + (time.perf_counter() - t1) * 1000
+            part_results.append(ranked)
+            t1 = time.perf_counter()
+            composed = self._metadata(asks_metadata, full, terms, ranked, len(citations) + 1,
+                                      filters.years) if asks_metadata else None
+            if composed is None:
+                evidence = choose_evidence(self.store, [r.row for r in ranked], terms, facts.intent, question=full,
+                                           years=filters.years, ordinal="第几" in full)
+                if evidence and self._answers(evidence[0], terms):
+                    composed = self._compose(evidence, len(citations) + 1, terms, facts.intent, limit)
+            timings["answer_ms"] = timings.get("answer_ms", 0.0) + (time.perf_counter() - t1) * 1000
+            if composed is None:
                 missing.append(label)
-                timings["answer_ms"] = timings.get("answer_ms", 0.0) + (time.perf_counter() - t1) * 1000
                 continue
-            n = len(citations) + 1
-            sentence, citation = self._compose(evidence, n, terms, facts.intent, limit)
+            sentence, citation = composed
             sentences.append((f"{label}：" if label else "") + sentence)
             citations.append(citation)
-            timings["answer_ms"] = timings.get("answer_ms", 0.0) + (time.perf_counter() - t1) * 1000
 
+        # Parts take turns in the retrieved list, so each part's best passages stay near the top.
+        retrieved: list[Ranked] = []
+        for group in itertools.zip_longest(*part_results):
+            retrieved.extend(r for r in group if r is not None and r.row not in {x.row for x in retrieved})
         if not citations:
             nearest = retrieved or self.retriever.search(full, Filters(doc_ids=tuple(doc_ids)), k=self.config.top_k,
                                                          candidates=self.config.candidates, rrf_k=self.config.rrf_k,
@@ -119,22 +139,60 @@ class Assistant:
             return evidence.sentence_coverage > 0 or evidence.chunk_coverage > 0
         return evidence.chunk_coverage >= self.config.min_coverage and evidence.sentence_coverage > 0
 
-    def _compose(self, evidence: Evidence, n: int, terms: list[str], intent: str, limit: int) -> tuple[str, Citation]:
-        chunk = self.store.chunks[evidence.row]
+    def _compose(self, evidence: list[Evidence], n: int, terms: list[str], intent: str,
+                 limit: int) -> tuple[str, Citation]:
+        first = evidence[0]
+        chunk = self.store.chunks[first.row]
         document = self.store.documents[chunk.doc_id]
         display = document.display_text
-        start, end = evidence.start, evidence.end
-        if intent == "who" and chunk.responsible:
-            body = who_sentence(chunk)
-            end = chunk.end  # quote through the closing parenthesis that names the units
         section = compact_section(chunk.section)
         if len(section) > 24:
             section = section[:22] + "…"
         lead = f"根据《{document.title}》{section}：" if section else f"根据《{document.title}》："
-        if not (intent == "who" and chunk.responsible):
-            body = snippet(display[start:end], terms, intent, max(30, limit - len(lead)))
+        if intent == "who" and chunk.responsible:
+            # The whole provision is quoted: what it asks for and who answers for it.
+            body, start, end = who_sentence(chunk), chunk.start, chunk.end
+        else:
+            room = max(30, limit - len(lead)) // len(evidence)
+            body = "；".join(snippet(display[e.start:e.end], terms, intent, room).rstrip("。；;") for e in evidence)
+            start, end = evidence[0].start, evidence[-1].end
+            if end - start < 20:
+                # A very short sentence says little on its own: quote the next one too.
+                following = [e for s, e in sentence_spans(chunk.text, chunk.start) if s >= end]
+                end = following[0] if following else end
         text = f"{lead}{body.rstrip('。；;，,：:')}。[{n}]"
         return text, citation_for(n, document, chunk, start, end)
+
+    def _metadata(self, kind: str, question: str, terms: list[str], ranked: list[Ranked],
+                  n: int, years: tuple[int, ...]) -> tuple[str, Citation] | None:
+        """Answer 文号 / issuer / date questions from the metadata of the document the question names."""
+        topic = [t for t in terms if not any(w in t for w in METADATA_WORDS)]
+        order: list[str] = []
+        for r in ranked:
+            doc_id = self.store.chunks[r.row].doc_id
+            if doc_id not in order:
+                order.append(doc_id)
+        if not order:
+            return None
+
+        def named(doc_id: str) -> float:
+            document = self.store.documents[doc_id]
+            label = normalize(f"{document.title}{document.issuer}{document.number}{document.region}")
+            return sum(1.0 for t in topic if t in label) / len(topic) if topic else 0.0
+
+        best = max(order, key=lambda d: (named(d), self.store.documents[d].year in years, -order.index(d)))
+        # Only a question that names the document (every topic word in its title, issuer or number)
+        # is about the document itself; "when is the 倡议书 published" is about an activity.
+        if topic and named(best) < 1.0:
+            return None
+        document = self.store.documents[best]
+        found = answer_metadata(document, kind, question)
+        if found is None:
+            return None
+        chunk = next((c for c in self.store.chunks if c.doc_id == best and c.start <= found.start < c.end),
+                     next(c for c in self.store.chunks if c.doc_id == best))
+        citation = citation_for(n, document, chunk, found.start, found.end)
+        return f"{found.sentence.rstrip('。')}。[{n}]", citation
 
     def _abstention(self, terms: list[str], facts, nearest: list[Ranked]) -> str:
         scope = "、".join([f"{y}年" for y in facts.years] + list(facts.regions))

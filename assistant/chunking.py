@@ -8,7 +8,9 @@ from collections.abc import Callable
 from assistant.parsing import ParsedDocument
 from assistant.records import Chunk
 
-_SENTENCE_END = re.compile(r"[。；;！!？?]+[”’」』）)]*")
+_SENTENCE_END = re.compile(r"[。；;！!？?]+[”’」』）)]*|\n")
+PREAMBLE = ("前言",)
+_SHORT_LINE = 40
 
 
 def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
@@ -44,18 +46,17 @@ def chunk_document(parsed: ParsedDocument, *, max_tokens: int,
         if start >= end:
             continue
         pieces: list[tuple[int, int]] = []
-        if count_tokens(display[start:end]) <= max_tokens:
+        if provision.path == PREAMBLE:
+            # Text before the first numbered provision (a notice, a news item) is cut by paragraph:
+            # each paragraph says one thing, and a short line (a title, a date) joins the next one.
+            pieces = _paragraphs(display, start, end, max_tokens, count_tokens)
+        elif count_tokens(display[start:end]) <= max_tokens:
             pieces.append((start, end))
         else:
-            piece_start = piece_end = start
-            for s_start, s_end in sentence_spans(display[start:end], start):
-                if piece_end > piece_start and count_tokens(display[piece_start:s_end]) > max_tokens:
-                    pieces.append((piece_start, piece_end))
-                    piece_start = s_start
-                piece_end = s_end
-            if piece_end > piece_start:
-                pieces.append((piece_start, piece_end))
+            pieces = _within_budget(display, start, end, max_tokens, count_tokens)
         for p_start, p_end in pieces:
+            if not display[p_start:p_end].strip():
+                continue
             p_start, p_end = _trim(display, p_start, p_end)
             text = display[p_start:p_end]
             chunks.append(Chunk(
@@ -63,3 +64,36 @@ def chunk_document(parsed: ParsedDocument, *, max_tokens: int,
                 section=provision.path, text=text, start=p_start, end=p_end, tokens=count_tokens(text),
                 responsible=provision.responsible))
     return chunks
+
+
+def _paragraphs(display: str, start: int, end: int, max_tokens: int,
+                count_tokens: Callable[[str], int]) -> list[tuple[int, int]]:
+    pieces: list[tuple[int, int]] = []
+    piece_start = start
+    position = start
+    for line in display[start:end].split("\n"):
+        line_end = position + len(line)
+        text = display[piece_start:line_end]
+        if len(line.strip()) >= _SHORT_LINE or count_tokens(text) > max_tokens:
+            pieces.extend(_within_budget(display, piece_start, line_end, max_tokens, count_tokens))
+            piece_start = line_end + 1
+        position = line_end + 1
+    if piece_start < end:
+        pieces.extend(_within_budget(display, piece_start, end, max_tokens, count_tokens))
+    return pieces
+
+
+def _within_budget(display: str, start: int, end: int, max_tokens: int,
+                   count_tokens: Callable[[str], int]) -> list[tuple[int, int]]:
+    if count_tokens(display[start:end]) <= max_tokens:
+        return [(start, end)]
+    pieces: list[tuple[int, int]] = []
+    piece_start = piece_end = start
+    for s_start, s_end in sentence_spans(display[start:end], start):
+        if piece_end > piece_start and count_tokens(display[piece_start:s_end]) > max_tokens:
+            pieces.append((piece_start, piece_end))
+            piece_start = s_start
+        piece_end = s_end
+    if piece_end > piece_start:
+        pieces.append((piece_start, piece_end))
+    return pieces

@@ -40,6 +40,8 @@ class AskConfig:
 
     top_k: int = 10
     candidates: int = 50
+    rerank: bool = True
+    rerank_depth: int = 30
     rrf_k: int = 60
     retriever: str = "hybrid"
     max_question_chars: int = 2000
@@ -51,6 +53,8 @@ class AskConfig:
             raise ValueError("top_k must be at least 1")
         if self.candidates < self.top_k:
             raise ValueError("candidates must be at least top_k")
+        if not self.top_k <= self.rerank_depth <= self.candidates:
+            raise ValueError("rerank_depth must be between top_k and candidates")
         if self.rrf_k < 1:
             raise ValueError("rrf_k must be at least 1")
         if self.retriever not in {"hybrid", "bm25", "dense"}:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ _INTENT_WHO = re.compile(r"谁|哪个部门|哪些部门|哪个单位|哪些单�
 _INTENT_WHEN = re.compile(r"什么时候|何时|哪天|哪一天|几月|日期|时间|截止|期限|多久|哪年|什么时间")
 _INTENT_NUMBER = re.compile(r"多少|几个|几项|几类|几|数量|比例|百分之|规模|金额|多大|目标")
 _ELLIPTICAL_START = re.compile(r"^(?:那么?|那个|还有|再问|同样|这个|这项|该项|它|其)")
+_SWAP = re.compile(r"^(?:那么?|那个|还有|再看看?)?([\u4e00-\u9fff%\w]{2,12}?)(?:的情况|方面|这块)?呢[?？]?$")
 _TRAILING_ASK = re.compile(
     r"(?:的)?(?:目标|任务|要求|内容)?(?:是|有|为)?(?:多少个?|几个|哪些|什么|谁|何时|什么时候|怎么样|如何)"
     r"(?:呢|吗)?[?？。]*$")
@@ -88,14 +90,43 @@ def _topic_words(text: str, known_regions: Iterable[str]) -> str:
 
 
 def is_elliptical(question: str, known_regions: Iterable[str] = ()) -> bool:
-    """True for follow-ups that lean on the previous turn: 那2019年呢？ 山东呢？ 由谁负责？"""
+    """True for follow-ups that lean on the previous turn: 那2019年呢？ 山东呢？ 由谁负责？ 水利扶贫呢？"""
     simple = readable(question).strip()
     if not simple:
         return False
     rest = _topic_words(simple, known_regions)
-    if len(rest) <= 2:
+    if len(rest) <= 2 or _topic_swap(simple):
         return True
     return bool(_ELLIPTICAL_START.match(simple)) and len(rest) <= 4
+
+
+def _topic_swap(simple: str) -> str:
+    """The new topic of a short "X呢？" follow-up that asks nothing of its own, else ""."""
+    match = _SWAP.match(simple)
+    if not match or _INTENT_WHO.search(simple) or _INTENT_WHEN.search(simple) or re.search(r"多少|几|什么|哪", simple):
+        return ""
+    return match.group(1)
+
+
+def _swap_into(base: str, topic: str) -> str:
+    """Put `topic` where the previous question had its counterpart: the span sharing a prefix or a
+    suffix of two or more characters with it (交通扶贫 -> 水利扶贫, 通过发展生产 -> 通过转移就业)."""
+    best: tuple[tuple[int, int], int, int] | None = None
+    for length in range(max(2, len(topic) - 3), len(topic) + 4):
+        for start in range(0, len(base) - length + 1):
+            span = base[start:start + length]
+            if span == topic:
+                continue
+            prefix = len(os.path.commonprefix([span, topic]))
+            suffix = len(os.path.commonprefix([span[::-1], topic[::-1]]))
+            shared = max(prefix, suffix)
+            score = (shared, -abs(length - len(topic)))
+            if shared >= 2 and shared < min(len(span), len(topic)) and (best is None or score > best[0]):
+                best = (score, start, length)
+    if best is None:
+        return ""
+    _, start, length = best
+    return base[:start] + topic + base[start + length:]
 
 
 def _replace_or_prefix(base: str, old: Sequence[str], new: Sequence[str], fmt) -> str:
@@ -122,14 +153,36 @@ def rewrite(question: str, history: Sequence[dict] = (), known_regions: Iterable
             continue
         content = str(turn["content"]).strip()
         resolved = _merge(resolved, content, known) if resolved and is_elliptical(content, known) else content
-    if not resolved or not is_elliptical(question, known):
+    if not resolved:
         return question
-    return _merge(resolved, question, known)
+    if is_elliptical(question, known):
+        return _merge(resolved, question, known)
+    return _carry_scope(resolved, question, known)
+
+
+def _carry_scope(previous: str, question: str, known: tuple[str, ...]) -> str:
+    """那是第几个…？ refers back: keep the previous turn's years and places when the question names none."""
+    simple = readable(question).strip()
+    if not _ELLIPTICAL_START.match(simple) or find_years(simple) or find_regions(simple, known):
+        return question
+    scope = "".join(f"{y}年" for y in find_years(previous)) + "".join(find_regions(previous, known))
+    if not scope:
+        return question
+    return scope + _ELLIPTICAL_START.sub("", simple)
 
 
 def _merge(base: str, follow: str, known: tuple[str, ...]) -> str:
     base_s, follow_s = readable(base).strip(), readable(follow).strip()
     years, regions = find_years(follow_s), find_regions(follow_s, known)
+    topic = _topic_swap(follow_s)
+    if topic and not years and not regions:
+        swapped = _swap_into(base_s, topic)
+        if swapped:
+            return swapped
+        # No counterpart found: keep the previous scope and question, ask it of the new topic.
+        scope = "".join(f"{y}年" for y in find_years(base_s)) + "".join(find_regions(base_s, known))
+        tail = re.search(r"(?:的|要|是|有|由|在|达到)?[^的要是有由在]*?(?:多少|几|谁|什么|哪|何时)[^，。？?]*[?？]?$", base_s)
+        return scope + topic + (tail.group(0) if tail else "")
     merged = _replace_or_prefix(base_s, [str(y) for y in find_years(base_s)], [str(y) for y in years],
                                 lambda y: f"{y}年")
     if regions:
