@@ -1,0 +1,76 @@
+"""Command line: `python -m eval run | report`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+GOLDEN = Path(__file__).resolve().parent / "golden.jsonl"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m eval", description="Evaluate the assistant on a question set.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="answer a question file and write the results file")
+    run.add_argument("--questions", type=Path, default=GOLDEN, help="question file (JSONL); default: the golden set")
+    source = run.add_mutually_exclusive_group()
+    source.add_argument("--index-dir", type=Path, default=None, help="an index built by `python -m assistant index`")
+    source.add_argument("--corpus", type=Path, default=None, help="a folder of documents: build or reuse its index")
+    run.add_argument("--out", type=Path, required=True, help="where to write the results (JSONL)")
+    run.add_argument("--retriever", choices=("hybrid", "bm25", "dense"), default="hybrid")
+    run.add_argument("--no-rerank", action="store_true", help="keep the fused retrieval order (no answer-aware rerank)")
+    run.add_argument("--json", action="store_true", help="print the summary as JSON instead of a table")
+    report = sub.add_parser("report", help="write a Markdown report with charts for a results file")
+    report.add_argument("results", type=Path)
+    report.add_argument("--questions", type=Path, default=GOLDEN)
+    report.add_argument("--out", type=Path, default=None, help="folder for report.md and charts (default: beside)")
+    return parser
+
+
+def _score(questions, rows):
+    from eval.metrics import judge, summarize
+
+    by_id = {row.get("id"): row for row in rows}
+    missing = [q.id for q in questions if q.id not in by_id]
+    if missing:
+        raise ValueError(f"the results have no row for {len(missing)} question(s), e.g. {missing[0]}")
+    judgements = [judge(q, by_id[q.id]) for q in questions]
+    return judgements, summarize(judgements), [by_id[q.id] for q in questions]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the evaluation command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    from assistant import IndexBusyError, IndexLoadError
+    from eval.questions import QuestionFileError, load_questions
+    from eval.report import summary_table, write_report
+    from eval.runner import index_for_corpus, read_results, run_questions, write_results
+
+    try:
+        questions = load_questions(args.questions)
+        if args.command == "run":
+            index_dir = args.index_dir
+            if args.corpus is not None:
+                index_dir = index_for_corpus(args.corpus, log=lambda m: print(m, file=sys.stderr))
+            rows = run_questions(questions, index_dir=index_dir, retriever=args.retriever, rerank=not args.no_rerank)
+            write_results(rows, args.out)
+            _, summary, _ = _score(questions, rows)
+            summary["retriever"] = args.retriever
+            summary["rerank"] = not args.no_rerank
+            if args.json:
+                print(json.dumps(summary, ensure_ascii=False, indent=2))
+            else:
+                print(f"{len(rows)} questions, retriever {args.retriever}, results in {args.out}\n")
+                print(summary_table(summary))
+            return 0
+        rows = read_results(args.results)
+        judgements, summary, ordered = _score(questions, rows)
+        path = write_report(questions, ordered, judgements, summary, args.out or args.results.parent,
+                            title=f"Evaluation report: {args.results.name}")
+        print(f"report written to {path}")
+        return 0
+    except (QuestionFileError, IndexLoadError, IndexBusyError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
