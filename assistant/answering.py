@@ -26,6 +26,7 @@ _UNIT_SYNONYMS = {"名": "名|人", "人": "人|名", "人次": "人次|人", "�
 _FIRST_ITEM = re.compile(r"首先|第一(?:个|条|项|是)?(?:是|为)?什么|第一步")
 _BOTH_PARTS = re.compile(r"分别|各自|各是|各有|各要|各实现|各多少|各为|各设")
 _CLAUSE_END = re.compile(r"[，,；;：:]")
+_ASK_PHRASE = re.compile(r"(?:的)?(?:是|叫|有|为|要|达到)?(?:什么|哪些|哪个|多少|几|谁|何时|怎样|如何)")
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def question_terms(terms: list[str], years: tuple[int, ...], regions: tuple[str,
     drop = {str(y) for y in years} | {str(y)[2:] for y in years} | set(regions) | set(PROVINCES) | {"年"}
     out: list[str] = []
     for term in terms:
-        if term in drop or term.isdigit() or term in out:
+        if term in drop or term.isdigit() or term in out or _ORDINAL_ITEM.fullmatch(term):
             continue
         out.append(term)
     return out
@@ -94,14 +95,61 @@ def required_answer(question: str) -> re.Pattern[str] | None:
     return re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?(?:" + units + ")")
 
 
+_CN_DIGITS = "零一二三四五六七八九十"
+_ORDINAL_ITEM = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,2})(?:项|条|个|点|类|方面|部分|是)")
+
+
+def _cn_number(value: int) -> str:
+    if value <= 10:
+        return _CN_DIGITS[value]
+    tens, ones = divmod(value, 10)
+    return ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[ones] if ones else "")
+
+
+def ordinal_target(question: str) -> int | None:
+    """The item a question asks for by its place: 第三项内容 -> 3 (not 第几)."""
+    match = _ORDINAL_ITEM.search(normalize(question))
+    if not match:
+        return None
+    value = match.group(1)
+    if value.isdigit():
+        return int(value)
+    if value.startswith("十"):
+        value = "一" + value
+    tens, _, ones = value.partition("十")
+    if "十" not in value:
+        return _CN_DIGITS.index(value)
+    return _CN_DIGITS.index(tens) * 10 + (_CN_DIGITS.index(ones) if ones else 0)
+
+
+def _is_item(chunk: Chunk, norm: str, item: int) -> bool:
+    """The sentence is the item-th of a list: 三是…, or the provision numbered (三), 三、 or 3."""
+    cn = _cn_number(item)
+    label = normalize(chunk.section[-1]) if chunk.section else ""
+    return (norm.startswith(f"{cn}是") or label.startswith(f"({cn})") or label.startswith(f"{cn}、")
+            or label.startswith(f"{item}."))
+
+
 def _is_heading_sentence(chunk: Chunk, start: int, norm: str) -> bool:
     """A provision's title sentence, such as (十)签订目标责任书。: it names a topic but answers nothing."""
     return (start == chunk.start and chunk.section != ("前言",) and len(norm) <= 30
             and not re.search(r"\d", norm))
 
 
+def focus_term(question: str, terms: list[str]) -> str:
+    """The word just before the question phrase: in 专项行动叫什么 the thing asked about is 专项行动."""
+    simple = normalize(question)
+    match = _ASK_PHRASE.search(simple)
+    if not match:
+        return ""
+    before = simple[: match.start()]
+    placed = [(before.rfind(t) + len(t), t) for t in terms if t in before]
+    return max(placed)[1] if placed else ""
+
+
 def _candidates(store: IndexStore, rows: list[int], terms: list[str], intent: str, years: tuple[int, ...],
-                ordinal: bool, first_item: bool, required: re.Pattern[str] | None, depth: int) -> list[Evidence]:
+                ordinal: bool, first_item: bool, required: re.Pattern[str] | None, depth: int,
+                item: int | None = None, focus: str = "") -> list[Evidence]:
     unseen = frozenset(t for t in terms if t not in store.doc_freq)
     weights = {t: (1.0 if t in unseen else store.idf(t)) for t in terms}
     sentences = []
@@ -111,7 +159,10 @@ def _candidates(store: IndexStore, rows: list[int], terms: list[str], intent: st
         spans = sentence_spans(chunk.text, chunk.start)
         for index, (s_start, s_end) in enumerate(spans):
             norm = normalize(document.display_text[s_start:s_end])
-            if len(norm.strip()) < 4 or (len(spans) > 1 and _is_heading_sentence(chunk, s_start, norm)):
+            if len(norm.strip()) < 4:
+                continue
+            if len(spans) > 1 and _is_heading_sentence(chunk, s_start, norm) and not (
+                    item is not None and _is_item(chunk, norm, item)):
                 continue
             sentences.append((rank, row, index, s_start, s_end, norm))
     # Inside the retrieved context a word found in every sentence tells them apart less than a rare one.
@@ -119,7 +170,7 @@ def _candidates(store: IndexStore, rows: list[int], terms: list[str], intent: st
 
     local = {t: 1.0 + math.log((len(sentences) + 1) / (1 + sum(1 for *_, n in sentences if t in n)))
              for t in terms}
-    local_weights = {t: weights[t] * local[t] for t in terms}
+    local_weights = {t: weights[t] * local[t] * (2.0 if t == focus else 1.0) for t in terms}
     out: list[Evidence] = []
     cache: dict[int, tuple[float, float, str]] = {}
     for rank, row, index, s_start, s_end, norm in sentences:
@@ -149,6 +200,10 @@ def _candidates(store: IndexStore, rows: list[int], terms: list[str], intent: st
             score += 0.05
         if first_item and index <= 1:
             score += 0.1
+        if item is not None and _is_item(chunk, norm, item):
+            # The list item asked for by its place; its topic words are usually in the list's lead-in.
+            score += 0.5 + 0.3 * chunk_cov
+            with_heading = max(with_heading, chunk_cov)
         out.append(Evidence(row, s_start, s_end, score, chunk_cov, with_heading, norm))
     return out
 
@@ -157,7 +212,8 @@ def rerank(store: IndexStore, rows: list[int], terms: list[str], intent: str, *,
            years: tuple[int, ...] = ()) -> list[int]:
     """Order retrieved chunks by how well their best sentence answers the question (ties keep fusion order)."""
     candidates = _candidates(store, rows, terms, intent, years, "第几" in question,
-                             bool(_FIRST_ITEM.search(question)), None, len(rows))
+                             bool(_FIRST_ITEM.search(question)), None, len(rows), ordinal_target(question),
+                             focus_term(question, terms))
     best: dict[int, float] = {}
     for c in candidates:
         best[c.row] = max(best.get(c.row, 0.0), c.score)
@@ -171,19 +227,20 @@ def choose_evidence(store: IndexStore, rows: list[int], terms: list[str], intent
     at once (分别, 各), also the sentence of the same provision that covers what the first leaves out."""
     required = required_answer(question) if intent in {"number", "what"} and not ordinal else None
     candidates = _candidates(store, rows, terms, intent, years, ordinal, bool(_FIRST_ITEM.search(question)),
-                             required, depth)
+                             required, depth, ordinal_target(question), focus_term(question, terms))
     if not candidates:
         return []
     best = max(candidates, key=lambda c: c.score)
     chosen = [best]
     if _BOTH_PARTS.search(question) or (intent in {"number", "when"} and "和" in question):
         missing = [t for t in terms if t not in best.norm]
-        others = [c for c in candidates if c.row == best.row and c.start != best.start
-                  and any(t in c.norm for t in missing)
+        others = [c for c in candidates if c.start != best.start and any(t in c.norm for t in missing)
                   and (intent not in {"number", "when"} or _intent_bonus(intent, c.norm, store.chunks[c.row]) > 0)]
         if others:
-            chosen.append(max(others, key=lambda c: (sum(1 for t in missing if t in c.norm), c.score)))
-    return sorted(chosen, key=lambda c: c.start)
+            # The other part is looked for in the same provision first, then anywhere retrieved.
+            chosen.append(max(others, key=lambda c: (c.row == best.row, sum(1 for t in missing if t in c.norm),
+                                                     c.score)))
+    return sorted(chosen, key=lambda c: (rows.index(c.row) if c.row != best.row else -1, c.start))
 
 
 def compact_section(section: tuple[str, ...]) -> str:
@@ -236,6 +293,22 @@ def snippet(sentence: str, terms: list[str], intent: str, limit: int) -> str:
         text = text[: limit - 1]
     text = text.rstrip("，,；;：:")
     return ("……" if lo > 0 else "") + text + ("……" if hi < len(pieces) else "")
+
+
+_ASSIGNMENT = re.compile(r"^(?:由)?([^，,；;。:：]{2,30}?)(?:牵头|会同[^，,；;。]{0,40}?)?负责(.{2,})$")
+
+
+def inline_assignment(sentence: str, terms: list[str]) -> str:
+    """"地区商务局负责开展电商扶贫活动": the clause of a sentence that gives the asked task to a unit."""
+    best, best_hits = "", 0
+    for clause in re.split(r"[；;。，,]", readable(sentence)):
+        match = _ASSIGNMENT.match(clause.strip())
+        if not match:
+            continue
+        hits = sum(1 for t in terms if t in normalize(match.group(2)))
+        if hits > best_hits:
+            best, best_hits = clause.strip(), hits
+    return best
 
 
 def who_sentence(chunk: Chunk) -> str:

@@ -7,8 +7,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from assistant.answering import (Evidence, choose_evidence, citation_for, compact_section, question_terms, rerank,
-                                 snippet, who_sentence)
+from assistant.answering import (Evidence, choose_evidence, citation_for, compact_section, inline_assignment,
+                                 question_terms, rerank, snippet, who_sentence)
 from assistant.config import AskConfig, default_index_dir
 from assistant.chunking import sentence_spans
 from assistant.indexing import IndexStore
@@ -115,9 +115,9 @@ class Assistant:
             if composed is None:
                 missing.append(label)
                 continue
-            sentence, citation = composed
+            sentence, new_citations = composed
             sentences.append((f"{label}：" if label else "") + sentence)
-            citations.append(citation)
+            citations.extend(new_citations)
 
         # Parts take turns in the retrieved list, so each part's best passages stay near the top.
         retrieved: list[Ranked] = []
@@ -129,7 +129,7 @@ class Assistant:
                                                          mode=self.config.retriever)
             text = self._abstention(terms, facts, nearest)
             return self._answer(question, text, True, (), nearest, timings, started, full, notices)
-        text = "；".join(s.rstrip("。") for s in sentences) + ("。" if len(sentences) > 1 else "")
+        text = "；".join(s.rstrip("。") for s in sentences) + "。"
         if missing and any(missing):
             text += f"（{'、'.join(m for m in missing if m)}：文档中未找到相关规定。）"
         return self._answer(question, text, False, tuple(citations), retrieved, timings, started, full, notices)
@@ -140,31 +140,49 @@ class Assistant:
         return evidence.chunk_coverage >= self.config.min_coverage and evidence.sentence_coverage > 0
 
     def _compose(self, evidence: list[Evidence], n: int, terms: list[str], intent: str,
-                 limit: int) -> tuple[str, Citation]:
-        first = evidence[0]
-        chunk = self.store.chunks[first.row]
-        document = self.store.documents[chunk.doc_id]
-        display = document.display_text
-        section = compact_section(chunk.section)
-        if len(section) > 24:
-            section = section[:22] + "…"
-        lead = f"根据《{document.title}》{section}：" if section else f"根据《{document.title}》："
-        if intent == "who" and chunk.responsible:
-            # The whole provision is quoted: what it asks for and who answers for it.
-            body, start, end = who_sentence(chunk), chunk.start, chunk.end
-        else:
-            room = max(30, limit - len(lead)) // len(evidence)
-            body = "；".join(snippet(display[e.start:e.end], terms, intent, room).rstrip("。；;") for e in evidence)
-            start, end = evidence[0].start, evidence[-1].end
-            if end - start < 20:
-                # A very short sentence says little on its own: quote the next one too.
-                following = [e for s, e in sentence_spans(chunk.text, chunk.start) if s >= end]
-                end = following[0] if following else end
-        text = f"{lead}{body.rstrip('。；;，,：:')}。[{n}]"
-        return text, citation_for(n, document, chunk, start, end)
+                 limit: int) -> tuple[str, list[Citation]]:
+        groups: list[list[Evidence]] = []
+        for item in evidence:
+            if groups and groups[-1][0].row == item.row:
+                groups[-1].append(item)
+            else:
+                groups.append([item])
+        room = max(30, limit // len(groups))
+        texts: list[str] = []
+        citations: list[Citation] = []
+        for index, group in enumerate(groups):
+            chunk = self.store.chunks[group[0].row]
+            document = self.store.documents[chunk.doc_id]
+            display = document.display_text
+            section = compact_section(chunk.section)
+            if len(section) > 24:
+                section = section[:22] + "…"
+            same_doc = index > 0 and self.store.chunks[groups[0][0].row].doc_id == chunk.doc_id
+            if same_doc:
+                lead = f"{section}：" if section else ""
+            else:
+                lead = f"根据《{document.title}》{section}：" if section else f"根据《{document.title}》："
+            start, end = group[0].start, group[-1].end
+            assigned = inline_assignment(display[start:end], terms) if intent == "who" else ""
+            if assigned:
+                body = assigned
+            elif intent == "who" and chunk.responsible:
+                # The whole provision is quoted: what it asks for and who answers for it.
+                body, start, end = who_sentence(chunk), chunk.start, chunk.end
+            else:
+                each = max(30, room - len(lead)) // len(group)
+                body = "；".join(snippet(display[e.start:e.end], terms, intent, each).rstrip("。；;") for e in group)
+                if end - start < 20:
+                    # A very short sentence says little on its own: quote the next one too.
+                    following = [e for s, e in sentence_spans(chunk.text, chunk.start) if s >= end]
+                    end = following[0] if following else end
+            marker = n + len(citations)
+            texts.append(f"{lead}{body.rstrip('。；;，,：:')}[{marker}]")
+            citations.append(citation_for(marker, document, chunk, start, end))
+        return "；".join(texts) + "。", citations
 
     def _metadata(self, kind: str, question: str, terms: list[str], ranked: list[Ranked],
-                  n: int, years: tuple[int, ...]) -> tuple[str, Citation] | None:
+                  n: int, years: tuple[int, ...]) -> tuple[str, list[Citation]] | None:
         """Answer 文号 / issuer / date questions from the metadata of the document the question names."""
         topic = [t for t in terms if not any(w in t for w in METADATA_WORDS)]
         order: list[str] = []
@@ -192,7 +210,7 @@ class Assistant:
         chunk = next((c for c in self.store.chunks if c.doc_id == best and c.start <= found.start < c.end),
                      next(c for c in self.store.chunks if c.doc_id == best))
         citation = citation_for(n, document, chunk, found.start, found.end)
-        return f"{found.sentence.rstrip('。')}。[{n}]", citation
+        return f"{found.sentence.rstrip('。')}[{n}]。", [citation]
 
     def _abstention(self, terms: list[str], facts, nearest: list[Ranked]) -> str:
         scope = "、".join([f"{y}年" for y in facts.years] + list(facts.regions))
