@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 __all__ = ["Assistant", "Answer", "Citation", "Document", "QuestionError", "AskConfig", "IndexConfig",
            "build_index", "BuildReport", "IndexLoadError", "IndexBusyError", "match_form", "default_index_dir",
-           "default_corpus_dir"]
+           "default_corpus_dir", "Library", "AddResult", "UploadError", "FeedbackStore", "FeedbackItem"]
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -14,7 +14,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from assistant.config import AskConfig, IndexConfig, default_corpus_dir, default_index_dir
     from assistant.indexing import BuildReport, IndexBusyError, IndexLoadError, build_index
     from assistant.records import Answer, Citation, Document
+    from assistant.feedback import FeedbackItem, FeedbackStore
+    from assistant.library import AddResult, Library
     from assistant.textnorm import match_form
+    from assistant.uploads import UploadError
 
 _LOCATIONS = {
     "Assistant": "assistant.api", "QuestionError": "assistant.api", "AskConfig": "assistant.config",
@@ -22,7 +25,9 @@ _LOCATIONS = {
     "default_index_dir": "assistant.config", "build_index": "assistant.indexing",
     "BuildReport": "assistant.indexing", "IndexLoadError": "assistant.indexing",
     "IndexBusyError": "assistant.indexing", "Answer": "assistant.records", "Citation": "assistant.records",
-    "Document": "assistant.records", "match_form": "assistant.textnorm",
+    "Document": "assistant.records", "match_form": "assistant.textnorm", "Library": "assistant.library",
+    "AddResult": "assistant.library", "UploadError": "assistant.uploads", "FeedbackStore": "assistant.feedback",
+    "FeedbackItem": "assistant.feedback",
 }
 
 

@@ -51,6 +51,14 @@ class Assistant:
         """The indexed documents, in index order."""
         return list(self.store.documents.values())
 
+    def document(self, doc_id: str) -> Document:
+        """One indexed document; KeyError when there is none with that id."""
+        return self.store.documents[doc_id]
+
+    def provision_count(self, doc_id: str) -> int:
+        """How many numbered provisions (distinct heading paths) a document has."""
+        return len({c.section for c in self.store.chunks if c.doc_id == doc_id and c.section != ("前言",)})
+
     def ask(self, question: str, history: Sequence[dict] = (), *, doc_ids: Sequence[str] = (),
             years: Sequence[int] = (), regions: Sequence[str] = ()) -> Answer:
         """Answer `question`, using `history` for follow-ups; optional filters narrow the search."""
@@ -235,7 +243,7 @@ class Assistant:
             chunk = self.store.chunks[r.row]
             document = self.store.documents[chunk.doc_id]
             passages.append(RetrievedPassage(chunk.chunk_id, chunk.doc_id, document.title, chunk.section_label,
-                                             chunk.text, r.score))
+                                             chunk.text, r.score, chunk.start, chunk.end))
         timings["total_ms"] = (time.perf_counter() - started) * 1000
         return Answer(question=question, text=readable(text) if abstained else text, abstained=abstained,
                       citations=citations, retrieved=tuple(passages), timings=timings,

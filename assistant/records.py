@@ -86,6 +86,8 @@ class RetrievedPassage:
     section: str
     text: str
     score: float
+    start: int = 0  # offsets in the document's display text
+    end: int = 0
 
 
 @dataclass(frozen=True)

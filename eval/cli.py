@@ -26,6 +26,13 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("results", type=Path)
     report.add_argument("--questions", type=Path, default=GOLDEN)
     report.add_argument("--out", type=Path, default=None, help="folder for report.md and charts (default: beside)")
+    imported = sub.add_parser("import-feedback", help="turn 👎 feedback into question candidates for review")
+    imported.add_argument("--db", type=Path, default=None, help="feedback.db (default: the web UI's library)")
+    imported.add_argument("--out", type=Path, required=True, help="where to write the candidates (JSONL)")
+    load = sub.add_parser("load", help="load check against a running web UI (python -m ui)")
+    load.add_argument("--url", default="http://127.0.0.1:7860/")
+    load.add_argument("--clients", type=int, default=10)
+    load.add_argument("--questions", type=int, default=20, help="questions per client")
     return parser
 
 
@@ -40,6 +47,13 @@ def _score(questions, rows):
     return judgements, summarize(judgements), [by_id[q.id] for q in questions]
 
 
+def _default_feedback_db() -> Path:
+    import os
+
+    home = os.environ.get("POLICY_QA_HOME")
+    return (Path(home) if home else Path.home() / ".cache" / "policy-qa") / "library" / "feedback.db"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the evaluation command line; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -48,6 +62,24 @@ def main(argv: list[str] | None = None) -> int:
     from eval.report import summary_table, write_report
     from eval.runner import index_for_corpus, read_results, run_questions, write_results
 
+    if args.command == "import-feedback":
+        from assistant import FeedbackStore
+        from eval.feedback import feedback_candidates, write_candidates
+
+        db = args.db or _default_feedback_db()
+        if not db.is_file():
+            print(f"error: no feedback database at {db}", file=sys.stderr)
+            return 2
+        rows = feedback_candidates(FeedbackStore(db))
+        write_candidates(rows, args.out)
+        print(f"{len(rows)} candidate(s) written to {args.out}; fill in answer, must_contain, evidence, source_file")
+        return 0
+    if args.command == "load":
+        from eval.loadcheck import run_load
+
+        print(json.dumps(run_load(args.url, clients=args.clients, questions=args.questions), ensure_ascii=False,
+                         indent=2))
+        return 0
     try:
         questions = load_questions(args.questions)
         if args.command == "run":

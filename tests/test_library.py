@@ -1,0 +1,76 @@
+import pytest
+
+from assistant import FeedbackStore, Library, UploadError
+from assistant.config import default_corpus_dir
+from tests.conftest import FakeEmbedder
+
+NEW_DOC = ("关于印发《2021年测试市乡村振兴工作要点》的通知\n测试府发〔2021〕7号\n"
+           "一、总体目标\n(一)发展目标。全年新建高标准农田5万亩,培育家庭农场200家。(市农业农村委牵头负责)\n")
+
+
+@pytest.fixture
+def library(tmp_path):
+    lib = Library(tmp_path / "lib", seed=default_corpus_dir(), embedder=FakeEmbedder(), max_upload_bytes=200_000)
+    lib.ensure_index()
+    return lib
+
+
+def test_new_library_is_seeded_and_the_seed_untouched(library):
+    assert len(library.documents()) == 7
+    assert sorted(p.name for p in library.documents_dir.iterdir()) == sorted(
+        p.name for p in default_corpus_dir().glob("*.txt"))
+
+
+def test_added_file_is_answered_without_restart(library):
+    result = library.add("测试 方案/../../evil name.txt", NEW_DOC.encode("utf-8"))
+    assert "/" not in result.stored_as and result.stored_as.endswith(".txt") and ".." not in result.stored_as
+    assert result.documents[0].number == "测试府发〔2021〕7号"
+    assert result.report.embedded <= 5
+    answer = library.assistant.ask("2021年测试市新建多少亩高标准农田")
+    assert "5万亩" in answer.text
+    with pytest.raises(UploadError, match="已有"):
+        library.add("again.txt", NEW_DOC.encode("utf-8"))
+
+
+def test_bad_files_change_nothing(library):
+    before = sorted(p.name for p in library.documents_dir.iterdir())
+    with pytest.raises(UploadError, match="过大"):
+        library.add("big.txt", b"x" * 300_000)
+    with pytest.raises(UploadError, match="不符"):
+        library.add("fake.pdf", NEW_DOC.encode("utf-8"))
+    assert sorted(p.name for p in library.documents_dir.iterdir()) == before
+    assert len(library.documents()) == 7
+
+
+def test_remove_deletes_documents_and_refuses_the_last(library):
+    library.remove("003_21a7aeb8a96b0289.txt")
+    assert all(d.region != "塔城" for d in library.documents())
+    with pytest.raises(UploadError, match="没有文件"):
+        library.remove("../000_bb060860918b24f5.txt")
+    for name in ["000_bb060860918b24f5.txt", "001_4eddf58954baa6ae.txt", "002_67e2a6f90e19cdf4.txt"]:
+        library.remove(name)
+    with pytest.raises(UploadError, match="最后一个"):
+        library.remove("004_a59cb19528c11c68.txt")
+
+
+def test_feedback_store_and_import(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from assistant.config import PROJECT_ROOT
+
+    store = FeedbackStore(tmp_path / "feedback.db")
+    store.record(question="那2019年呢？", history=[{"role": "user", "content": "2020年消费扶贫专柜目标是多少"}],
+                 answer="没有找到", citations=[], rating=-1, comment="应当说明2019年没有规定")
+    store.record(question="好问题", history=[], answer="好回答", citations=[], rating=1)
+    with pytest.raises(ValueError):
+        store.record(question="q", history=[], answer="a", citations=[], rating=0)
+    assert [i.rating for i in store.items()] == [-1, 1]
+    out = tmp_path / "candidates.jsonl"
+    run = subprocess.run([sys.executable, "-m", "eval", "import-feedback", "--db", str(tmp_path / "feedback.db"),
+                          "--out", str(out)], capture_output=True, text=True, cwd=PROJECT_ROOT)
+    assert run.returncode == 0, run.stderr
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 1 and rows[0]["question"] == "那2019年呢？" and rows[0]["history"][0]["role"] == "user"
+    assert rows[0]["comment"] == "应当说明2019年没有规定" and rows[0]["must_contain"] == []
