@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 __all__ = ["Assistant", "Answer", "Citation", "Document", "QuestionError", "AskConfig", "IndexConfig",
            "build_index", "BuildReport", "IndexLoadError", "IndexBusyError", "match_form", "default_index_dir",
-           "default_corpus_dir", "Library", "AddResult", "UploadError", "FeedbackStore", "FeedbackItem"]
+           "default_corpus_dir", "Library", "AddResult", "UploadError", "FeedbackStore", "FeedbackItem",
+           "Generator", "LLMConfig", "LLMError"]
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -15,6 +16,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from assistant.indexing import BuildReport, IndexBusyError, IndexLoadError, build_index
     from assistant.records import Answer, Citation, Document
     from assistant.feedback import FeedbackItem, FeedbackStore
+    from assistant.generation import Generator
+    from assistant.llm import LLMConfig, LLMError
     from assistant.library import AddResult, Library
     from assistant.textnorm import match_form
     from assistant.uploads import UploadError
@@ -27,7 +30,8 @@ _LOCATIONS = {
     "IndexBusyError": "assistant.indexing", "Answer": "assistant.records", "Citation": "assistant.records",
     "Document": "assistant.records", "match_form": "assistant.textnorm", "Library": "assistant.library",
     "AddResult": "assistant.library", "UploadError": "assistant.uploads", "FeedbackStore": "assistant.feedback",
-    "FeedbackItem": "assistant.feedback",
+    "FeedbackItem": "assistant.feedback", "Generator": "assistant.generation", "LLMConfig": "assistant.llm",
+    "LLMError": "assistant.llm",
 }
 
 

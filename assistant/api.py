@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from assistant.answering import (Evidence, choose_evidence, citation_for, compact_section, inline_assignment,
@@ -13,7 +13,9 @@ from assistant.config import AskConfig, default_index_dir
 from assistant.chunking import sentence_spans
 from assistant.indexing import IndexStore
 from assistant.metadata import METADATA_WORDS, answer_metadata, metadata_kind
-from assistant.query import analyse, rewrite, strip_filters
+from assistant.generation import Generator
+from assistant.llm import LLMError
+from assistant.query import analyse, is_elliptical, rewrite, strip_filters
 from assistant.records import Answer, Citation, Document, RetrievedPassage
 from assistant.retrieval import Filters, Ranked, Retriever
 from assistant.textnorm import normalize, readable
@@ -26,16 +28,19 @@ class QuestionError(ValueError):
 class Assistant:
     """Answers questions about one index of documents."""
 
-    def __init__(self, store: IndexStore, embedder, config: AskConfig = AskConfig()) -> None:
+    def __init__(self, store: IndexStore, embedder, config: AskConfig = AskConfig(),
+                 generator: Generator | None = None) -> None:
         self.store = store
         self.config = config
+        self.generator = generator
         self.retriever = Retriever(store, embedder)
         self._regions = tuple(sorted({d.region for d in store.documents.values() if d.region}))
 
     @classmethod
-    def load(cls, index_dir: str | Path | None = None, *, embedder=None,
-             config: AskConfig = AskConfig()) -> "Assistant":
-        """Load the index folder (built by `python -m assistant index`) and its embedding model."""
+    def load(cls, index_dir: str | Path | None = None, *, embedder=None, config: AskConfig = AskConfig(),
+             generator: Generator | None = None) -> "Assistant":
+        """Load the index folder (built by `python -m assistant index`) and its embedding model; with a
+        generator, answers are written by a chat model and checked against the passages they cite."""
         store = IndexStore.load(Path(index_dir) if index_dir else default_index_dir())
         if embedder is None:
             from embeddings.models import load_embedder
@@ -45,7 +50,7 @@ class Assistant:
         if embedder.dimension != store.manifest.dimension:
             raise ValueError(f"the embedding model gives {embedder.dimension}-d vectors but the index holds "
                              f"{store.manifest.dimension}-d ones; rebuild the index with this model")
-        return cls(store, embedder, config)
+        return cls(store, embedder, config, generator)
 
     def documents(self) -> list[Document]:
         """The indexed documents, in index order."""
@@ -62,6 +67,17 @@ class Assistant:
     def ask(self, question: str, history: Sequence[dict] = (), *, doc_ids: Sequence[str] = (),
             years: Sequence[int] = (), regions: Sequence[str] = ()) -> Answer:
         """Answer `question`, using `history` for follow-ups; optional filters narrow the search."""
+        answer: Answer | None = None
+        for item in self.ask_stream(question, history, doc_ids=doc_ids, years=years, regions=regions):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+        return answer
+
+    def ask_stream(self, question: str, history: Sequence[dict] = (), *, doc_ids: Sequence[str] = (),
+                   years: Sequence[int] = (), regions: Sequence[str] = ()) -> Iterator[str | Answer]:
+        """Like `ask`, but first yields the draft of a generated answer as it arrives (str pieces), then
+        the checked Answer; the extractive path yields the Answer alone."""
         started = time.perf_counter()
         if not isinstance(question, str) or not question.strip():
             raise QuestionError("问题为空：请输入要查询的问题。")
@@ -72,7 +88,7 @@ class Assistant:
             notices.append(f"问题过长，只使用了前{self.config.max_question_chars}个字。")
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        full = rewrite(question, history, self._regions)
+        full = self._rewrite(question, history, notices)
         facts = analyse(full, self._regions)
         terms = question_terms(self.retriever.segmenter.topic_words(full), facts.years, facts.regions)
         # Places become filters; left in the search text they only pull up title pages. Years stay:
@@ -136,11 +152,40 @@ class Assistant:
                                                          candidates=self.config.candidates, rrf_k=self.config.rrf_k,
                                                          mode=self.config.retriever)
             text = self._abstention(terms, facts, nearest)
-            return self._answer(question, text, True, (), nearest, timings, started, full, notices)
+            # Nothing to cite: the model is not asked, so it cannot answer from its own memory.
+            yield self._answer(question, text, True, (), nearest, timings, started, full, notices)
+            return
         text = "；".join(s.rstrip("。") for s in sentences) + "。"
         if missing and any(missing):
             text += f"（{'、'.join(m for m in missing if m)}：文档中未找到相关规定。）"
-        return self._answer(question, text, False, tuple(citations), retrieved, timings, started, full, notices)
+        final_citations = tuple(citations)
+        if self.generator is not None:
+            passages = self._answer(question, text, False, final_citations, retrieved, {}, started, full,
+                                    notices).retrieved
+            generated = None
+            for item in self.generator.generate(full, history, self.store.documents, passages):
+                if isinstance(item, str):
+                    yield item
+                else:
+                    generated = item
+            assert generated is not None
+            timings.update(generated.timings)
+            if generated.fallback_reason:
+                notices.append(f"{generated.fallback_reason}，以下为原文摘录（未经大模型改写）。")
+            else:
+                text, final_citations = generated.text, generated.citations
+                notices.extend(generated.notices)
+        yield self._answer(question, text, False, final_citations, retrieved, timings, started, full, notices)
+
+    def _rewrite(self, question: str, history: Sequence[dict], notices: list[str]) -> str:
+        """The standalone question: by the model when configured to, else (or when it fails) by rules."""
+        if self.generator is not None and self.generator.config.rewrite_follow_ups and history \
+                and is_elliptical(question, self._regions):
+            try:
+                return self.generator.rewrite(question, history)
+            except LLMError:
+                notices.append("大模型改写追问失败，已按规则理解追问。")
+        return rewrite(question, history, self._regions)
 
     def _answers(self, evidence: Evidence, terms: list[str]) -> bool:
         if not terms:

@@ -43,7 +43,7 @@ class Library:
 
     def __init__(self, root: str | Path, *, seed: str | Path | None = None,
                  max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, index_config: IndexConfig = IndexConfig(),
-                 ask_config: AskConfig = AskConfig(), embedder=None) -> None:
+                 ask_config: AskConfig = AskConfig(), embedder=None, generator=None) -> None:
         if max_upload_bytes < 1:
             raise ValueError("max_upload_bytes must be positive")
         self.root = Path(root)
@@ -53,6 +53,7 @@ class Library:
         self._index_config = index_config
         self._ask_config = ask_config
         self._embedder = embedder
+        self._generator = generator
         self._lock = threading.RLock()
         self._assistant: Assistant | None = None
         if not self.documents_dir.exists():
@@ -70,7 +71,8 @@ class Library:
             report = build_index(self.documents_dir, self.index_dir, self._index_config, embedder=self._embedder,
                                  progress=progress, log=log)
             if self._assistant is None or not report.unchanged:
-                self._assistant = Assistant.load(self.index_dir, embedder=self._embedder, config=self._ask_config)
+                self._assistant = Assistant.load(self.index_dir, embedder=self._embedder, config=self._ask_config,
+                                                 generator=self._generator)
             return report
 
     @property

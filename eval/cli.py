@@ -21,9 +21,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, required=True, help="where to write the results (JSONL)")
     run.add_argument("--retriever", choices=("hybrid", "bm25", "dense"), default="hybrid")
     run.add_argument("--no-rerank", action="store_true", help="keep the fused retrieval order (no answer-aware rerank)")
+    run.add_argument("--generator", choices=("extractive", "llm"), default="extractive",
+                     help="llm: answers written by the chat model configured by POLICY_QA_LLM_* or --llm-config")
+    run.add_argument("--llm-config", type=Path, default=None, help="JSON file with base_url, model, api_key, …")
     run.add_argument("--json", action="store_true", help="print the summary as JSON instead of a table")
     report = sub.add_parser("report", help="write a Markdown report with charts for a results file")
-    report.add_argument("results", type=Path)
+    report.add_argument("results", type=Path, nargs="+",
+                        help="one results file, or several (e.g. extractive and llm) shown side by side")
     report.add_argument("--questions", type=Path, default=GOLDEN)
     report.add_argument("--out", type=Path, default=None, help="folder for report.md and charts (default: beside)")
     imported = sub.add_parser("import-feedback", help="turn 👎 feedback into question candidates for review")
@@ -86,21 +90,36 @@ def main(argv: list[str] | None = None) -> int:
             index_dir = args.index_dir
             if args.corpus is not None:
                 index_dir = index_for_corpus(args.corpus, log=lambda m: print(m, file=sys.stderr))
-            rows = run_questions(questions, index_dir=index_dir, retriever=args.retriever, rerank=not args.no_rerank)
+            generator = None
+            if args.generator == "llm":
+                from assistant import Generator, LLMConfig
+
+                config = LLMConfig.from_env(args.llm_config)
+                if config is None:
+                    raise ValueError("--generator llm needs POLICY_QA_LLM_BASE_URL and POLICY_QA_LLM_MODEL "
+                                     "(or --llm-config FILE)")
+                generator = Generator(config)
+            rows = run_questions(questions, index_dir=index_dir, retriever=args.retriever, rerank=not args.no_rerank,
+                                 generator=generator)
             write_results(rows, args.out)
             _, summary, _ = _score(questions, rows)
             summary["retriever"] = args.retriever
             summary["rerank"] = not args.no_rerank
+            summary["generator"] = args.generator
             if args.json:
                 print(json.dumps(summary, ensure_ascii=False, indent=2))
             else:
                 print(f"{len(rows)} questions, retriever {args.retriever}, results in {args.out}\n")
                 print(summary_table(summary))
             return 0
-        rows = read_results(args.results)
-        judgements, summary, ordered = _score(questions, rows)
-        path = write_report(questions, ordered, judgements, summary, args.out or args.results.parent,
-                            title=f"Evaluation report: {args.results.name}")
+        runs = []
+        for results_path in args.results:
+            judgements, summary, ordered = _score(questions, read_results(results_path))
+            runs.append((results_path.stem, ordered, judgements, summary))
+        name, ordered, judgements, summary = runs[0]
+        path = write_report(questions, ordered, judgements, summary, args.out or args.results[0].parent,
+                            title=f"Evaluation report: {name}",
+                            compare=[(n, s) for n, _, _, s in runs] if len(runs) > 1 else None)
         print(f"report written to {path}")
         return 0
     except (QuestionFileError, IndexLoadError, IndexBusyError, FileNotFoundError, ValueError) as exc:

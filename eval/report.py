@@ -78,14 +78,25 @@ def _quote(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def comparison_table(runs: list[tuple[str, dict]]) -> str:
+    """Several runs' figures side by side (for example the extractive and the LLM path)."""
+    lines = ["| metric | " + " | ".join(name for name, _ in runs) + " |", "|---|" + "---|" * len(runs)]
+    for key, label in SUMMARY_ROWS:
+        lines.append(f"| {label} | " + " | ".join(str(summary.get(key)) for _, summary in runs) + " |")
+    return "\n".join(lines)
+
+
 def write_report(questions: list[Question], results: list[dict], judgements: list[Judgement], summary: dict,
-                 out_dir: Path, *, title: str = "Evaluation report") -> Path:
+                 out_dir: Path, *, title: str = "Evaluation report",
+                 compare: list[tuple[str, dict]] | None = None) -> Path:
     """Write report.md (and chart PNGs) into `out_dir`; returns the report path."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     charts = _charts(summary, judgements, out_dir)
     by_id = {q.id: q for q in questions}
     lines = [f"# {title}", "", summary_table(summary), ""]
+    if compare:
+        lines += ["## Runs side by side", "", comparison_table(compare), ""]
     for name in charts:
         lines += [f"![{name}]({name})", ""]
     if not charts:

@@ -28,10 +28,11 @@ def index_for_corpus(corpus_dir: Path, index_dir: Path | None = None,
 
 
 def run_questions(questions: list[Question], *, index_dir: Path | None = None, retriever: str = "hybrid",
-                  rerank: bool = True, assistant: Assistant | None = None) -> list[dict]:
+                  rerank: bool = True, generator=None, assistant: Assistant | None = None) -> list[dict]:
     """One results row per question, in order; the index is loaded once."""
     if assistant is None:
-        assistant = Assistant.load(index_dir or default_index_dir(), config=AskConfig(retriever=retriever, rerank=rerank))
+        assistant = Assistant.load(index_dir or default_index_dir(), config=AskConfig(retriever=retriever, rerank=rerank),
+                                   generator=generator)
     rows: list[dict] = []
     for question in questions:
         started = time.perf_counter()

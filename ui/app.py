@@ -48,18 +48,32 @@ def build_app(library: Library, feedback: FeedbackStore) -> gr.Blocks:
     def answer_turn(question: str, chat: list, turns: list, docs: list, region: str, year: str):
         chat, turns = list(chat or []), list(turns or [])
         question = (question or "").strip()
-        sources: list[dict] = []
+        asked = [{"role": "user", "content": escape(question)}]
+        no_sources = gr.update(choices=[], value=None)
+        answer = None
         try:
-            answer = library.assistant.ask(question, _history(turns), doc_ids=docs or (),
-                                           regions=() if region in (None, "", ALL) else (region,),
-                                           years=() if year in (None, "", ALL) else (int(year),))
+            stream = library.assistant.ask_stream(
+                question, _history(turns), doc_ids=docs or (),
+                regions=() if region in (None, "", ALL) else (region,),
+                years=() if year in (None, "", ALL) else (int(year),))
+            draft = ""
+            for item in stream:
+                if isinstance(item, str):
+                    # A model's draft is shown as it arrives, marked as not yet checked.
+                    draft += item
+                    shown = [{"role": "assistant", "content": "（生成中，尚未核对）" + escape(draft)}]
+                    yield chat + asked + shown, "", turns, no_sources, [], EMPTY_VIEWER
+                else:
+                    answer = item
         except QuestionError as exc:
-            chat += [{"role": "user", "content": escape(question)}, {"role": "assistant", "content": escape(str(exc))}]
-            return chat, question, turns, gr.update(choices=[], value=None), [], EMPTY_VIEWER
+            yield (chat + asked + [{"role": "assistant", "content": escape(str(exc))}], question, turns,
+                   no_sources, [], EMPTY_VIEWER)
+            return
         except Exception:
             log.exception("answering failed")
-            chat += [{"role": "user", "content": escape(question)}, {"role": "assistant", "content": FAILED}]
-            return chat, "", turns, gr.update(choices=[], value=None), [], EMPTY_VIEWER
+            yield chat + asked + [{"role": "assistant", "content": FAILED}], "", turns, no_sources, [], EMPTY_VIEWER
+            return
+        sources: list[dict] = []
         if answer.abstained:
             for i, passage in enumerate(answer.retrieved[:3], start=1):
                 sources.append({"label": nearby_label(i, passage.title, passage.section), "doc_id": passage.doc_id,
@@ -68,11 +82,11 @@ def build_app(library: Library, feedback: FeedbackStore) -> gr.Blocks:
             for c in answer.citations:
                 sources.append({"label": source_label(c), "doc_id": c.doc_id, "start": c.start, "end": c.end,
                                 "section": c.section})
-        chat += [{"role": "user", "content": escape(question)}, {"role": "assistant", "content": answer_message(answer)}]
+        chat += asked + [{"role": "assistant", "content": answer_message(answer)}]
         turns.append({"question": question, "answer": answer.text,
                       "citations": [s for s in answer.to_result()["citations"]]})
         labels = [s["label"] for s in sources]
-        return chat, "", turns, gr.update(choices=labels, value=None), sources, EMPTY_VIEWER
+        yield chat, "", turns, gr.update(choices=labels, value=None), sources, EMPTY_VIEWER
 
     def open_source(sources: list, evt: gr.SelectData):
         label = evt.value

@@ -45,15 +45,21 @@ def main(argv: list[str] | None = None) -> int:
                         help="the library: documents/, index/ and feedback.db (seeded with the bundled documents)")
     parser.add_argument("--auth-file", type=Path, default=None, help="file of user:password lines; or set POLICY_QA_AUTH")
     parser.add_argument("--max-upload-mb", type=int, default=20)
+    parser.add_argument("--llm-config", type=Path, default=None,
+                        help="JSON file for an OpenAI-compatible chat model (or set POLICY_QA_LLM_BASE_URL/_MODEL)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from assistant import FeedbackStore, IndexBusyError, IndexLoadError, Library
+    from assistant import FeedbackStore, Generator, IndexBusyError, IndexLoadError, Library, LLMConfig
     from ui.app import build_app
 
     try:
         auth = read_auth(args.auth_file)
-        library = Library(args.data_dir, seed=default_corpus_dir(), max_upload_bytes=args.max_upload_mb * 1048576)
+        llm = LLMConfig.from_env(args.llm_config)
+        if llm is not None:
+            print(f"大模型：{llm.model} @ {llm.base_url}（回答会与原文核对）", file=sys.stderr)
+        library = Library(args.data_dir, seed=default_corpus_dir(), max_upload_bytes=args.max_upload_mb * 1048576,
+                          generator=Generator(llm) if llm else None)
         print(f"文档库：{args.data_dir}（首次启动会建立索引）", file=sys.stderr)
         report = library.ensure_index(progress=True, log=lambda m: print(m, file=sys.stderr))
         print(f"索引就绪：{report.documents} 篇文档，{report.chunks} 个段落", file=sys.stderr)
