@@ -62,7 +62,8 @@ class Assistant:
 
     def provision_count(self, doc_id: str) -> int:
         """How many numbered provisions (distinct heading paths) a document has."""
-        return len({c.section for c in self.store.chunks if c.doc_id == doc_id and c.section != ("前言",)})
+        rows = self.store.chunks.rows_of(self.store.document_order.index(doc_id))
+        return len({self.store.chunks[int(r)].section for r in rows} - {("前言",)})
 
     def ask(self, question: str, history: Sequence[dict] = (), *, doc_ids: Sequence[str] = (),
             years: Sequence[int] = (), regions: Sequence[str] = ()) -> Answer:
@@ -260,8 +261,8 @@ class Assistant:
         found = answer_metadata(document, kind, question)
         if found is None:
             return None
-        chunk = next((c for c in self.store.chunks if c.doc_id == best and c.start <= found.start < c.end),
-                     next(c for c in self.store.chunks if c.doc_id == best))
+        rows = [self.store.chunks[int(r)] for r in self.store.chunks.rows_of(self.store.document_order.index(best))]
+        chunk = next((c for c in rows if c.start <= found.start < c.end), rows[0])
         citation = citation_for(n, document, chunk, found.start, found.end)
         return f"{found.sentence.rstrip('。')}[{n}]。", [citation]
 

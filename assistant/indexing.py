@@ -16,15 +16,16 @@ from pathlib import Path
 import numpy as np
 
 from assistant.chunking import chunk_document
+from assistant.chunkstore import ChunkTable, FilterIndex
 from assistant.config import IndexConfig
 from assistant.lexical import BM25Index, Segmenter, dictionary_hash
 from assistant.parsing import parse_page
 from assistant.records import Chunk, Document
 from assistant.sources import SkippedFile, read_corpus
-from assistant.textnorm import readable
+from assistant.textnorm import normalize, readable
 from assistant.tokens import count_tokens
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 REBUILD_HINT = "python -m assistant index --index-dir {dir}"
 
@@ -51,6 +52,7 @@ class Manifest:
     documents: int
     chunks: int
     built_at: str
+    vector_index: str = "flat"
 
 
 @dataclass(frozen=True)
@@ -115,19 +117,24 @@ class _WriterLock:
 
 
 class IndexStore:
-    """A loaded index: documents, chunks, BM25 and vectors."""
+    """A loaded index: documents, chunks, filter lists, BM25 and vectors."""
 
-    def __init__(self, folder: Path, manifest: Manifest, documents: dict[str, Document], chunks: list[Chunk],
-                 bm25: BM25Index, vectors, chunk_hashes: list[str], doc_freq: dict[str, int]) -> None:
+    def __init__(self, folder: Path, manifest: Manifest, documents: dict[str, Document], chunks: ChunkTable,
+                 bm25: BM25Index, vectors, doc_freq: dict[str, int], filters: FilterIndex) -> None:
         self.folder = folder
         self.manifest = manifest
         self.documents = documents
+        self.document_order = list(documents)
         self.chunks = chunks
         self.bm25 = bm25
         self.vectors = vectors
-        self.chunk_hashes = chunk_hashes
         self.doc_freq = doc_freq
-        self.chunk_rows = {chunk.chunk_id: row for row, chunk in enumerate(chunks)}
+        self.filters = filters
+
+    @property
+    def chunk_hashes(self) -> list[str]:
+        """Content hashes of the chunks' embedded texts, in row order."""
+        return self.chunks.hashes()
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a term over the chunks (unseen terms weigh most)."""
@@ -152,37 +159,27 @@ class IndexStore:
             raise IndexLoadError(f"the index at {folder} is not one of ours or is damaged ({exc}). Rebuild it with: {hint}")
         if manifest.format_version != FORMAT_VERSION:
             raise IndexLoadError(f"the index at {folder} has format {manifest.format_version}, this version reads "
-                              f"{FORMAT_VERSION}. Rebuild it with: {hint}")
+                                 f"{FORMAT_VERSION}. Rebuild it with: {hint}")
         try:
             documents = {row["doc_id"]: _document(row) for row in _read_jsonl(folder / "documents.jsonl")}
-            rows = _read_jsonl(folder / "chunks.jsonl")
-            chunks = [_chunk(row) for row in rows]
-            hashes = [row["hash"] for row in rows]
+            chunks = ChunkTable.load(folder, list(documents.values()))
             bm25 = BM25Index.load(folder / "bm25")
             doc_freq = json.loads((folder / "term_df.json").read_text(encoding="utf-8"))
+            filters = FilterIndex.load(folder)
             vectors = VectorIndex.load(folder / "vectors.faiss")
         except Exception as exc:  # any damage to any file means the same thing to the user
             raise IndexLoadError(f"the index at {folder} is damaged ({type(exc).__name__}: {exc}). "
-                              f"Rebuild it with: {hint}") from exc
+                                 f"Rebuild it with: {hint}") from exc
         if len(chunks) != manifest.chunks or vectors.size != len(chunks) or len(documents) != manifest.documents:
             raise IndexLoadError(f"the index at {folder} is incomplete (counts do not match its manifest). "
-                              f"Rebuild it with: {hint}")
-        if any(chunk.doc_id not in documents for chunk in chunks):
-            raise IndexLoadError(f"the index at {folder} is damaged (chunks without documents). Rebuild it with: {hint}")
-        return cls(folder, manifest, documents, chunks, bm25, vectors, hashes, doc_freq)
+                                 f"Rebuild it with: {hint}")
+        return cls(folder, manifest, documents, chunks, bm25, vectors, doc_freq, filters)
 
 
 def _document(row: dict) -> Document:
     row = dict(row)
     row["dates"] = tuple(tuple(pair) for pair in row["dates"])
     return Document(**row)
-
-
-def _chunk(row: dict) -> Chunk:
-    fields = {f.name for f in dataclasses.fields(Chunk)}
-    values = {k: v for k, v in row.items() if k in fields}
-    values["section"] = tuple(values["section"])
-    return Chunk(**values)
 
 
 def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
@@ -249,36 +246,60 @@ def build_index(corpus_dir: Path, index_dir: Path, config: IndexConfig = IndexCo
 
         segmenter = Segmenter.shared()
         corpus_terms = [segmenter.terms(t) for t in texts]
-        bm25 = BM25Index.build(corpus_terms)
-        doc_freq: dict[str, int] = {}
-        for terms in corpus_terms:
-            for term in set(terms):
-                doc_freq[term] = doc_freq.get(term, 0) + 1
-
-        index_dir.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.build-", dir=index_dir.parent))
-        try:
-            _write_jsonl(tmp / "documents.jsonl", [dataclasses.asdict(d) for d in documents])
-            _write_jsonl(tmp / "chunks.jsonl",
-                         [{**dataclasses.asdict(c), "hash": h} for c, h in zip(chunks, hashes)])
-            (tmp / "term_df.json").write_text(json.dumps(doc_freq, ensure_ascii=False), encoding="utf-8")
-            (tmp / "bm25").mkdir()
-            bm25.save(tmp / "bm25")
-            VectorIndex.build(vectors).save(tmp / "vectors.faiss")
-            manifest = Manifest(
-                format_version=FORMAT_VERSION, model_id=embedder.model_id, model_hash=embedder.model_hash,
-                dimension=embedder.dimension, max_chunk_tokens=config.max_chunk_tokens,
-                dictionary_hash=dictionary_hash(), corpus_files=fingerprint, documents=len(documents),
-                chunks=len(chunks), built_at=time.strftime("%Y-%m-%dT%H:%M:%S"))
-            # The manifest is written last: a folder without one is never taken for an index.
-            (tmp / MANIFEST).write_text(json.dumps(dataclasses.asdict(manifest), ensure_ascii=False, indent=2),
-                                        encoding="utf-8")
-            _swap_in(tmp, index_dir)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
+        filter_texts = [normalize(f"{by_id[c.doc_id].title} {' '.join(c.section)} {c.text}") for c in chunks]
+        _write_index(index_dir, documents, chunks, hashes, vectors, corpus_terms, filter_texts,
+                     model_id=embedder.model_id, model_hash=embedder.model_hash, dimension=embedder.dimension,
+                     max_chunk_tokens=config.max_chunk_tokens, corpus_files=fingerprint)
         return BuildReport(index_dir, len(documents), len(chunks), len(todo), len(chunks) - len(todo),
                            tuple(skipped), time.perf_counter() - started)
+
+
+def write_index(index_dir: Path, documents: list[Document], chunks: list[Chunk], hashes: list[str],
+                vectors: np.ndarray, corpus_terms: list[list[str]], filter_texts: list[str], *, model_id: str,
+                model_hash: str, max_chunk_tokens: int, corpus_files: dict[str, str]) -> None:
+    """Write an index folder from prepared records (for corpora made elsewhere, such as benchmarks)."""
+    index_dir = Path(index_dir)
+    with _WriterLock(index_dir):
+        _write_index(index_dir, documents, chunks, hashes, vectors, corpus_terms, filter_texts, model_id=model_id,
+                     model_hash=model_hash, dimension=int(vectors.shape[1]), max_chunk_tokens=max_chunk_tokens,
+                     corpus_files=corpus_files)
+
+
+def _write_index(index_dir: Path, documents: list[Document], chunks: list[Chunk], hashes: list[str],
+                 vectors: np.ndarray, corpus_terms: list[list[str]], filter_texts: list[str], *, model_id: str,
+                 model_hash: str, dimension: int, max_chunk_tokens: int, corpus_files: dict[str, str]) -> None:
+    from embeddings.vector_index import VectorIndex
+
+    if not (len(chunks) == len(hashes) == len(vectors) == len(corpus_terms) == len(filter_texts)):
+        raise ValueError("chunks, hashes, vectors, terms and filter texts must be as many")
+    bm25 = BM25Index.build(corpus_terms)
+    doc_freq: dict[str, int] = {}
+    for terms in corpus_terms:
+        for term in set(terms):
+            doc_freq[term] = doc_freq.get(term, 0) + 1
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.build-", dir=index_dir.parent))
+    try:
+        _write_jsonl(tmp / "documents.jsonl", [dataclasses.asdict(d) for d in documents])
+        ChunkTable.write(tmp, documents, chunks, hashes)
+        FilterIndex.write(tmp, filter_texts, [d.region for d in documents if d.region])
+        (tmp / "term_df.json").write_text(json.dumps(doc_freq, ensure_ascii=False), encoding="utf-8")
+        (tmp / "bm25").mkdir()
+        bm25.save(tmp / "bm25")
+        vector_index = VectorIndex.build(vectors)
+        vector_index.save(tmp / "vectors.faiss")
+        manifest = Manifest(
+            format_version=FORMAT_VERSION, model_id=model_id, model_hash=model_hash, dimension=dimension,
+            max_chunk_tokens=max_chunk_tokens, dictionary_hash=dictionary_hash(), corpus_files=corpus_files,
+            documents=len(documents), chunks=len(chunks), built_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
+            vector_index=vector_index.kind)
+        # The manifest is written last: a folder without one is never taken for an index.
+        (tmp / MANIFEST).write_text(json.dumps(dataclasses.asdict(manifest), ensure_ascii=False, indent=2),
+                                    encoding="utf-8")
+        _swap_in(tmp, index_dir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _previous(index_dir: Path) -> IndexStore | None:

@@ -40,31 +40,43 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.segmenter = Segmenter.shared()
-        # Normalized chunk text with title and heading path: what year and region filters look at.
-        self._filter_text = [
-            normalize(f"{store.documents[c.doc_id].title} {' '.join(c.section)} {c.text}") for c in store.chunks]
-        self._doc_of_row = [c.doc_id for c in store.chunks]
+        order = store.document_order
+        self._doc_position = {doc_id: i for i, doc_id in enumerate(order)}
+        self._doc_year = np.array([store.documents[d].year or 0 for d in order], dtype=np.int32)
+        self._doc_labels = [normalize(f"{store.documents[d].title} {store.documents[d].issuer}") for d in order]
 
     def eligible(self, filters: Filters) -> np.ndarray:
         """Boolean mask of the chunks the filters allow."""
         n = len(self.store.chunks)
         mask = np.ones(n, dtype=bool)
+        if not filters:
+            return mask
+        doc_index = np.asarray(self.store.chunks.doc_index)
         if filters.doc_ids:
-            allowed = set(filters.doc_ids)
-            mask &= np.array([d in allowed for d in self._doc_of_row], dtype=bool)
+            wanted = np.zeros(len(self._doc_year), dtype=bool)
+            for doc_id in filters.doc_ids:
+                if doc_id in self._doc_position:
+                    wanted[self._doc_position[doc_id]] = True
+            mask &= wanted[doc_index]
         if filters.years:
-            ok = np.zeros(n, dtype=bool)
+            # A document about that year, or a chunk (with its title and headings) that names it.
+            docs = np.isin(self._doc_year, filters.years) | np.array(
+                [any(str(y) in label for y in filters.years) for label in self._doc_labels], dtype=bool)
+            ok = docs[doc_index]
             for year in filters.years:
-                token = f"{year}"
-                ok |= np.array([self.store.documents[d].year == year or token in t
-                                for d, t in zip(self._doc_of_row, self._filter_text)], dtype=bool)
+                rows = self.store.filters.years.get(int(year))
+                if rows is not None:
+                    ok[rows] = True
             mask &= ok
         if filters.regions:
-            ok = np.zeros(n, dtype=bool)
+            docs = np.array([self.store.documents[d].region in filters.regions
+                             or any(r in label for r in filters.regions)
+                             for d, label in zip(self.store.document_order, self._doc_labels)], dtype=bool)
+            ok = docs[doc_index]
             for region in filters.regions:
-                ok |= np.array([self.store.documents[d].region == region or region in t
-                                or region in self.store.documents[d].issuer
-                                for d, t in zip(self._doc_of_row, self._filter_text)], dtype=bool)
+                rows = self.store.filters.places.get(region)
+                if rows is not None:
+                    ok[rows] = True
             mask &= ok
         return mask
 
@@ -80,15 +92,17 @@ class Retriever:
             t0 = time.perf_counter()
             scores = self.store.bm25.scores(self.segmenter.terms(question))
             scores = np.where(mask, scores, -np.inf)
-            order = np.argsort(-scores, kind="stable")[:candidates]
+            # The best few of a million scores without sorting them all.
+            top = min(candidates, len(scores))
+            part = np.argpartition(-scores, top - 1)[:top] if top < len(scores) else np.arange(len(scores))
+            order = part[np.lexsort((part, -scores[part]))]
             ranked_lists["bm25"] = [int(i) for i in order if np.isfinite(scores[i]) and scores[i] > 0]
             timings["bm25_ms"] = (time.perf_counter() - t0) * 1000
         if mode in {"hybrid", "dense"}:
             t0 = time.perf_counter()
             vector = self.embedder.encode_queries([question])[0]
             t1 = time.perf_counter()
-            want = candidates if mask.all() else min(self.store.vectors.size, candidates + int((~mask).sum()))
-            scores, ids = self.store.vectors.search(vector, want)
+            scores, ids = self.store.vectors.search(vector, candidates, None if mask.all() else mask)
             ranked_lists["dense"] = [int(i) for i in ids if mask[int(i)]][:candidates]
             timings["encode_ms"] = (t1 - t0) * 1000
             timings["vector_ms"] = (time.perf_counter() - t1) * 1000

@@ -1,17 +1,23 @@
-"""FAISS vector index over unit vectors (inner product = cosine)."""
+"""FAISS vector index over unit vectors (inner product = cosine): exact while cheap, IVF beyond."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 
+# Up to this many vectors exact search is fast enough and needs no training.
+EXACT_LIMIT = 50_000
+
 
 class VectorIndex:
-    """Exact inner-product search; persisted with FAISS and memory-mapped on load."""
+    """Inner-product search; persisted with FAISS and memory-mapped on load."""
 
-    def __init__(self, index) -> None:
+    def __init__(self, index, nprobe: int | None = None) -> None:
         self._index = index
+        if nprobe is not None and hasattr(index, "nprobe"):
+            index.nprobe = nprobe
 
     @property
     def size(self) -> int:
@@ -23,17 +29,38 @@ class VectorIndex:
         """Vector dimension."""
         return int(self._index.d)
 
+    @property
+    def kind(self) -> str:
+        """flat (exact) or ivf-sq8 (clustered, 8-bit vectors)."""
+        return "ivf-sq8" if self._is_ivf() else "flat"
+
+    def _is_ivf(self) -> bool:
+        return hasattr(self._index, "nprobe")
+
     @classmethod
-    def build(cls, vectors: np.ndarray) -> "VectorIndex":
-        """Index the given (n, d) float32 unit vectors."""
+    def build(cls, vectors: np.ndarray, *, exact_limit: int = EXACT_LIMIT) -> "VectorIndex":
+        """Index (n, d) float32 unit vectors: exact up to `exact_limit`, IVF with 8-bit vectors beyond."""
         import faiss
 
         if vectors.ndim != 2:
             raise ValueError("vectors must be a 2-d array")
-        index = faiss.IndexFlatIP(int(vectors.shape[1]))
-        if len(vectors):
-            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        return cls(index)
+        n, dimension = int(vectors.shape[0]), int(vectors.shape[1])
+        data = np.ascontiguousarray(vectors, dtype=np.float32)
+        if n <= exact_limit:
+            index = faiss.IndexFlatIP(dimension)
+            if n:
+                index.add(data)
+            return cls(index)
+        lists = int(min(65536, max(256, 4 * math.sqrt(n))))
+        quantizer = faiss.IndexFlatIP(dimension)
+        index = faiss.IndexIVFScalarQuantizer(quantizer, dimension, lists, faiss.ScalarQuantizer.QT_8bit,
+                                              faiss.METRIC_INNER_PRODUCT)
+        rng = np.random.default_rng(0)
+        sample = data[rng.choice(n, size=min(n, lists * 40), replace=False)]
+        index.train(sample)
+        for start in range(0, n, 100_000):
+            index.add(data[start:start + 100_000])
+        return cls(index, nprobe=default_nprobe(lists))
 
     def save(self, path: Path) -> None:
         """Write the index to `path`."""
@@ -50,19 +77,44 @@ class VectorIndex:
             index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
         except RuntimeError:
             index = faiss.read_index(str(path))
-        return cls(index)
+        nprobe = default_nprobe(index.nlist) if hasattr(index, "nlist") else None
+        return cls(index, nprobe=nprobe)
 
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Scores and row ids of the k nearest vectors to one query vector."""
+    def set_nprobe(self, nprobe: int) -> None:
+        """How many clusters an IVF search visits (more: better recall, slower)."""
+        if self._is_ivf():
+            self._index.nprobe = max(1, int(nprobe))
+
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and row ids of the k nearest vectors, only among `allowed` rows when a mask is given."""
+        import faiss
+
         k = min(k, self.size)
         if k <= 0:
             return np.zeros(0, np.float32), np.zeros(0, np.int64)
-        scores, ids = self._index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
+        vector = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        params = None
+        if allowed is not None and not allowed.all():
+            bits = np.packbits(allowed.astype(np.uint8), bitorder="little")
+            selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits))
+            params = faiss.SearchParametersIVF(sel=selector, nprobe=self._index.nprobe) if self._is_ivf() \
+                else faiss.SearchParameters(sel=selector)
+            scores, ids = self._index.search(vector, k, params=params)
+            del bits  # the selector points into it until the search has returned
+        else:
+            scores, ids = self._index.search(vector, k)
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep]
 
     def reconstruct_all(self) -> np.ndarray:
-        """All stored vectors, in row order."""
+        """All stored vectors, in row order (8-bit vectors come back approximately)."""
         if self.size == 0:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self._is_ivf():
+            self._index.make_direct_map()
         return self._index.reconstruct_n(0, self.size)
+
+
+def default_nprobe(lists: int) -> int:
+    """Clusters visited per search: enough for recall@10 ≥ 0.98 on policy text (see the benchmark)."""
+    return max(8, min(lists, int(lists * 0.04)))

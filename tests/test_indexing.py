@@ -56,12 +56,20 @@ def test_missing_foreign_and_corrupt_indexes_name_the_rebuild_command(fake_index
     (broken / "vectors.faiss").write_bytes(b"garbage")
     with pytest.raises(IndexLoadError, match="damaged"):
         IndexStore.load(broken)
+    import numpy as np
     truncated = tmp_path / "truncated"
     shutil.copytree(fake_index, truncated)
-    lines = (truncated / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
-    (truncated / "chunks.jsonl").write_text("\n".join(lines[:-3]) + "\n", encoding="utf-8")
-    with pytest.raises(IndexLoadError, match="incomplete"):
+    meta = np.load(truncated / "chunk_meta.npy")
+    np.save(truncated / "chunk_meta.npy", meta[:-3])
+    with pytest.raises(IndexLoadError, match="damaged"):
         IndexStore.load(truncated)
+    miscounted = tmp_path / "miscounted"
+    shutil.copytree(fake_index, miscounted)
+    manifest = json.loads((miscounted / "manifest.json").read_text(encoding="utf-8"))
+    manifest["chunks"] += 1
+    (miscounted / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(IndexLoadError, match="incomplete"):
+        IndexStore.load(miscounted)
 
 
 class ExplodingEmbedder(FakeEmbedder):

@@ -1,0 +1,140 @@
+"""Chunks and filter lists on disk as flat arrays, memory-mapped on load, so a million chunks open at once."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from assistant.records import Chunk, Document
+from assistant.regions import PROVINCES
+
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+
+
+class ChunkTable:
+    """Chunks stored column by column; a Chunk record is made only when one is asked for."""
+
+    FILES = ("chunk_text.bin", "chunk_offsets.npy", "chunk_meta.npy", "chunk_hash.npy", "sections.json",
+             "responsible.json")
+
+    def __init__(self, doc_ids: Sequence[str], blob, offsets: np.ndarray, meta: np.ndarray, hashes: np.ndarray,
+                 sections: list[tuple[str, ...]], responsible: list[str]) -> None:
+        self._doc_ids = list(doc_ids)
+        self._blob = blob
+        self._offsets = offsets
+        self._meta = meta  # columns: doc, start, end, tokens, section, responsible, local number
+        self._hashes = hashes
+        self._sections = sections
+        self._responsible = responsible
+
+    def __len__(self) -> int:
+        return int(self._meta.shape[0])
+
+    def __getitem__(self, row: int) -> Chunk:
+        doc, start, end, tokens, section, responsible, local = (int(v) for v in self._meta[row])
+        text = bytes(self._blob[int(self._offsets[row]):int(self._offsets[row + 1])]).decode("utf-8")
+        doc_id = self._doc_ids[doc]
+        return Chunk(f"{doc_id}:{local:04d}", doc_id, self._sections[section], text, start, end, tokens,
+                     self._responsible[responsible])
+
+    def __iter__(self) -> Iterator[Chunk]:
+        for row in range(len(self)):
+            yield self[row]
+
+    @property
+    def doc_index(self) -> np.ndarray:
+        """For every chunk, the index of its document."""
+        return self._meta[:, 0]
+
+    def hash(self, row: int) -> str:
+        """The content hash of a chunk's embedded text."""
+        return self._hashes[row].decode("ascii")
+
+    def hashes(self) -> list[str]:
+        """All content hashes, in row order."""
+        return [h.decode("ascii") for h in self._hashes]
+
+    def rows_of(self, doc_position: int) -> np.ndarray:
+        """Rows of the chunks of one document."""
+        return np.flatnonzero(self.doc_index == doc_position)
+
+    @staticmethod
+    def write(folder: Path, documents: Sequence[Document], chunks: Sequence[Chunk], hashes: Sequence[str]) -> None:
+        """Write the table's files into `folder`."""
+        position = {d.doc_id: i for i, d in enumerate(documents)}
+        sections: dict[tuple[str, ...], int] = {}
+        responsible: dict[str, int] = {}
+        offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
+        meta = np.zeros((len(chunks), 7), dtype=np.int32)
+        local: dict[str, int] = {}
+        with (folder / "chunk_text.bin").open("wb") as blob:
+            for row, chunk in enumerate(chunks):
+                data = chunk.text.encode("utf-8")
+                blob.write(data)
+                offsets[row + 1] = offsets[row] + len(data)
+                number = int(chunk.chunk_id.rsplit(":", 1)[-1]) if ":" in chunk.chunk_id else local.get(chunk.doc_id, 0)
+                local[chunk.doc_id] = number + 1
+                meta[row] = (position[chunk.doc_id], chunk.start, chunk.end, chunk.tokens,
+                             sections.setdefault(chunk.section, len(sections)),
+                             responsible.setdefault(chunk.responsible, len(responsible)), number)
+        np.save(folder / "chunk_offsets.npy", offsets)
+        np.save(folder / "chunk_meta.npy", meta)
+        np.save(folder / "chunk_hash.npy", np.array([h.encode("ascii") for h in hashes], dtype="S24"))
+        (folder / "sections.json").write_text(json.dumps(list(sections), ensure_ascii=False), encoding="utf-8")
+        (folder / "responsible.json").write_text(json.dumps(list(responsible), ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path, documents: Sequence[Document]) -> "ChunkTable":
+        """Open the table, memory-mapped."""
+        blob = np.memmap(folder / "chunk_text.bin", dtype=np.uint8, mode="r") \
+            if (folder / "chunk_text.bin").stat().st_size else np.zeros(0, dtype=np.uint8)
+        offsets = np.load(folder / "chunk_offsets.npy", mmap_mode="r")
+        meta = np.load(folder / "chunk_meta.npy", mmap_mode="r")
+        hashes = np.load(folder / "chunk_hash.npy", mmap_mode="r")
+        sections = [tuple(s) for s in json.loads((folder / "sections.json").read_text(encoding="utf-8"))]
+        responsible = json.loads((folder / "responsible.json").read_text(encoding="utf-8"))
+        if len(offsets) != len(meta) + 1 or len(hashes) != len(meta) or (len(meta) and offsets[-1] != len(blob)):
+            raise ValueError("chunk files disagree in length")
+        if len(meta) and (int(meta[:, 0].max()) >= len(documents) or int(meta[:, 4].max()) >= len(sections)
+                          or int(meta[:, 5].max()) >= len(responsible)):
+            raise ValueError("chunk metadata points outside its tables")
+        return cls([d.doc_id for d in documents], blob, offsets, meta, hashes, sections, responsible)
+
+
+class FilterIndex:
+    """Which chunks name a year or a place: inverted lists built once, so filtering a million chunks is cheap."""
+
+    def __init__(self, years: dict[int, np.ndarray], places: dict[str, np.ndarray]) -> None:
+        self.years = years
+        self.places = places
+
+    @staticmethod
+    def write(folder: Path, filter_texts: Sequence[str], places: Sequence[str]) -> None:
+        """Write inverted lists for the years and places named in each chunk's normalized text."""
+        year_rows: dict[int, list[int]] = {}
+        place_rows: dict[str, list[int]] = {}
+        names = sorted(set(places) | set(PROVINCES), key=len, reverse=True)
+        for row, text in enumerate(filter_texts):
+            for year in set(_YEAR.findall(text)):
+                year_rows.setdefault(int(year), []).append(row)
+            for name in names:
+                if name in text:
+                    place_rows.setdefault(name, []).append(row)
+        arrays = {f"year_{k}": np.array(v, dtype=np.int32) for k, v in year_rows.items()}
+        keys = sorted(place_rows)
+        arrays.update({f"place_{i}": np.array(place_rows[k], dtype=np.int32) for i, k in enumerate(keys)})
+        np.savez(folder / "filters.npz", **arrays)
+        (folder / "filter_places.json").write_text(json.dumps(keys, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> "FilterIndex":
+        """Read the inverted lists."""
+        keys = json.loads((folder / "filter_places.json").read_text(encoding="utf-8"))
+        with np.load(folder / "filters.npz") as data:
+            years = {int(name[5:]): data[name] for name in data.files if name.startswith("year_")}
+            places = {keys[int(name[6:])]: data[name] for name in data.files if name.startswith("place_")}
+        return cls(years, places)
