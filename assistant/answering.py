@@ -147,6 +147,19 @@ def focus_term(question: str, terms: list[str]) -> str:
     return max(placed)[1] if placed else ""
 
 
+def sentence_norms(store: IndexStore, row: int) -> list[tuple[int, int, str]]:
+    """A chunk's sentences with their normalized text, kept after first use (questions revisit chunks)."""
+    cached = store.sentence_cache.get(row)
+    if cached is None:
+        chunk = store.chunks[row]
+        cached = [(s, e, normalize(chunk.text[s - chunk.start:e - chunk.start]))
+                  for s, e in sentence_spans(chunk.text, chunk.start)]
+        if len(store.sentence_cache) > 50_000:
+            store.sentence_cache.clear()
+        store.sentence_cache[row] = cached
+    return cached
+
+
 def _candidates(store: IndexStore, rows: list[int], terms: list[str], intent: str, years: tuple[int, ...],
                 ordinal: bool, first_item: bool, required: re.Pattern[str] | None, depth: int,
                 item: int | None = None, focus: str = "") -> list[Evidence]:
@@ -155,10 +168,8 @@ def _candidates(store: IndexStore, rows: list[int], terms: list[str], intent: st
     sentences = []
     for rank, row in enumerate(rows[:depth]):
         chunk = store.chunks[row]
-        document = store.documents[chunk.doc_id]
-        spans = sentence_spans(chunk.text, chunk.start)
-        for index, (s_start, s_end) in enumerate(spans):
-            norm = normalize(document.display_text[s_start:s_end])
+        spans = sentence_norms(store, row)
+        for index, (s_start, s_end, norm) in enumerate(spans):
             if len(norm.strip()) < 4:
                 continue
             if len(spans) > 1 and _is_heading_sentence(chunk, s_start, norm) and not (

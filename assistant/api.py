@@ -34,7 +34,7 @@ class Assistant:
         self.config = config
         self.generator = generator
         self.retriever = Retriever(store, embedder)
-        self._regions = tuple(sorted({d.region for d in store.documents.values() if d.region}))
+        self._regions = tuple(sorted({store.documents.meta(d)["region"] for d in store.documents} - {""}))
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, *, embedder=None, config: AskConfig = AskConfig(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -102,7 +102,8 @@ class ChunkTable:
         if len(meta) and (int(meta[:, 0].max()) >= len(documents) or int(meta[:, 4].max()) >= len(sections)
                           or int(meta[:, 5].max()) >= len(responsible)):
             raise ValueError("chunk metadata points outside its tables")
-        return cls([d.doc_id for d in documents], blob, offsets, meta, hashes, sections, responsible)
+        return cls([d["doc_id"] if isinstance(d, dict) else d.doc_id for d in documents], blob, offsets, meta, hashes,
+                   sections, responsible)
 
 
 class FilterIndex:
@@ -138,3 +139,67 @@ class FilterIndex:
             years = {int(name[5:]): data[name] for name in data.files if name.startswith("year_")}
             places = {keys[int(name[6:])]: data[name] for name in data.files if name.startswith("place_")}
         return cls(years, places)
+
+
+class DocumentTable(Mapping):
+    """Documents by id: metadata held in memory, display texts memory-mapped and decoded when asked for."""
+
+    def __init__(self, metas: list[dict], blob, offsets: np.ndarray) -> None:
+        self._metas = metas
+        self._position = {m["doc_id"]: i for i, m in enumerate(metas)}
+        self._blob = blob
+        self._offsets = offsets
+        self._cache: dict[str, Document] = {}
+
+    def __len__(self) -> int:
+        return len(self._metas)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(m["doc_id"] for m in self._metas)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._position
+
+    def __getitem__(self, doc_id: str) -> Document:
+        cached = self._cache.get(doc_id)
+        if cached is not None:
+            return cached
+        i = self._position[doc_id]
+        text = bytes(self._blob[int(self._offsets[i]):int(self._offsets[i + 1])]).decode("utf-8")
+        meta = dict(self._metas[i])
+        meta["dates"] = tuple(tuple(pair) for pair in meta["dates"])
+        document = Document(**meta, display_text=text)
+        if len(self._cache) > 512:
+            self._cache.clear()
+        self._cache[doc_id] = document
+        return document
+
+    def meta(self, doc_id: str) -> dict:
+        """A document's metadata without its text (cheap)."""
+        return self._metas[self._position[doc_id]]
+
+    @staticmethod
+    def write(folder: Path, documents: Sequence[Document]) -> None:
+        """Write metadata lines and the display texts' blob."""
+        offsets = np.zeros(len(documents) + 1, dtype=np.int64)
+        with (folder / "documents.jsonl").open("w", encoding="utf-8") as lines, \
+                (folder / "doc_text.bin").open("wb") as blob:
+            for i, document in enumerate(documents):
+                meta = {f: getattr(document, f) for f in document.__dataclass_fields__ if f != "display_text"}
+                lines.write(json.dumps(meta, ensure_ascii=False) + "\n")
+                data = document.display_text.encode("utf-8")
+                blob.write(data)
+                offsets[i + 1] = offsets[i] + len(data)
+        np.save(folder / "doc_offsets.npy", offsets)
+
+    @classmethod
+    def load(cls, folder: Path) -> "DocumentTable":
+        """Open the table; texts stay on disk until used."""
+        with (folder / "documents.jsonl").open(encoding="utf-8") as handle:
+            metas = [json.loads(line) for line in handle if line.strip()]
+        size = (folder / "doc_text.bin").stat().st_size
+        blob = np.memmap(folder / "doc_text.bin", dtype=np.uint8, mode="r") if size else np.zeros(0, np.uint8)
+        offsets = np.load(folder / "doc_offsets.npy", mmap_mode="r")
+        if len(offsets) != len(metas) + 1 or (metas and int(offsets[-1]) != len(blob)):
+            raise ValueError("document files disagree in length")
+        return cls(metas, blob, offsets)

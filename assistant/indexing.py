@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.chunking import chunk_document
-from assistant.chunkstore import ChunkTable, FilterIndex
+from assistant.chunkstore import ChunkTable, DocumentTable, FilterIndex
 from assistant.config import IndexConfig
 from assistant.lexical import BM25Index, Segmenter, dictionary_hash
 from assistant.parsing import parse_page
@@ -53,6 +53,8 @@ class Manifest:
     chunks: int
     built_at: str
     vector_index: str = "flat"
+    vector_nprobe: int = 0
+    vector_recall_at_10: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -76,17 +78,6 @@ def embedding_text(document: Document, chunk: Chunk) -> str:
 
 def _chunk_hash(model_hash: str, text: str) -> str:
     return hashlib.sha256(f"{model_hash}\n{text}".encode("utf-8")).hexdigest()[:24]
-
-
-def _write_jsonl(path: Path, rows: list[dict]) -> None:
-    with path.open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
 
 
 class _WriterLock:
@@ -119,7 +110,7 @@ class _WriterLock:
 class IndexStore:
     """A loaded index: documents, chunks, filter lists, BM25 and vectors."""
 
-    def __init__(self, folder: Path, manifest: Manifest, documents: dict[str, Document], chunks: ChunkTable,
+    def __init__(self, folder: Path, manifest: Manifest, documents: DocumentTable, chunks: ChunkTable,
                  bm25: BM25Index, vectors, doc_freq: dict[str, int], filters: FilterIndex) -> None:
         self.folder = folder
         self.manifest = manifest
@@ -130,6 +121,7 @@ class IndexStore:
         self.vectors = vectors
         self.doc_freq = doc_freq
         self.filters = filters
+        self.sentence_cache: dict[int, list[tuple[int, int, str]]] = {}
 
     @property
     def chunk_hashes(self) -> list[str]:
@@ -161,8 +153,8 @@ class IndexStore:
             raise IndexLoadError(f"the index at {folder} has format {manifest.format_version}, this version reads "
                                  f"{FORMAT_VERSION}. Rebuild it with: {hint}")
         try:
-            documents = {row["doc_id"]: _document(row) for row in _read_jsonl(folder / "documents.jsonl")}
-            chunks = ChunkTable.load(folder, list(documents.values()))
+            documents = DocumentTable.load(folder)
+            chunks = ChunkTable.load(folder, [documents.meta(d) for d in documents])
             bm25 = BM25Index.load(folder / "bm25")
             doc_freq = json.loads((folder / "term_df.json").read_text(encoding="utf-8"))
             filters = FilterIndex.load(folder)
@@ -173,13 +165,27 @@ class IndexStore:
         if len(chunks) != manifest.chunks or vectors.size != len(chunks) or len(documents) != manifest.documents:
             raise IndexLoadError(f"the index at {folder} is incomplete (counts do not match its manifest). "
                                  f"Rebuild it with: {hint}")
+        if manifest.vector_nprobe:
+            vectors.set_nprobe(manifest.vector_nprobe)
         return cls(folder, manifest, documents, chunks, bm25, vectors, doc_freq, filters)
 
 
-def _document(row: dict) -> Document:
-    row = dict(row)
-    row["dates"] = tuple(tuple(pair) for pair in row["dates"])
-    return Document(**row)
+def _prepare(files, config: IndexConfig) -> tuple[list[Document], list[Chunk]]:
+    documents: list[Document] = []
+    chunks: list[Chunk] = []
+    for source in files:
+        for parsed in parse_page(source.name, source.text):
+            documents.append(parsed.document)
+            chunks.extend(chunk_document(parsed, max_tokens=config.max_chunk_tokens, count_tokens=count_tokens))
+    return documents, chunks
+
+
+def passage_texts(corpus_dir: Path, config: IndexConfig = IndexConfig()) -> list[str]:
+    """The texts a build of `corpus_dir` embeds, in the order it embeds them (shortest first)."""
+    files, _ = read_corpus(Path(corpus_dir))
+    documents, chunks = _prepare(files, config)
+    by_id = {d.doc_id: d for d in documents}
+    return sorted((embedding_text(by_id[c.doc_id], c) for c in chunks), key=len)
 
 
 def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
@@ -216,12 +222,7 @@ def build_index(corpus_dir: Path, index_dir: Path, config: IndexConfig = IndexCo
         if embedder is None:
             embedder = load_embedder(config.model)
 
-        documents: list[Document] = []
-        chunks: list[Chunk] = []
-        for source in files:
-            for parsed in parse_page(source.name, source.text):
-                documents.append(parsed.document)
-                chunks.extend(chunk_document(parsed, max_tokens=config.max_chunk_tokens, count_tokens=count_tokens))
+        documents, chunks = _prepare(files, config)
         by_id = {d.doc_id: d for d in documents}
         texts = [embedding_text(by_id[c.doc_id], c) for c in chunks]
         hashes = [_chunk_hash(embedder.model_hash, t) for t in texts]
@@ -280,19 +281,20 @@ def _write_index(index_dir: Path, documents: list[Document], chunks: list[Chunk]
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.build-", dir=index_dir.parent))
     try:
-        _write_jsonl(tmp / "documents.jsonl", [dataclasses.asdict(d) for d in documents])
+        DocumentTable.write(tmp, documents)
         ChunkTable.write(tmp, documents, chunks, hashes)
         FilterIndex.write(tmp, filter_texts, [d.region for d in documents if d.region])
         (tmp / "term_df.json").write_text(json.dumps(doc_freq, ensure_ascii=False), encoding="utf-8")
         (tmp / "bm25").mkdir()
         bm25.save(tmp / "bm25")
         vector_index = VectorIndex.build(vectors)
+        nprobe, recall = vector_index.tune(vectors) if vector_index.kind != "flat" else (0, 1.0)
         vector_index.save(tmp / "vectors.faiss")
         manifest = Manifest(
             format_version=FORMAT_VERSION, model_id=model_id, model_hash=model_hash, dimension=dimension,
             max_chunk_tokens=max_chunk_tokens, dictionary_hash=dictionary_hash(), corpus_files=corpus_files,
             documents=len(documents), chunks=len(chunks), built_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
-            vector_index=vector_index.kind)
+            vector_index=vector_index.kind, vector_nprobe=nprobe, vector_recall_at_10=recall)
         # The manifest is written last: a folder without one is never taken for an index.
         (tmp / MANIFEST).write_text(json.dumps(dataclasses.asdict(manifest), ensure_ascii=False, indent=2),
                                     encoding="utf-8")

@@ -42,8 +42,10 @@ class Retriever:
         self.segmenter = Segmenter.shared()
         order = store.document_order
         self._doc_position = {doc_id: i for i, doc_id in enumerate(order)}
-        self._doc_year = np.array([store.documents[d].year or 0 for d in order], dtype=np.int32)
-        self._doc_labels = [normalize(f"{store.documents[d].title} {store.documents[d].issuer}") for d in order]
+        metas = [store.documents.meta(d) for d in order]
+        self._doc_year = np.array([m["year"] or 0 for m in metas], dtype=np.int32)
+        self._doc_region = [m["region"] for m in metas]
+        self._doc_labels = [normalize(f"{m['title']} {m['issuer']}") for m in metas]
 
     def eligible(self, filters: Filters) -> np.ndarray:
         """Boolean mask of the chunks the filters allow."""
@@ -69,9 +71,8 @@ class Retriever:
                     ok[rows] = True
             mask &= ok
         if filters.regions:
-            docs = np.array([self.store.documents[d].region in filters.regions
-                             or any(r in label for r in filters.regions)
-                             for d, label in zip(self.store.document_order, self._doc_labels)], dtype=bool)
+            docs = np.array([region in filters.regions or any(r in label for r in filters.regions)
+                             for region, label in zip(self._doc_region, self._doc_labels)], dtype=bool)
             ok = docs[doc_index]
             for region in filters.regions:
                 rows = self.store.filters.places.get(region)

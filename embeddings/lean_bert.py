@@ -4,7 +4,6 @@ sentence-transformers, without importing it (which alone takes seconds), so the 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -64,8 +63,8 @@ class LeanBertEncoder:
                 q = split(self._linear(x, p + "attention.self.query"))
                 k = split(self._linear(x, p + "attention.self.key"))
                 v = split(self._linear(x, p + "attention.self.value"))
-                scores = q @ k.transpose(-1, -2) / math.sqrt(head) + bias
-                context = (scores.softmax(-1) @ v).transpose(1, 2).reshape(batch, seq, hidden)
+                context = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=bias)
+                context = context.transpose(1, 2).reshape(batch, seq, hidden)
                 x = self._ln(self._linear(context, p + "attention.output.dense") + x, p + "attention.output.LayerNorm")
                 inner = torch.nn.functional.gelu(self._linear(x, p + "intermediate.dense"))
                 x = self._ln(self._linear(inner, p + "output.dense") + x, p + "output.LayerNorm")

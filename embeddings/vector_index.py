@@ -62,6 +62,38 @@ class VectorIndex:
             index.add(data[start:start + 100_000])
         return cls(index, nprobe=default_nprobe(lists))
 
+    def tune(self, vectors: np.ndarray, *, target: float = 0.98, queries: int = 200, seed: int = 0) -> tuple[int, float]:
+        """Smallest nprobe whose recall@10 against exact search reaches `target`, on perturbed stored
+        vectors as queries; returns (nprobe, recall) and keeps that nprobe."""
+        if not self._is_ivf():
+            return 0, 1.0
+        rng = np.random.default_rng(seed)
+        picks = rng.choice(len(vectors), size=min(queries, len(vectors)), replace=False)
+        probe = vectors[picks] + rng.normal(0, 0.02, size=(len(picks), vectors.shape[1])).astype(np.float32)
+        probe /= np.linalg.norm(probe, axis=1, keepdims=True)
+        exact = np.zeros((len(probe), 10), dtype=np.int64)
+        best = np.full((len(probe), 10), -np.inf, dtype=np.float32)
+        for start in range(0, len(vectors), 200_000):
+            scores = probe @ vectors[start:start + 200_000].T
+            merged = np.concatenate([best, scores], axis=1)
+            ids = np.concatenate([exact, np.arange(start, start + scores.shape[1])[None, :].repeat(len(probe), 0)],
+                                 axis=1)
+            top = np.argsort(-merged, axis=1)[:, :10]
+            best = np.take_along_axis(merged, top, axis=1)
+            exact = np.take_along_axis(ids, top, axis=1)
+        lists = int(self._index.nlist)
+        recall = 0.0
+        nprobe = 1
+        for nprobe in sorted({8, 16, 32, 64, 96, 128, 192, 256, 384, 512, lists}):
+            if nprobe > lists:
+                continue
+            self._index.nprobe = nprobe
+            _, found = self._index.search(probe, 10)
+            recall = float(np.mean([len(set(f) & set(e)) / 10 for f, e in zip(found, exact)]))
+            if recall >= target:
+                break
+        return nprobe, round(recall, 4)
+
     def save(self, path: Path) -> None:
         """Write the index to `path`."""
         import faiss

@@ -33,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     imported = sub.add_parser("import-feedback", help="turn 👎 feedback into question candidates for review")
     imported.add_argument("--db", type=Path, default=None, help="feedback.db (default: the web UI's library)")
     imported.add_argument("--out", type=Path, required=True, help="where to write the candidates (JSONL)")
+    bench = sub.add_parser("bench", help="speed and scale benchmark")
+    bench.add_argument("--sizes", default="10000,100000,1000000", help="synthetic corpus sizes, comma-separated")
+    bench.add_argument("--corpus", type=Path, default=None, help="the corpus to measure (default: bundled)")
+    bench.add_argument("--questions", type=Path, default=GOLDEN)
+    bench.add_argument("--no-peer", action="store_true", help="skip the LlamaIndex comparison")
+    bench.add_argument("--json", type=Path, default=None, help="write every figure to this JSON file")
     load = sub.add_parser("load", help="load check against a running web UI (python -m ui)")
     load.add_argument("--url", default="http://127.0.0.1:7860/")
     load.add_argument("--clients", type=int, default=10)
@@ -77,6 +83,21 @@ def main(argv: list[str] | None = None) -> int:
         rows = feedback_candidates(FeedbackStore(db))
         write_candidates(rows, args.out)
         print(f"{len(rows)} candidate(s) written to {args.out}; fill in answer, must_contain, evidence, source_file")
+        return 0
+    if args.command == "bench":
+        from assistant import default_corpus_dir
+        from eval.bench import flat_figures, run_bench, table
+
+        try:
+            sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+        except ValueError:
+            print("error: --sizes takes whole numbers separated by commas", file=sys.stderr)
+            return 2
+        results = run_bench(sizes=sizes, corpus=args.corpus or default_corpus_dir(), questions=args.questions,
+                            peer=not args.no_peer, log=lambda m: print(m, file=sys.stderr))
+        print(table(results))
+        if args.json:
+            args.json.write_text(json.dumps(flat_figures(results), ensure_ascii=False, indent=2), encoding="utf-8")
         return 0
     if args.command == "load":
         from eval.loadcheck import run_load

@@ -1,0 +1,208 @@
+"""`python -m eval bench`: where the time and memory go, on the bundled corpus and on synthetic corpora."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+STAGES = ("normalize_ms", "bm25_ms", "encode_ms", "vector_ms", "fusion_ms", "rerank_ms", "answer_ms", "total_ms")
+WARM_UP = ("扶贫工作要点有哪些内容", "乡村振兴衔接", "消费扶贫的做法")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    if not ordered:
+        return {}
+    return {"p50": round(statistics.median(ordered), 2),
+            "p95": round(ordered[max(0, int(round(0.95 * len(ordered))) - 1)], 2), "max": round(ordered[-1], 2)}
+
+
+def _folder_mb(path: Path) -> float:
+    return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1048576, 1)
+
+
+# Runs in a fresh process: load the index, answer, report time, stage latencies and resident memory.
+_CHILD = r"""
+import json, sys, time
+started = time.perf_counter()
+from assistant import Assistant
+index_dir, questions_path = sys.argv[1], sys.argv[2]
+assistant = Assistant.load(index_dir)
+loaded = time.perf_counter() - started
+first = assistant.ask("2020年消费扶贫专柜目标是多少")
+cold = time.perf_counter() - started
+
+def rss_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+rss_after_load = rss_mb()
+questions = [json.loads(l) for l in open(questions_path, encoding="utf-8") if l.strip()]
+for q in ("扶贫工作要点有哪些内容", "乡村振兴衔接", "消费扶贫的做法"):
+    assistant.ask(q)
+stages = {}
+for q in questions:
+    answer = assistant.ask(q["question"], q.get("history") or [])
+    for key, value in answer.timings.items():
+        if key.endswith("_ms"):
+            stages.setdefault(key, []).append(value)
+print(json.dumps({"load_s": loaded, "cold_start_s": cold, "rss_after_load_mb": rss_after_load,
+                  "rss_after_queries_mb": rss_mb(), "stages": stages}))
+"""
+
+
+def _child_measure(index_dir: Path, questions: Path) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    started = time.perf_counter()
+    run = subprocess.run([sys.executable, "-c", _CHILD, str(index_dir), str(questions)], capture_output=True,
+                         text=True, env=env, timeout=3600)
+    wall = time.perf_counter() - started
+    if run.returncode != 0:
+        raise RuntimeError(f"measuring {index_dir} failed: {run.stderr[-2000:]}")
+    data = json.loads(run.stdout.strip().splitlines()[-1])
+    stages = {key: _percentiles(values) for key, values in data.pop("stages").items() if key in STAGES}
+    return {**{k: round(v, 2) for k, v in data.items()}, "process_wall_s": round(wall, 2), "stages": stages}
+
+
+def bench_bundled(corpus: Path, questions: Path, work: Path, log: Callable[[str], None]) -> dict:
+    """Build, rebuild, raw encoding, cold start and per-stage latency on the bundled corpus."""
+    from assistant import build_index, load_embedder, passage_texts
+
+    started = time.perf_counter()
+    embedder = load_embedder("default")
+    embedder.encode_passages(["预热"])  # load the passage model here, so the build below times the build
+    model_load = time.perf_counter() - started
+    index_dir = work / "bundled"
+    started = time.perf_counter()
+    report = build_index(corpus, index_dir, embedder=embedder)
+    build = time.perf_counter() - started
+    texts = passage_texts(corpus)
+    started = time.perf_counter()
+    embedder.encode_passages(texts)
+    encode_only = time.perf_counter() - started
+    started = time.perf_counter()
+    build_index(corpus, index_dir, embedder=embedder)
+    rebuild = time.perf_counter() - started
+    log(f"bundled: build {build:.1f}s, encode only {encode_only:.1f}s, rebuild {rebuild:.2f}s")
+    measured = _child_measure(index_dir, questions)
+    return {"chunks": report.chunks, "model_load_s": round(model_load, 2), "build_s": round(build, 2),
+            "encode_only_s": round(encode_only, 2), "pipeline_vs_encoding": round(encode_only / build, 3),
+            "chunks_per_s": round(report.chunks / build, 1), "rebuild_s": round(rebuild, 3),
+            "index_mb": _folder_mb(index_dir), **measured, "index_dir": str(index_dir)}
+
+
+def bench_scale(source_index: Path, size: int, questions: Path, work: Path, log: Callable[[str], None]) -> dict:
+    """A synthetic corpus of `size` chunks: build, size on disk, memory, cold start, latency by stage."""
+    from assistant import build_synthetic_index, load_embedder
+
+    index_dir = work / f"synthetic-{size}"
+    started = time.perf_counter()
+    report = build_synthetic_index(source_index, index_dir, size, embedder=load_embedder("default"), log=log)
+    build = time.perf_counter() - started
+    manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+    log(f"{size}: built in {build:.1f}s ({manifest['vector_index']}, nprobe {manifest['vector_nprobe']})")
+    measured = _child_measure(index_dir, questions)
+    result = {"chunks": size, "documents": report.documents, "vectors": report.vector_source,
+              "build_s": round(build, 1), "index_mb": _folder_mb(index_dir), "vector_index": manifest["vector_index"],
+              "nprobe": manifest["vector_nprobe"], "recall@10_vs_exact": manifest["vector_recall_at_10"], **measured}
+    shutil.rmtree(index_dir, ignore_errors=True)
+    return result
+
+
+def bench_peer(corpus: Path, questions_path: Path, log: Callable[[str], None]) -> dict:
+    """The same corpus and model through LlamaIndex's default splitter and vector retriever."""
+    try:
+        from eval.peer import run_llamaindex
+    except ImportError as exc:
+        return {"skipped": f"LlamaIndex is not installed ({exc.name}); pip install llama-index-core"}
+    return run_llamaindex(corpus, questions_path, log)
+
+
+def run_bench(*, sizes: list[int], corpus: Path, questions: Path, peer: bool = True,
+              log: Callable[[str], None] = print) -> dict:
+    """Every figure of the benchmark, as a dict."""
+    from eval.metrics import judge, summarize
+    from eval.questions import load_questions
+    from eval.runner import run_questions
+
+    work = Path(tempfile.mkdtemp(prefix="policy-qa-bench-"))
+    try:
+        bundled = bench_bundled(corpus, questions, work, log)
+        golden = load_questions(questions)
+        rows = run_questions(golden, index_dir=Path(bundled["index_dir"]))
+        ours = summarize([judge(q, r) for q, r in zip(golden, rows)])
+        results: dict = {"bundled": {k: v for k, v in bundled.items() if k != "index_dir"},
+                         "ours": {"hit@5": ours["hit@5"], "accuracy": ours["accuracy"],
+                                  "query_p50_ms": ours["latency_p50_ms"]}}
+        results["bundled"]["query_p50_ms"] = bundled["stages"]["total_ms"]["p50"]
+        results["bundled"]["query_p95_ms"] = bundled["stages"]["total_ms"]["p95"]
+        results["scale"] = {}
+        for size in sizes:
+            scale = bench_scale(Path(bundled["index_dir"]), size, questions, work, log)
+            scale["query_p50_ms"] = scale["stages"]["total_ms"]["p50"]
+            scale["query_p95_ms"] = scale["stages"]["total_ms"]["p95"]
+            scale["rss_mb"] = scale["rss_after_queries_mb"]
+            results["scale"][str(size)] = scale
+        if peer:
+            results["peer"] = bench_peer(corpus, questions, log)
+        return results
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def flat_figures(results: dict) -> dict:
+    """The figures under dotted names: bundled.query_p50_ms, scale.100000.rss_mb, peer.hit@5, …"""
+    flat: dict = {}
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        else:
+            flat[prefix] = value
+    walk("", results)
+    return flat
+
+
+def table(results: dict) -> str:
+    """The headline figures as Markdown."""
+    b = results["bundled"]
+    lines = ["| bundled corpus | value |", "|---|---|",
+             f"| chunks | {b['chunks']} |", f"| build (s) | {b['build_s']} |",
+             f"| raw encoding of the same texts (s) | {b['encode_only_s']} |",
+             f"| pipeline throughput / raw encoding | {b['pipeline_vs_encoding']} |",
+             f"| rebuild, nothing changed (s) | {b['rebuild_s']} |", f"| cold start to first answer (s) | {b['cold_start_s']} |",
+             f"| resident memory after load (MB) | {b['rss_after_load_mb']} |",
+             f"| query p50 / p95 (ms) | {b['query_p50_ms']} / {b['query_p95_ms']} |"]
+    lines += ["", "| stage | p50 ms | p95 ms | max ms |", "|---|---|---|---|"]
+    for stage in STAGES:
+        figures = b["stages"].get(stage)
+        if figures:
+            lines.append(f"| {stage[:-3]} | {figures['p50']} | {figures['p95']} | {figures['max']} |")
+    if results.get("scale"):
+        lines += ["", "| chunks | build s | index MB | vectors | recall@10 | RSS MB | cold start s | p50 ms | p95 ms |"
+                  " bm25 p50 | vector p50 |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for size, s in results["scale"].items():
+            lines.append(f"| {size} | {s['build_s']} | {s['index_mb']} | {s['vector_index']} (nprobe {s['nprobe']}) |"
+                         f" {s['recall@10_vs_exact']} | {s['rss_mb']} | {s['cold_start_s']} | {s['query_p50_ms']} |"
+                         f" {s['query_p95_ms']} | {s['stages']['bm25_ms']['p50']} | {s['stages']['vector_ms']['p50']} |")
+    peer = results.get("peer")
+    if peer:
+        if "skipped" in peer:
+            lines += ["", f"peer: {peer['skipped']}"]
+        else:
+            lines += ["", "| same questions, same model | query p50 ms | hit@5 |", "|---|---|---|",
+                      f"| this project | {results['ours']['query_p50_ms']} | {results['ours']['hit@5']} |",
+                      f"| {peer['name']} | {peer['query_p50_ms']} | {peer['hit@5']} |"]
+    return "\n".join(lines)

@@ -1,0 +1,69 @@
+"""The peer in the benchmark: LlamaIndex's default splitter and vector retriever, with the same model."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from llama_index.core import Document, Settings, VectorStoreIndex
+from llama_index.core.embeddings import BaseEmbedding
+from pydantic import PrivateAttr
+
+from assistant import load_embedder, match_form
+from eval.questions import load_questions
+
+
+class _SameModel(BaseEmbedding):
+    """The bundled E5 model (query/passage prompts included) as a LlamaIndex embedding."""
+
+    _model = PrivateAttr()
+
+    def __init__(self, model, **kwargs) -> None:
+        super().__init__(model_name="multilingual-e5-small (bundled)", **kwargs)
+        self._model = model
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._model.encode_queries([query])[0].tolist()
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._model.encode_passages([text])[0].tolist()
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._model.encode_passages(texts).tolist()
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+
+def run_llamaindex(corpus: Path, questions_path: Path, log: Callable[[str], None]) -> dict:
+    """Build LlamaIndex's default vector index over the raw files and time its retriever on the questions."""
+    from assistant.tokens import encoding
+
+    embedder = load_embedder("default")
+    Settings.embed_model = _SameModel(embedder)
+    Settings.llm = None
+    # LlamaIndex counts tokens with tiktoken too; give it the offline encoding instead of a download.
+    Settings.tokenizer = encoding().encode
+    files = sorted(p for p in Path(corpus).iterdir() if p.suffix == ".txt")
+    documents = [Document(text=p.read_text(encoding="utf-8"), metadata={"file": p.name}) for p in files]
+    started = time.perf_counter()
+    index = VectorStoreIndex.from_documents(documents)
+    build = time.perf_counter() - started
+    retriever = index.as_retriever(similarity_top_k=10)
+    questions = [q for q in load_questions(questions_path) if q.answerable]
+    retriever.retrieve("扶贫工作要点有哪些内容")
+    latencies, hits = [], 0
+    for q in questions:
+        started = time.perf_counter()
+        nodes = retriever.retrieve(q.question)
+        latencies.append((time.perf_counter() - started) * 1000)
+        texts = [match_form(n.node.get_content()) for n in nodes[:5]]
+        hits += all(any(match_form(e) in t for t in texts) for e in q.evidence)
+    log(f"peer (LlamaIndex): built in {build:.1f}s, {len(questions)} questions")
+    return {"name": "LlamaIndex (default splitter, vector retriever)", "build_s": round(build, 2),
+            "chunks": len(index.docstore.docs), "query_p50_ms": round(statistics.median(latencies), 2),
+            "query_p95_ms": round(sorted(latencies)[int(0.95 * len(latencies)) - 1], 2),
+            "hit@5": round(hits / len(questions), 4),
+            "note": "retrieval only (no answer); the same questions without history"}
