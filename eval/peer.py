@@ -11,7 +11,8 @@ from llama_index.core import Document, Settings, VectorStoreIndex
 from llama_index.core.embeddings import BaseEmbedding
 from pydantic import PrivateAttr
 
-from assistant import load_embedder, match_form
+from assistant import match_form
+from embeddings.models import SentenceTransformerEmbedder
 from eval.questions import load_questions
 
 
@@ -41,7 +42,8 @@ def run_llamaindex(corpus: Path, questions_path: Path, log: Callable[[str], None
     """Build LlamaIndex's default vector index over the raw files and time its retriever on the questions."""
     from assistant.tokens import encoding
 
-    embedder = load_embedder("default")
+    # Its own instance with no query cache: our cache would otherwise answer its questions for it.
+    embedder = SentenceTransformerEmbedder("default", query_cache_size=0)
     Settings.embed_model = _SameModel(embedder)
     Settings.llm = None
     # LlamaIndex counts tokens with tiktoken too; give it the offline encoding instead of a download.

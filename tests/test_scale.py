@@ -4,10 +4,10 @@ import pytest
 from embeddings.vector_index import VectorIndex
 
 
-def _clustered(n: int, d: int = 32, seed: int = 0) -> np.ndarray:
+def _clustered(n: int, d: int = 64, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     centres = rng.normal(size=(40, d))
-    data = centres[rng.integers(40, size=n)] + rng.normal(0, 0.3, size=(n, d))
+    data = centres[rng.integers(40, size=n)] + rng.normal(0, 0.5, size=(n, d))
     return (data / np.linalg.norm(data, axis=1, keepdims=True)).astype(np.float32)
 
 
