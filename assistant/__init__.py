@@ -8,14 +8,14 @@ __all__ = ["Assistant", "Answer", "Citation", "Document", "QuestionError", "AskC
            "build_index", "BuildReport", "IndexLoadError", "IndexBusyError", "match_form", "default_index_dir",
            "default_corpus_dir", "Library", "AddResult", "UploadError", "FeedbackStore", "FeedbackItem",
            "Generator", "LLMConfig", "LLMError", "write_index", "passage_texts", "build_synthetic_index",
-           "load_embedder"]
+           "load_embedder", "warm_up"]
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # pragma: no cover
     from assistant.api import Assistant, QuestionError
     from assistant.config import AskConfig, IndexConfig, default_corpus_dir, default_index_dir
     from assistant.indexing import (BuildReport, IndexBusyError, IndexLoadError, build_index, passage_texts,
-                                    write_index)
+                                    warm_up, write_index)
     from assistant.synthetic import build_synthetic_index
     from embeddings.models import load_embedder
     from assistant.records import Answer, Citation, Document
@@ -37,6 +37,7 @@ _LOCATIONS = {
     "FeedbackItem": "assistant.feedback", "Generator": "assistant.generation", "LLMConfig": "assistant.llm",
     "LLMError": "assistant.llm", "write_index": "assistant.indexing", "passage_texts": "assistant.indexing",
     "build_synthetic_index": "assistant.synthetic", "load_embedder": "embeddings.models",
+    "warm_up": "assistant.indexing",
 }
 
 

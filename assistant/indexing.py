@@ -170,6 +170,16 @@ class IndexStore:
         return cls(folder, manifest, documents, chunks, bm25, vectors, doc_freq, filters)
 
 
+def warm_up() -> None:
+    """Load the word segmenter, token counter and script converter now rather than on first use."""
+    from assistant.textnorm import to_simplified
+    from assistant.tokens import encoding
+
+    Segmenter.shared()
+    encoding()
+    to_simplified("預熱")
+
+
 def _prepare(files, config: IndexConfig) -> tuple[list[Document], list[Chunk]]:
     documents: list[Document] = []
     chunks: list[Chunk] = []

@@ -77,11 +77,12 @@ def _child_measure(index_dir: Path, questions: Path) -> dict:
 
 def bench_bundled(corpus: Path, questions: Path, work: Path, log: Callable[[str], None]) -> dict:
     """Build, rebuild, raw encoding, cold start and per-stage latency on the bundled corpus."""
-    from assistant import build_index, load_embedder, passage_texts
+    from assistant import build_index, load_embedder, passage_texts, warm_up
 
     started = time.perf_counter()
     embedder = load_embedder("default")
     embedder.encode_passages(["预热"])  # load the passage model here, so the build below times the build
+    warm_up()  # and the segmenter's dictionary, which is loaded once per process like the model
     model_load = time.perf_counter() - started
     index_dir = work / "bundled"
     started = time.perf_counter()
@@ -96,7 +97,7 @@ def bench_bundled(corpus: Path, questions: Path, work: Path, log: Callable[[str]
     rebuild = time.perf_counter() - started
     log(f"bundled: build {build:.1f}s, encode only {encode_only:.1f}s, rebuild {rebuild:.2f}s")
     measured = _child_measure(index_dir, questions)
-    return {"chunks": report.chunks, "model_load_s": round(model_load, 2), "build_s": round(build, 2),
+    return {"chunks": report.chunks, "model_and_dictionary_load_s": round(model_load, 2), "build_s": round(build, 2),
             "encode_only_s": round(encode_only, 2), "pipeline_vs_encoding": round(encode_only / build, 3),
             "chunks_per_s": round(report.chunks / build, 1), "rebuild_s": round(rebuild, 3),
             "index_mb": _folder_mb(index_dir), **measured, "index_dir": str(index_dir)}

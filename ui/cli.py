@@ -64,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         report = library.ensure_index(progress=True, log=lambda m: print(m, file=sys.stderr))
         print(f"索引就绪：{report.documents} 篇文档，{report.chunks} 个段落", file=sys.stderr)
         feedback = FeedbackStore(args.data_dir / "feedback.db")
+        from assistant import warm_up
+        warm_up()  # the first question should not wait for dictionaries to load
     except (OSError, ValueError, IndexLoadError, IndexBusyError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
