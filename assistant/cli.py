@@ -43,9 +43,13 @@ def _ensure_index(index_dir: Path, corpus: Path | None) -> None:
     from assistant.indexing import build_index, corpus_fingerprint, IndexStore, IndexLoadError
 
     if corpus is None:
-        if (index_dir / "manifest.json").exists() or index_dir != default_index_dir():
+        if index_dir != default_index_dir():
             return
-        corpus = default_corpus_dir()  # first run on the bundled corpus: build it
+        try:
+            IndexStore.load(index_dir)
+            return
+        except IndexLoadError:
+            corpus = default_corpus_dir()  # first run (or an older format) on the bundled corpus: build it
     try:
         store = IndexStore.load(index_dir)
         if store.manifest.corpus_files == corpus_fingerprint(corpus):
