@@ -77,6 +77,15 @@ def ask(page, question: str, expect: str) -> None:
         "([text]) => document.querySelector('#chat').innerText.includes(text)", arg=[expect], timeout=60000)
 
 
+def upload(page, path: Path, expect: str) -> None:
+    """Upload one file in the library tab and wait for the status line to say `expect`."""
+    page.get_by_role("tab", name="文档库").click()
+    page.set_input_files("#upload input[type=file]", str(path))
+    page.click("#upload-button")
+    page.wait_for_function("([text]) => document.querySelector('#library-status').innerText.includes(text)",
+                           arg=[expect], timeout=120000)
+
+
 def test_answer_citation_opens_highlighted_passage(page):
     ask(page, "2020年消费扶贫专柜目标是多少", "1万个")
     assert "渝扶组发〔2020〕1号" in page.inner_text("#sources")
@@ -101,10 +110,7 @@ def test_follow_up_uses_the_conversation(page):
 def test_upload_then_ask_about_it(page, server, tmp_path):
     path = tmp_path / "测试市乡村振兴.txt"
     path.write_text(NEW_DOC, encoding="utf-8")
-    page.get_by_role("tab", name="文档库").click()
-    page.set_input_files("#upload input[type=file]", str(path))
-    page.click("#upload-button")
-    page.wait_for_function("document.querySelector('#library-status').innerText.includes('已添加')", timeout=120000)
+    upload(page, path, "已添加")
     assert "2021年测试市乡村振兴工作要点" in page.inner_text("#library")
     page.get_by_role("tab", name="问答").click()
     ask(page, "2021年测试市要新建多少亩高标准农田？", "5万亩")
@@ -114,10 +120,7 @@ def test_bad_upload_is_refused_and_changes_nothing(page, server, tmp_path):
     before = len(server["library"].documents())
     path = tmp_path / "伪装.pdf"
     path.write_text("这不是PDF文件的内容，只是文字。", encoding="utf-8")
-    page.get_by_role("tab", name="文档库").click()
-    page.set_input_files("#upload input[type=file]", str(path))
-    page.click("#upload-button")
-    page.wait_for_function("document.querySelector('#library-status').innerText.includes('未能添加')", timeout=60000)
+    upload(page, path, "未能添加")
     assert "不符" in page.inner_text("#library-status")
     assert len(server["library"].documents()) == before
 
@@ -125,10 +128,7 @@ def test_bad_upload_is_refused_and_changes_nothing(page, server, tmp_path):
 def test_document_with_script_renders_inert(page, tmp_path):
     path = tmp_path / "安全测试.txt"
     path.write_text(XSS_DOC, encoding="utf-8")
-    page.get_by_role("tab", name="文档库").click()
-    page.set_input_files("#upload input[type=file]", str(path))
-    page.click("#upload-button")
-    page.wait_for_function("document.querySelector('#library-status').innerText.includes('已添加')", timeout=120000)
+    upload(page, path, "已添加")
     page.get_by_role("tab", name="问答").click()
     ask(page, "2021年安全巡检开展几次？", "12次")
     page.locator("#sources label", has_text="[1]").first.click()
