@@ -8,7 +8,7 @@ __all__ = ["Assistant", "Answer", "Citation", "Document", "QuestionError", "AskC
            "build_index", "BuildReport", "IndexLoadError", "IndexBusyError", "match_form", "default_index_dir",
            "default_corpus_dir", "Library", "AddResult", "UploadError", "FeedbackStore", "FeedbackItem",
            "Generator", "LLMConfig", "LLMError", "write_index", "passage_texts", "build_synthetic_index",
-           "load_embedder", "warm_up"]
+           "load_embedder", "warm_up", "token_encoding"]
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from assistant.indexing import (BuildReport, IndexBusyError, IndexLoadError, build_index, passage_texts,
                                     warm_up, write_index)
     from assistant.synthetic import build_synthetic_index
+    from assistant.tokens import encoding as token_encoding
     from embeddings.models import load_embedder
     from assistant.records import Answer, Citation, Document
     from assistant.feedback import FeedbackItem, FeedbackStore
@@ -42,6 +43,10 @@ _LOCATIONS = {
 
 
 def __getattr__(name: str):
+    if name == "token_encoding":  # the offline cl100k encoding, for other tools that count tokens
+        from assistant.tokens import encoding
+
+        return encoding
     # Heavy modules (jieba, faiss, torch) load only when a name is first used.
     if name in _LOCATIONS:
         import importlib

@@ -134,8 +134,12 @@ _shared: dict[tuple[str, str], SentenceTransformerEmbedder] = {}
 _shared_lock = threading.Lock()
 
 
-def load_embedder(model: str = DEFAULT_MODEL, *, cache_dir: Path | None = None) -> SentenceTransformerEmbedder:
-    """A process-wide embedder for `model` (the bundled default, a model name, or a folder)."""
+def load_embedder(model: str = DEFAULT_MODEL, *, cache_dir: Path | None = None,
+                  shared: bool = True) -> SentenceTransformerEmbedder:
+    """A process-wide embedder for `model` (the bundled default, a model name, or a folder); with
+    shared=False a separate instance without a query cache (for fair timing of other systems)."""
+    if not shared:
+        return SentenceTransformerEmbedder(model, cache_dir=cache_dir, query_cache_size=0)
     key = (model, str(cache_dir))
     with _shared_lock:
         if key not in _shared:

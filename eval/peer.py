@@ -11,8 +11,7 @@ from llama_index.core import Document, Settings, VectorStoreIndex
 from llama_index.core.embeddings import BaseEmbedding
 from pydantic import PrivateAttr
 
-from assistant import match_form
-from embeddings.models import SentenceTransformerEmbedder
+from assistant import load_embedder, match_form, token_encoding
 from eval.questions import load_questions
 
 
@@ -40,14 +39,12 @@ class _SameModel(BaseEmbedding):
 
 def run_llamaindex(corpus: Path, questions_path: Path, log: Callable[[str], None]) -> dict:
     """Build LlamaIndex's default vector index over the raw files and time its retriever on the questions."""
-    from assistant.tokens import encoding
-
     # Its own instance with no query cache: our cache would otherwise answer its questions for it.
-    embedder = SentenceTransformerEmbedder("default", query_cache_size=0)
+    embedder = load_embedder("default", shared=False)
     Settings.embed_model = _SameModel(embedder)
     Settings.llm = None
     # LlamaIndex counts tokens with tiktoken too; give it the offline encoding instead of a download.
-    Settings.tokenizer = encoding().encode
+    Settings.tokenizer = token_encoding().encode
     files = sorted(p for p in Path(corpus).iterdir() if p.suffix == ".txt")
     documents = [Document(text=p.read_text(encoding="utf-8"), metadata={"file": p.name}) for p in files]
     started = time.perf_counter()

@@ -66,3 +66,16 @@ def test_bench_reports_the_named_figures(tmp_path):
                 "bundled.encode_only_s", "scale.1500.query_p50_ms", "scale.1500.rss_mb", "ours.hit@5"):
         assert isinstance(flat[key], (int, float)), key
     assert "| bundled corpus | value |" in table(results)
+
+
+@pytest.mark.integration
+def test_peer_runs_offline_with_the_same_model(tmp_path):
+    pytest.importorskip("llama_index.core")
+    from assistant import default_corpus_dir
+    from eval.cli import GOLDEN
+    from eval.peer import run_llamaindex
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("".join(GOLDEN.read_text(encoding="utf-8").splitlines(True)[:8]), encoding="utf-8")
+    result = run_llamaindex(default_corpus_dir(), questions, lambda m: None)
+    assert result["chunks"] > 0 and 0.0 <= result["hit@5"] <= 1.0 and result["query_p50_ms"] > 0
