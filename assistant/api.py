@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -12,6 +13,7 @@ from assistant.answering import (Evidence, choose_evidence, citation_for, compac
 from assistant.config import AskConfig, default_index_dir
 from assistant.chunking import sentence_spans
 from assistant.indexing import IndexStore
+from assistant.lexical import Segmenter
 from assistant.metadata import METADATA_WORDS, answer_metadata, metadata_kind
 from assistant.generation import Generator
 from assistant.llm import LLMError
@@ -42,11 +44,15 @@ class Assistant:
         """Load the index folder (built by `python -m assistant index`) and its embedding model; with a
         generator, answers are written by a chat model and checked against the passages they cite."""
         store = IndexStore.load(Path(index_dir) if index_dir else default_index_dir())
+        # jieba's dictionary loads while the model does: the two take about as long each.
+        dictionary = threading.Thread(target=Segmenter.shared, daemon=True)
+        dictionary.start()
         if embedder is None:
             from embeddings.models import load_embedder
 
             embedder = load_embedder(store.manifest.model_id if store.manifest.model_id != "multilingual-e5-small"
                                      else "default")
+        dictionary.join()
         if embedder.dimension != store.manifest.dimension:
             raise ValueError(f"the embedding model gives {embedder.dimension}-d vectors but the index holds "
                              f"{store.manifest.dimension}-d ones; rebuild the index with this model")
