@@ -167,10 +167,8 @@ class Assistant:
             text += f"（{'、'.join(m for m in missing if m)}：文档中未找到相关规定。）"
         final_citations = tuple(citations)
         if self.generator is not None:
-            passages = self._answer(question, text, False, final_citations, retrieved, {}, started, full,
-                                    notices).retrieved
             generated = None
-            for item in self.generator.generate(full, history, self.store.documents, passages):
+            for item in self.generator.generate(full, history, self.store.documents, self._passages(retrieved)):
                 if isinstance(item, str):
                     yield item
                 else:
@@ -287,16 +285,20 @@ class Assistant:
             text += "可能相关：" + "；".join(dict.fromkeys(shown)) + "。"
         return text
 
-    def _answer(self, question: str, text: str, abstained: bool, citations: tuple[Citation, ...],
-                ranked: list[Ranked], timings: dict[str, float], started: float, rewritten: str,
-                notices: list[str]) -> Answer:
+    def _passages(self, ranked: list[Ranked]) -> tuple[RetrievedPassage, ...]:
+        """The retrieved chunks as passages, best first (at least the top 10)."""
         passages = []
         for r in ranked[: max(self.config.top_k, 10)]:
             chunk = self.store.chunks[r.row]
             document = self.store.documents[chunk.doc_id]
             passages.append(RetrievedPassage(chunk.chunk_id, chunk.doc_id, document.title, chunk.section_label,
                                              chunk.text, r.score, chunk.start, chunk.end))
+        return tuple(passages)
+
+    def _answer(self, question: str, text: str, abstained: bool, citations: tuple[Citation, ...],
+                ranked: list[Ranked], timings: dict[str, float], started: float, rewritten: str,
+                notices: list[str]) -> Answer:
         timings["total_ms"] = (time.perf_counter() - started) * 1000
         return Answer(question=question, text=readable(text) if abstained else text, abstained=abstained,
-                      citations=citations, retrieved=tuple(passages), timings=timings,
+                      citations=citations, retrieved=self._passages(ranked), timings=timings,
                       rewritten_question=rewritten, notices=tuple(notices))

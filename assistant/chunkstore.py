@@ -50,10 +50,6 @@ class ChunkTable:
         """For every chunk, the index of its document."""
         return self._meta[:, 0]
 
-    def hash(self, row: int) -> str:
-        """The content hash of a chunk's embedded text."""
-        return self._hashes[row].decode("ascii")
-
     def hashes(self) -> list[str]:
         """All content hashes, in row order."""
         return [h.decode("ascii") for h in self._hashes]

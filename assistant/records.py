@@ -54,15 +54,6 @@ class Chunk:
 
 
 @dataclass(frozen=True)
-class Hit:
-    """One retrieved chunk with its score and the retriever that found it."""
-
-    chunk_id: str
-    score: float
-    retriever: str
-
-
-@dataclass(frozen=True)
 class Citation:
     """A quoted passage that an answer relies on."""
 
