@@ -8,12 +8,12 @@ __all__ = ["Assistant", "Answer", "Citation", "Document", "QuestionError", "AskC
            "build_index", "BuildReport", "IndexLoadError", "IndexBusyError", "match_form", "default_index_dir",
            "default_corpus_dir", "Library", "AddResult", "UploadError", "FeedbackStore", "FeedbackItem",
            "Generator", "LLMConfig", "LLMError", "write_index", "passage_texts", "build_synthetic_index",
-           "load_embedder", "warm_up", "token_encoding"]
+           "load_embedder", "warm_up", "token_encoding", "policy_home"]
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # pragma: no cover
     from assistant.api import Assistant, QuestionError
-    from assistant.config import AskConfig, IndexConfig, default_corpus_dir, default_index_dir
+    from assistant.config import AskConfig, IndexConfig, default_corpus_dir, default_index_dir, policy_home
     from assistant.indexing import (BuildReport, IndexBusyError, IndexLoadError, build_index, passage_texts,
                                     warm_up, write_index)
     from assistant.synthetic import build_synthetic_index
@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
 _LOCATIONS = {
     "Assistant": "assistant.api", "QuestionError": "assistant.api", "AskConfig": "assistant.config",
     "IndexConfig": "assistant.config", "default_corpus_dir": "assistant.config",
-    "default_index_dir": "assistant.config", "build_index": "assistant.indexing",
+    "default_index_dir": "assistant.config", "policy_home": "assistant.config", "build_index": "assistant.indexing",
     "BuildReport": "assistant.indexing", "IndexLoadError": "assistant.indexing",
     "IndexBusyError": "assistant.indexing", "Answer": "assistant.records", "Citation": "assistant.records",
     "Document": "assistant.records", "match_form": "assistant.textnorm", "Library": "assistant.library",

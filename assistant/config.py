@@ -9,6 +9,12 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def policy_home() -> Path:
+    """Where the product keeps its caches and library: $POLICY_QA_HOME, or ~/.cache/policy-qa."""
+    home = os.environ.get("POLICY_QA_HOME")
+    return Path(home) if home else Path.home() / ".cache" / "policy-qa"
+
+
 def default_corpus_dir() -> Path:
     """The bundled documents."""
     return PROJECT_ROOT / "data" / "corpus"

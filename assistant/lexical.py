@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import threading
 from functools import lru_cache
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.config import policy_home
 from assistant.textnorm import normalize
 
 _WORD = re.compile(r"[\w\u3400-\u9fff]")
@@ -47,8 +47,7 @@ class Segmenter:
 
         jieba.setLogLevel(logging.WARNING)
         tokenizer = jieba.Tokenizer()
-        home = os.environ.get("POLICY_QA_HOME")
-        cache_dir = Path(home) if home else Path.home() / ".cache" / "policy-qa"
+        cache_dir = policy_home()
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)
             tokenizer.tmp_dir = str(cache_dir)

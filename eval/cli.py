@@ -58,10 +58,9 @@ def _score(questions, rows):
 
 
 def _default_feedback_db() -> Path:
-    import os
+    from assistant import policy_home
 
-    home = os.environ.get("POLICY_QA_HOME")
-    return (Path(home) if home else Path.home() / ".cache" / "policy-qa") / "library" / "feedback.db"
+    return policy_home() / "library" / "feedback.db"
 
 
 def main(argv: list[str] | None = None) -> int:

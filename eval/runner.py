@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from assistant import AskConfig, Assistant, QuestionError, build_index, default_index_dir
+from assistant import AskConfig, Assistant, QuestionError, build_index, default_index_dir, policy_home
 from eval.questions import Question
 
 
@@ -18,10 +18,8 @@ def index_for_corpus(corpus_dir: Path, index_dir: Path | None = None,
     """Build (or reuse) the index of a corpus folder; returns the index folder."""
     corpus_dir = Path(corpus_dir).resolve()
     if index_dir is None:
-        home = os.environ.get("POLICY_QA_HOME")
-        base = Path(home) if home else Path.home() / ".cache" / "policy-qa"
         key = hashlib.sha256(str(corpus_dir).encode("utf-8")).hexdigest()[:12]
-        index_dir = base / "indexes" / f"{corpus_dir.name}-{key}"
+        index_dir = policy_home() / "indexes" / f"{corpus_dir.name}-{key}"
     report = build_index(corpus_dir, Path(index_dir), log=log)
     log(f"index {'reused' if report.unchanged else 'built'}: {report.documents} documents, {report.chunks} chunks")
     return Path(index_dir)

@@ -8,13 +8,12 @@ import os
 import sys
 from pathlib import Path
 
-from assistant import default_corpus_dir
+from assistant import default_corpus_dir, policy_home
 
 
 def default_data_dir() -> Path:
     """$POLICY_QA_HOME/library, or ~/.cache/policy-qa/library."""
-    home = os.environ.get("POLICY_QA_HOME")
-    return (Path(home) if home else Path.home() / ".cache" / "policy-qa") / "library"
+    return policy_home() / "library"
 
 
 def read_auth(path: Path | None) -> list[tuple[str, str]] | None:
