@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -13,17 +12,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from eval.metrics import percentile
+
 STAGES = ("normalize_ms", "bm25_ms", "encode_ms", "vector_ms", "fusion_ms", "rerank_ms", "answer_ms", "total_ms")
 WARM_UP = ("扶贫工作要点有哪些内容", "乡村振兴衔接", "消费扶贫的做法")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
-    if not ordered:
+    if not values:
         return {}
-    return {"p50": round(statistics.median(ordered), 2),
-            "p95": round(ordered[max(0, int(round(0.95 * len(ordered))) - 1)], 2), "max": round(ordered[-1], 2)}
+    return {"p50": percentile(values, 50), "p95": percentile(values, 95), "max": round(max(values), 2)}
 
 
 def _folder_mb(path: Path) -> float:

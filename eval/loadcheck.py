@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import statistics
 import threading
 import time
+
+from eval.metrics import percentile
 
 QUESTIONS = ["2020年消费扶贫专柜目标是多少", "2019年易地扶贫搬迁计划搬迁多少人", "塔城扶贫日研讨会由哪个部门牵头",
              "山东通过发展生产要实现多少人脱贫", "重慶定點攻堅的對象分為哪兩類", "2022年重庆要设立多少个消费扶贫专柜",
@@ -48,10 +49,8 @@ def run_load(url: str, *, clients: int = 10, questions: int = 20) -> dict:
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
-    ordered = sorted(latencies)
     return {"clients": clients, "questions_each": questions, "requests": len(latencies), "errors": len(errors),
             "first_errors": errors[:3], "wall_s": round(wall, 2),
-            "p50_ms": round(statistics.median(ordered), 1) if ordered else None,
-            "p95_ms": round(ordered[max(0, int(0.95 * len(ordered)) - 1)], 1) if ordered else None,
-            "max_ms": round(ordered[-1], 1) if ordered else None,
+            "p50_ms": percentile(latencies, 50, 1), "p95_ms": percentile(latencies, 95, 1),
+            "max_ms": round(max(latencies), 1) if latencies else None,
             "throughput_per_s": round(len(latencies) / wall, 2) if wall else None}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import math
 import re
-import statistics
 from dataclasses import dataclass
 
 from assistant import match_form
@@ -64,12 +64,13 @@ def _share(values: list[bool]) -> float | None:
     return round(sum(values) / len(values), 4) if values else None
 
 
-def _percentile(values: list[float], pct: float) -> float | None:
+def percentile(values: list[float], pct: float, digits: int = 2) -> float | None:
+    """Nearest-rank percentile: the smallest value with at least pct% of the values at or below it."""
     if not values:
         return None
     ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, int(round(pct / 100 * len(ordered) + 0.5)) - 1))
-    return round(ordered[index], 2)
+    index = min(len(ordered) - 1, max(0, math.ceil(pct / 100 * len(ordered)) - 1))
+    return round(ordered[index], digits)
 
 
 def summarize(judgements: list[Judgement]) -> dict:
@@ -95,7 +96,7 @@ def summarize(judgements: list[Judgement]) -> dict:
         "false_abstentions": _share([j.abstained for j in answerable]),
         **hits,
         "mrr": mrr,
-        "latency_p50_ms": _percentile(latencies, 50),
-        "latency_p95_ms": _percentile(latencies, 95),
+        "latency_p50_ms": percentile(latencies, 50),
+        "latency_p95_ms": percentile(latencies, 95),
         "by_type": by_type,
     }

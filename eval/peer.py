@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +11,7 @@ from llama_index.core.embeddings import BaseEmbedding
 from pydantic import PrivateAttr
 
 from assistant import load_embedder, match_form, token_encoding
+from eval.metrics import percentile
 from eval.questions import load_questions
 
 
@@ -62,7 +62,7 @@ def run_llamaindex(corpus: Path, questions_path: Path, log: Callable[[str], None
         hits += all(any(match_form(e) in t for t in texts) for e in q.evidence)
     log(f"peer (LlamaIndex): built in {build:.1f}s, {len(questions)} questions")
     return {"name": "LlamaIndex (default splitter, vector retriever)", "build_s": round(build, 2),
-            "chunks": len(index.docstore.docs), "query_p50_ms": round(statistics.median(latencies), 2),
-            "query_p95_ms": round(sorted(latencies)[int(0.95 * len(latencies)) - 1], 2),
+            "chunks": len(index.docstore.docs), "query_p50_ms": percentile(latencies, 50),
+            "query_p95_ms": percentile(latencies, 95),
             "hit@5": round(hits / len(questions), 4),
             "note": "retrieval only (no answer); the same questions without history"}
