@@ -209,7 +209,6 @@ def build_index(corpus_dir: Path, index_dir: Path, config: IndexConfig = IndexCo
                 log: Callable[[str], None] = lambda message: None) -> BuildReport:
     """Build (or refresh) the index for `corpus_dir` into `index_dir`, atomically."""
     from embeddings.models import load_embedder, model_hash_of
-    from embeddings.vector_index import VectorIndex
 
     started = time.perf_counter()
     index_dir = Path(index_dir)

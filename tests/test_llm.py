@@ -8,7 +8,7 @@ import pytest
 
 import prompts
 from assistant.api import Assistant
-from assistant.generation import Generator, passage_text
+from assistant.generation import Generator
 from assistant.llm import ChatClient, LLMConfig, LLMError
 from assistant.records import Document, RetrievedPassage
 from assistant.verify import check_answer, extract_facts

@@ -1,7 +1,3 @@
-from collections import Counter
-
-import pytest
-
 from assistant.parsing import parse_page
 from tests.conftest import FIXTURES, read_bundled
 
