@@ -39,23 +39,23 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         self._model = None
-        self._lean = None
+        self._query_encoder = None
         self._batch_size = batch_size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = query_cache_size
         self._lock = threading.Lock()
         if model == DEFAULT_MODEL:
             from embeddings.convert import DEFAULT_MODEL_ID, PASSAGE_PROMPT, QUERY_PROMPT, ensure_default_model
-            from embeddings.lean_bert import LeanBertEncoder
+            from embeddings.onnx_bert import OnnxBertEncoder
 
             folder = ensure_default_model(cache_dir)
             self.model_id = DEFAULT_MODEL_ID
             self.model_hash = folder.name.rsplit("-", 1)[-1]
             self._source = str(folder)
-            # Questions go through the lean encoder (same vectors, a much faster start); the full
-            # sentence-transformers stack loads only when passages are encoded at index time.
-            self._lean = LeanBertEncoder(folder)
-            self.dimension = self._lean.dimension
+            # Questions go through ONNX Runtime over the same weights (the same vectors, without importing
+            # torch, and faster per question); sentence-transformers loads only when passages are encoded.
+            self._query_encoder = OnnxBertEncoder(folder)
+            self.dimension = self._query_encoder.dimension
             self._prompts = {"query": QUERY_PROMPT, "passage": PASSAGE_PROMPT}
             self._query_prompt, self._passage_prompt = "query", "passage"
         else:
@@ -94,8 +94,8 @@ class SentenceTransformerEmbedder:
                 if cached is None:
                     missing.append(text)
         if missing:
-            if self._lean is not None:
-                vectors = self._lean.encode([self._prompts["query"] + t for t in missing])
+            if self._query_encoder is not None:
+                vectors = self._query_encoder.encode([self._prompts["query"] + t for t in missing])
             else:
                 vectors = self._encode(missing, self._query_prompt, show_progress=False)
             fresh = dict(zip(missing, vectors))

@@ -52,8 +52,8 @@ def test_query_cache_returns_identical_vectors(converted):
     assert np.array_equal(a, b)
 
 
-def test_lean_query_encoder_matches_sentence_transformers(converted):
+def test_onnx_query_encoder_matches_sentence_transformers(converted):
     texts = ["2020年消费扶贫专柜目标是多少", "重慶開展脫貧攻堅", "短"]
-    lean = converted.encode_queries(texts)
+    fast = converted.encode_queries(texts)
     full = converted._encode(texts, "query", show_progress=False)
-    assert np.all((lean * full).sum(axis=1) >= 0.9999)
+    assert np.all((fast * full).sum(axis=1) >= 0.9999)

@@ -1,0 +1,187 @@
+"""A fast query encoder for BERT-type sentence-transformers folders: the transformer layers run in ONNX
+Runtime, the embedding lookup in numpy over a memory map, so no torch is imported to answer a question."""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy as np
+
+GRAPH_FILE = "encoder.onnx"
+# Bump when the graph below changes, so a stale cached graph is rebuilt rather than used.
+GRAPH_VERSION = "1"
+_build_lock = threading.Lock()
+
+
+def _safetensors_arrays(path: Path) -> dict[str, np.ndarray]:
+    """Every float32 tensor of a safetensors file as a read-only memory map (nothing is read yet)."""
+    with path.open("rb") as handle:
+        (header_len,) = struct.unpack("<Q", handle.read(8))
+        header = json.loads(handle.read(header_len))
+    raw = np.memmap(path, dtype=np.uint8, mode="r")
+    base = 8 + header_len
+    arrays = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        if info["dtype"] != "F32":
+            raise ValueError(f"{path}: tensor {name} is {info['dtype']}, only F32 is supported")
+        start, end = info["data_offsets"]
+        arrays[name] = raw[base + start: base + end].view(np.float32).reshape(info["shape"])
+    return arrays
+
+
+def _bert_config(folder: Path) -> dict:
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    if config.get("model_type") != "bert":
+        raise ValueError(f"{folder} is not a BERT model folder")
+    if config.get("hidden_act", "gelu") != "gelu":
+        raise ValueError(f"{folder}: activation {config['hidden_act']!r} is not supported")
+    return config
+
+
+def build_encoder_graph(folder: Path, out_path: Path) -> None:
+    """Write the model's transformer layers (no embeddings, no pooling) as an ONNX graph."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    config = _bert_config(folder)
+    weights = _safetensors_arrays(folder / "model.safetensors")
+    hidden, heads = int(config["hidden_size"]), int(config["num_attention_heads"])
+    eps = float(config["layer_norm_eps"])
+    nodes: list = []
+    inits: list = [numpy_helper.from_array(np.array([0, 0, heads, hidden // heads], np.int64), "heads_shape"),
+                   numpy_helper.from_array(np.array([0, 0, hidden], np.int64), "hidden_shape"),
+                   numpy_helper.from_array(np.array(1 / np.sqrt(hidden // heads), np.float32), "scale"),
+                   numpy_helper.from_array(np.array(1 / np.sqrt(2), np.float32), "inv_sqrt2"),
+                   numpy_helper.from_array(np.array(1.0, np.float32), "one"),
+                   numpy_helper.from_array(np.array(0.5, np.float32), "half")]
+
+    def const(name: str, value: np.ndarray) -> str:
+        inits.append(numpy_helper.from_array(np.ascontiguousarray(value, dtype=np.float32), name))
+        return name
+
+    def node(op: str, inputs: list[str], output: str, **attrs) -> str:
+        nodes.append(helper.make_node(op, inputs, [output], name=output, **attrs))
+        return output
+
+    def linear(x: str, param: str, out: str) -> str:
+        # Hugging Face stores [out, in]; MatMul wants [in, out].
+        w = const(param + ".weight", weights[param + ".weight"].T)
+        b = const(param + ".bias", weights[param + ".bias"])
+        return node("Add", [node("MatMul", [x, w], out + "_mm"), b], out)
+
+    def layer_norm(x: str, param: str, out: str) -> str:
+        return node("LayerNormalization", [x, const(param + ".weight", weights[param + ".weight"]),
+                                           const(param + ".bias", weights[param + ".bias"])], out,
+                    axis=-1, epsilon=eps)
+
+    x = "hidden"
+    for i in range(int(config["num_hidden_layers"])):
+        p, n = f"encoder.layer.{i}.", f"l{i}_"
+
+        def heads_of(t: str, perm: list[int], name: str) -> str:
+            return node("Transpose", [node("Reshape", [t, "heads_shape"], name + "_r")], name, perm=perm)
+
+        q = heads_of(linear(x, p + "attention.self.query", n + "q"), [0, 2, 1, 3], n + "qh")
+        k = heads_of(linear(x, p + "attention.self.key", n + "k"), [0, 2, 3, 1], n + "kh")
+        v = heads_of(linear(x, p + "attention.self.value", n + "v"), [0, 2, 1, 3], n + "vh")
+        scores = node("Add", [node("Mul", [node("MatMul", [q, k], n + "qk"), "scale"], n + "qks"), "mask_bias"],
+                      n + "scores")
+        probs = node("Softmax", [scores], n + "probs", axis=-1)
+        context = node("Reshape", [node("Transpose", [node("MatMul", [probs, v], n + "ctx")], n + "ctx_t",
+                                        perm=[0, 2, 1, 3]), "hidden_shape"], n + "ctx_r")
+        attended = linear(context, p + "attention.output.dense", n + "ao")
+        x = layer_norm(node("Add", [attended, x], n + "res1"), p + "attention.output.LayerNorm", n + "ln1")
+        inner = linear(x, p + "intermediate.dense", n + "fi")
+        # Exact GELU, as BERT defines it; ONNX Runtime fuses this pattern into one kernel.
+        erf = node("Erf", [node("Mul", [inner, "inv_sqrt2"], n + "gelu_s")], n + "gelu_e")
+        gelu = node("Mul", [node("Mul", [inner, "half"], n + "gelu_h"), node("Add", [erf, "one"], n + "gelu_a")],
+                    n + "gelu")
+        out = linear(gelu, p + "output.dense", n + "fo")
+        x = layer_norm(node("Add", [out, x], n + "res2"), p + "output.LayerNorm", n + "ln2")
+    nodes.append(helper.make_node("Identity", [x], ["last_hidden"], name="last_hidden"))
+    graph = helper.make_graph(
+        nodes, "bert_encoder",
+        [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["batch", "seq", hidden]),
+         helper.make_tensor_value_info("mask_bias", TensorProto.FLOAT, ["batch", 1, 1, "seq"])],
+        [helper.make_tensor_value_info("last_hidden", TensorProto.FLOAT, ["batch", "seq", hidden])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="policy-qa",
+                              producer_version=GRAPH_VERSION)
+    onnx.save_model(model, str(out_path))
+
+
+def ensure_encoder_graph(folder: Path) -> Path:
+    """The folder's ONNX encoder graph, written once (atomically, so a second process never reads half)."""
+    path = folder / GRAPH_FILE
+    stamp = folder / (GRAPH_FILE + ".version")
+    with _build_lock:
+        if path.is_file() and stamp.is_file() and stamp.read_text().strip() == GRAPH_VERSION:
+            return path
+        fd, tmp = tempfile.mkstemp(prefix=".encoder-", suffix=".onnx", dir=folder)
+        os.close(fd)
+        try:
+            build_encoder_graph(folder, Path(tmp))
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+            stamp.write_text(GRAPH_VERSION)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    return path
+
+
+class OnnxBertEncoder:
+    """Mean-pooled, normalized BERT embeddings: numpy embeddings, ONNX Runtime transformer layers."""
+
+    def __init__(self, folder: Path, *, max_length: int = 512, threads: int | None = None) -> None:
+        if threads is not None and threads < 1:
+            raise ValueError("threads must be at least 1")
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        config = _bert_config(folder)
+        graph = ensure_encoder_graph(folder)
+        w = _safetensors_arrays(folder / "model.safetensors")
+        self._word = w["embeddings.word_embeddings.weight"]
+        # Small tables are copied out of the map: they are touched by every question.
+        self._position = np.array(w["embeddings.position_embeddings.weight"])
+        self._type0 = np.array(w["embeddings.token_type_embeddings.weight"][0])
+        self._ln_weight = np.array(w["embeddings.LayerNorm.weight"])
+        self._ln_bias = np.array(w["embeddings.LayerNorm.bias"])
+        self._eps = float(config["layer_norm_eps"])
+        self.dimension = int(config["hidden_size"])
+        self._max_length = min(max_length, self._position.shape[0])
+        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=self._max_length)
+        self._pad_id = int(config.get("pad_token_id", 1))
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or max(1, min(os.cpu_count() or 1, 4))
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors for the texts (any prompt prefix already added by the caller)."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch(texts)
+        length = max(len(e.ids) for e in encodings)
+        ids = np.full((len(texts), length), self._pad_id, dtype=np.int64)
+        mask = np.zeros((len(texts), length), dtype=np.float32)
+        for row, e in enumerate(encodings):
+            ids[row, : len(e.ids)] = e.ids
+            mask[row, : len(e.ids)] = 1.0
+        x = self._word[ids] + self._position[:length] + self._type0
+        mean = x.mean(-1, keepdims=True)
+        var = ((x - mean) ** 2).mean(-1, keepdims=True)
+        x = ((x - mean) / np.sqrt(var + self._eps) * self._ln_weight + self._ln_bias).astype(np.float32)
+        bias = ((1.0 - mask) * np.finfo(np.float32).min)[:, None, None, :].astype(np.float32)
+        hidden = self._session.run(None, {"hidden": x, "mask_bias": bias})[0]
+        pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
+        return (pooled / np.linalg.norm(pooled, axis=1, keepdims=True)).astype(np.float32)
