@@ -34,6 +34,23 @@ def dictionary_hash() -> str:
     return digest.hexdigest()[:16]
 
 
+def _load_cached_dictionary(tokenizer) -> None:
+    """Fill a fresh jieba tokenizer from jieba's own dictionary cache, if there is one, in one read."""
+    # jieba unmarshals its cache straight from the open file, which reads it a few bytes at a time:
+    # over a second for the 9 MB cache, against a quarter of that from memory. Any problem is left to
+    # jieba's own initialisation, which rebuilds the cache.
+    import marshal
+    import tempfile
+
+    cache = Path(tokenizer.tmp_dir or tempfile.gettempdir()) / "jieba.cache"
+    try:
+        freq, total = marshal.loads(cache.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return
+    if isinstance(freq, dict) and isinstance(total, (int, float)) and freq:
+        tokenizer.FREQ, tokenizer.total, tokenizer.initialized = freq, total, True
+
+
 class Segmenter:
     """Jieba with the policy-term user dictionary, initialised once per process."""
 
@@ -53,6 +70,7 @@ class Segmenter:
             tokenizer.tmp_dir = str(cache_dir)
         except OSError:
             pass  # fall back to jieba's own temporary folder
+        _load_cached_dictionary(tokenizer)
         terms = resources.files("assistant").joinpath("data", "policy_terms.txt")
         with resources.as_file(terms) as path:
             tokenizer.load_userdict(str(path))

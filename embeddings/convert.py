@@ -141,21 +141,49 @@ def _write_json(path: Path, value: object) -> None:
     path.write_text(json.dumps(value, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
-def default_model_key() -> str:
+def _remembered_digest(path: Path, memo: Path) -> str:
+    """The file's SHA-256, read from `memo` while the file's path, size and mtime are unchanged."""
+    stat = path.stat()
+    key, stamp = str(path.resolve()), f"{stat.st_size}|{stat.st_mtime_ns}"
+    try:
+        known = json.loads(memo.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    if not isinstance(known, dict):
+        known = {}
+    entry = known.get(key)
+    if isinstance(entry, list) and len(entry) == 2 and entry[0] == stamp:
+        return str(entry[1])
+    digest = _file_digest(path)
+    known[key] = [stamp, digest]
+    try:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".digests-", dir=memo.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(known, handle)
+        os.replace(tmp, memo)
+    except OSError:
+        pass  # a read-only cache only costs the hashing again next time
+    return digest
+
+
+def default_model_key(cache_dir: Path | None = None) -> str:
     """A short hash of the bundled model files and the converter: it names the converted folder."""
     model_file, tokenizer_file = packaged_model_file(), packaged_tokenizer_file()
     for path in (model_file, tokenizer_file):
         if not path.is_file():
             raise ModelFormatError(f"bundled model file missing: {path}; reinstall the package that ships it")
-    return hashlib.sha256(
-        (_file_digest(model_file) + _file_digest(tokenizer_file) + CONVERTER_VERSION).encode()).hexdigest()[:16]
+    # Hashing 100 MB of weights takes most of a second; it is done once per installed file.
+    memo = (cache_dir or default_cache_dir()) / "bundled-digests.json"
+    digests = _remembered_digest(model_file, memo) + _remembered_digest(tokenizer_file, memo)
+    return hashlib.sha256((digests + CONVERTER_VERSION).encode()).hexdigest()[:16]
 
 
 def ensure_default_model(cache_dir: Path | None = None) -> Path:
     """Return the converted default model folder, converting it first if it is not cached yet."""
     model_file, tokenizer_file = packaged_model_file(), packaged_tokenizer_file()
     cache_dir = cache_dir or default_cache_dir()
-    key = default_model_key()
+    key = default_model_key(cache_dir)
     target = cache_dir / f"{DEFAULT_MODEL_ID}-{key}"
     if (target / "model.safetensors").is_file() and (target / "modules.json").is_file():
         return target

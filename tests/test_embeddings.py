@@ -57,3 +57,21 @@ def test_onnx_query_encoder_matches_sentence_transformers(converted):
     fast = converted.encode_queries(texts)
     full = converted._encode(texts, "query", show_progress=False)
     assert np.all((fast * full).sum(axis=1) >= 0.9999)
+
+
+def test_file_digests_are_remembered_until_the_file_changes(tmp_path):
+    import hashlib
+    import os
+
+    from embeddings.convert import _remembered_digest
+
+    weights, memo = tmp_path / "weights.bin", tmp_path / "cache" / "digests.json"
+    weights.write_bytes(b"first")
+    assert _remembered_digest(weights, memo) == hashlib.sha256(b"first").hexdigest()
+    assert memo.is_file()
+    stat = weights.stat()
+    weights.write_bytes(b"other")  # same size: only the modification time tells
+    os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert _remembered_digest(weights, memo) == hashlib.sha256(b"other").hexdigest()
+    memo.write_text("{broken")
+    assert _remembered_digest(weights, memo) == hashlib.sha256(b"other").hexdigest()

@@ -1,0 +1,32 @@
+"""The jieba segmenter: its dictionary cache, read in one go, gives the same words as jieba's own loading."""
+
+import marshal
+
+from assistant import lexical
+
+
+def test_a_fresh_and_a_cached_dictionary_segment_alike(tmp_path, monkeypatch):
+    monkeypatch.setenv("POLICY_QA_HOME", str(tmp_path))
+    text = "2020年全市设立消费扶贫专柜1万个，推进脱贫攻坚与乡村振兴有效衔接"
+    fresh = lexical.Segmenter()  # no cache yet: jieba builds the dictionary and writes the cache
+    cache = tmp_path / "jieba.cache"
+    assert cache.is_file()
+    import jieba
+
+    def not_again(self, dictionary=None):
+        raise AssertionError("jieba re-read its dictionary although the cache was there")
+
+    monkeypatch.setattr(jieba.Tokenizer, "initialize", not_again)
+    cached = lexical.Segmenter()  # the cache is read here, in one read
+    assert cached._tokenizer.FREQ == fresh._tokenizer.FREQ
+    assert cached.words(text) == fresh.words(text) and cached.topic_words(text) == fresh.topic_words(text)
+    assert "消费扶贫专柜" in cached._tokenizer.FREQ  # the policy terms are still added on top
+
+
+def test_a_damaged_cache_falls_back_to_rebuilding_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("POLICY_QA_HOME", str(tmp_path))
+    (tmp_path / "jieba.cache").write_bytes(b"\x00broken")
+    segmenter = lexical.Segmenter()
+    assert "扶贫" in segmenter.words("消费扶贫")
+    freq, total = marshal.loads((tmp_path / "jieba.cache").read_bytes())
+    assert total > 0 and "扶贫" in freq
