@@ -147,16 +147,29 @@ def focus_term(question: str, terms: list[str]) -> str:
     return max(placed)[1] if placed else ""
 
 
-def sentence_norms(store: IndexStore, row: int) -> list[tuple[int, int, str]]:
-    """A chunk's sentences with their normalized text, kept after first use (questions revisit chunks)."""
-    cached = store.sentence_cache.get(row)
+@dataclass(frozen=True)
+class RowForms:
+    """A chunk's normalized forms for scoring: its sentences, its heading, and heading + provision text
+    with the document's title and issuer in front."""
+
+    sentences: list[tuple[int, int, str]]
+    heading: str
+    context: str
+
+
+def row_forms(store: IndexStore, row: int) -> RowForms:
+    """A chunk's normalized forms, kept after first use (questions revisit chunks)."""
+    cached = store.forms_cache.get(row)
     if cached is None:
         chunk = store.chunks[row]
-        cached = [(s, e, normalize(chunk.text[s - chunk.start:e - chunk.start]))
-                  for s, e in sentence_spans(chunk.text, chunk.start)]
-        if len(store.sentence_cache) > 50_000:
-            store.sentence_cache.clear()
-        store.sentence_cache[row] = cached
+        document = store.documents[chunk.doc_id]
+        heading = normalize(" ".join(chunk.section))
+        cached = RowForms([(s, e, normalize(chunk.text[s - chunk.start:e - chunk.start]))
+                           for s, e in sentence_spans(chunk.text, chunk.start)], heading,
+                          normalize(f"{document.title} {document.issuer}") + heading + normalize(chunk.text))
+        if len(store.forms_cache) > 50_000:
+            store.forms_cache.clear()
+        store.forms_cache[row] = cached
     return cached
 
 
@@ -168,14 +181,14 @@ def _candidates(store: IndexStore, rows: list[int], terms: list[str], intent: st
     sentences = []
     for rank, row in enumerate(rows[:depth]):
         chunk = store.chunks[row]
-        spans = sentence_norms(store, row)
+        spans = row_forms(store, row).sentences
         for index, (s_start, s_end, norm) in enumerate(spans):
             if len(norm.strip()) < 4:
                 continue
             if len(spans) > 1 and _is_heading_sentence(chunk, s_start, norm) and not (
                     item is not None and _is_item(chunk, norm, item)):
                 continue
-            sentences.append((rank, row, index, s_start, s_end, norm))
+            sentences.append((rank, row, chunk, index, s_start, s_end, norm))
     # Inside the retrieved context a word found in every sentence tells them apart less than a rare one.
     import math
 
@@ -184,20 +197,17 @@ def _candidates(store: IndexStore, rows: list[int], terms: list[str], intent: st
     local_weights = {t: weights[t] * local[t] * (2.0 if t == focus else 1.0) for t in terms}
     out: list[Evidence] = []
     cache: dict[int, tuple[float, float, str]] = {}
-    for rank, row, index, s_start, s_end, norm in sentences:
+    for rank, row, chunk, index, s_start, s_end, norm in sentences:
         if required is not None and not required.search(norm):
             continue
         own = coverage(terms, local_weights, norm, unseen)
         if required is not None and coverage(terms, weights, norm, unseen) < 0.5:
             # A figure only answers when the sentence that states it is about what was asked.
             continue
-        chunk = store.chunks[row]
         if row not in cache:
-            document = store.documents[chunk.doc_id]
-            heading = normalize(" ".join(chunk.section))
-            context = normalize(f"{document.title} {document.issuer}") + heading
-            cache[row] = (coverage(terms, weights, context + normalize(chunk.text), unseen),
-                          coverage(terms, weights, heading, unseen), heading)
+            forms = row_forms(store, row)
+            cache[row] = (coverage(terms, weights, forms.context, unseen),
+                          coverage(terms, weights, forms.heading, unseen), forms.heading)
         chunk_cov, heading_cov, heading = cache[row]
         with_heading = coverage(terms, weights, heading + norm, unseen)
         # The sentence's own words count most; its heading and provision add context. Who answers

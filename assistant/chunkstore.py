@@ -24,9 +24,11 @@ class ChunkTable:
     def __init__(self, doc_ids: Sequence[str], blob, offsets: np.ndarray, meta: np.ndarray, hashes: np.ndarray,
                  sections: list[tuple[str, ...]], responsible: list[str]) -> None:
         self._doc_ids = list(doc_ids)
-        self._blob = blob
-        self._offsets = offsets
-        self._meta = meta  # columns: doc, start, end, tokens, section, responsible, local number
+        # Plain array views of the maps: the same pages, without np.memmap's cost on every small slice.
+        self._blob = np.asarray(blob).view(np.ndarray)
+        self._offsets = np.asarray(offsets).view(np.ndarray)
+        # Columns of meta: doc, start, end, tokens, section, responsible, local number.
+        self._meta = np.asarray(meta).view(np.ndarray)
         self._hashes = hashes
         self._sections = sections
         self._responsible = responsible
@@ -35,8 +37,9 @@ class ChunkTable:
         return int(self._meta.shape[0])
 
     def __getitem__(self, row: int) -> Chunk:
-        doc, start, end, tokens, section, responsible, local = (int(v) for v in self._meta[row])
-        text = bytes(self._blob[int(self._offsets[row]):int(self._offsets[row + 1])]).decode("utf-8")
+        doc, start, end, tokens, section, responsible, local = self._meta[row].tolist()
+        begin, stop = self._offsets[row : row + 2].tolist()
+        text = self._blob[begin:stop].tobytes().decode("utf-8")
         doc_id = self._doc_ids[doc]
         return Chunk(f"{doc_id}:{local:04d}", doc_id, self._sections[section], text, start, end, tokens,
                      self._responsible[responsible])

@@ -121,7 +121,7 @@ class IndexStore:
         self.vectors = vectors
         self.doc_freq = doc_freq
         self.filters = filters
-        self.sentence_cache: dict[int, list[tuple[int, int, str]]] = {}
+        self.forms_cache: dict[int, object] = {}  # row -> answering.RowForms
 
     @property
     def chunk_hashes(self) -> list[str]:

@@ -18,6 +18,7 @@ VARIANT_CHARS: dict[str, str] = {
     "矗": "直", "鉮": "神", "㈠": "一", "㈡": "二", "㈢": "三", "㈤": "五", "㈥": "六", "㈦": "七", "㈧": "八", "㈨": "九",
     "㈩": "十",
 }
+_VARIANTS = str.maketrans(VARIANT_CHARS)
 
 # Spun phrases that content farms substitute for a standard term: (spun, original), simplified script.
 SPUN_PHRASES: tuple[tuple[str, str], ...] = (
@@ -60,7 +61,7 @@ def to_simplified(text: str) -> str:
 
 def fix_variants(text: str) -> str:
     """Replace content-farm variant characters with standard ones (length-preserving)."""
-    return "".join(VARIANT_CHARS.get(c, c) for c in text)
+    return text.translate(_VARIANTS)
 
 
 def remove_pinyin(text: str) -> str:
@@ -92,20 +93,30 @@ class MappedText:
         return self.source_offsets[start], self.source_offsets[end - 1] + 1
 
 
+class _FoldTable(dict):
+    """A str.translate table giving each character's search form (variant fixed, NFKC, lower case),
+    filled in as characters are first seen: folding then runs at C speed instead of per character."""
+
+    def __missing__(self, code: int) -> str:
+        char = VARIANT_CHARS.get(chr(code), chr(code))
+        # NFKC also turns the no-break and ideographic spaces into plain ones.
+        folded = char.lower() if char.isascii() else unicodedata.normalize("NFKC", char).lower()
+        self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
 def normalize_mapped(text: str) -> MappedText:
     """Normalize for search (simplified, variants fixed, NFKC, lower case, spun phrases undone)
     and keep the source offset of every output character."""
-    simplified = fix_variants(to_simplified(text))
-    chars: list[str] = []
-    offsets: list[int] = []
-    for i, char in enumerate(simplified):
-        folded = unicodedata.normalize("NFKC", char).lower() if not char.isascii() else char.lower()
-        if char == "\xa0" or char == "\u3000":
-            folded = " "
-        for piece in folded:
-            chars.append(piece)
-            offsets.append(i)
-    joined = "".join(chars)
+    simplified = to_simplified(text)
+    joined = simplified.translate(_FOLD)
+    if len(joined) == len(simplified):
+        offsets: list[int] | range = range(len(simplified))
+    else:  # some character folds to several (ﬁ -> fi, ㍻ -> 平成): map each piece to its source
+        offsets = [i for i, char in enumerate(simplified) for _ in _FOLD[ord(char)]]
     for spun, original in SPUN_PHRASES:
         if spun not in joined:
             continue
@@ -127,7 +138,10 @@ def normalize_mapped(text: str) -> MappedText:
 
 def normalize(text: str) -> str:
     """Normalized search form of `text` (see `normalize_mapped`)."""
-    return normalize_mapped(remove_pinyin(text)).text
+    joined = to_simplified(remove_pinyin(text)).translate(_FOLD)
+    for spun, original in SPUN_PHRASES:
+        joined = joined.replace(spun, original)
+    return joined
 
 
 def match_form(text: str) -> str:

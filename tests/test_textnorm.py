@@ -37,3 +37,33 @@ def test_offsets_map_back_into_the_source(text):
         assert 0 <= start < end <= len(text)
         # the normalized character comes from the source character it maps to
         assert mapped.text[i] in normalize_mapped(text[start:end]).text or mapped.text[i] in "脱贫攻坚"
+
+
+def _fold_char_by_char(text: str) -> str:
+    """The definition of the search form, one character at a time (the oracle for the fast table)."""
+    import unicodedata
+
+    from assistant.textnorm import SPUN_PHRASES, VARIANT_CHARS
+
+    out = []
+    for char in to_simplified(text):
+        char = VARIANT_CHARS.get(char, char)
+        out.append(" " if char in "\xa0\u3000" else
+                   char.lower() if char.isascii() else unicodedata.normalize("NFKC", char).lower())
+    joined = "".join(out)
+    for spun, original in SPUN_PHRASES:
+        joined = joined.replace(spun, original)
+    return joined
+
+
+@given(st.text(alphabet=st.sampled_from(list("脱贫攻坚四个转变战沝渻㈣重慶開展，。（）ABab 12\n\xa0\u3000ﬁ㍻Σİ①")), max_size=60)
+       | st.text(max_size=40))
+def test_fast_normalization_equals_the_character_by_character_definition(text):
+    assert normalize_mapped(text).text == _fold_char_by_char(text)
+    assert normalize(text) == _fold_char_by_char(remove_pinyin(text))
+
+
+def test_characters_that_fold_to_several_keep_their_offsets():
+    mapped = normalize_mapped("第ﬁ条㍻")
+    assert mapped.text == "第fi条平成"
+    assert [mapped.source_span(i, i + 1)[0] for i in range(len(mapped.text))] == [0, 1, 1, 2, 3, 3]
