@@ -116,17 +116,49 @@ def build_encoder_graph(folder: Path, out_path: Path) -> None:
     onnx.save_model(model, str(out_path))
 
 
-def ensure_encoder_graph(folder: Path) -> Path:
-    """The folder's ONNX encoder graph, written once (atomically, so a second process never reads half)."""
-    path = folder / GRAPH_FILE
-    stamp = folder / (GRAPH_FILE + ".version")
+PRECISIONS = ("int8", "float32")
+
+
+def quantize_encoder_graph(source: Path, out_path: Path) -> None:
+    """Write an 8-bit copy of a float32 encoder graph: weights quantized once, activations per call."""
+    import logging
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    class _QuietQuantizer(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            # The quantizer advises a pre-processing step meant for graphs exported from frameworks; ours
+            # is written here already in the shape it wants.
+            return "onnxruntime" not in record.pathname
+
+    quiet = _QuietQuantizer()
+    logging.getLogger().addFilter(quiet)
+    try:
+        # Unsigned 8-bit weights, one scale per tensor: on AVX2 machines the fastest of the choices,
+        # and the retrieval figures of the evaluation do not move (see the README).
+        quantize_dynamic(str(source), str(out_path), weight_type=QuantType.QUInt8, per_channel=False)
+    finally:
+        logging.getLogger().removeFilter(quiet)
+
+
+def ensure_encoder_graph(folder: Path, precision: str = "float32") -> Path:
+    """The folder's ONNX encoder graph in `precision`, written once (atomically, so a second process never
+    reads half a file)."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    name = GRAPH_FILE if precision == "float32" else GRAPH_FILE.replace(".onnx", f"-{precision}.onnx")
+    path, stamp = folder / name, folder / (name + ".version")
+    source = ensure_encoder_graph(folder) if precision != "float32" else None
     with _build_lock:
         if path.is_file() and stamp.is_file() and stamp.read_text().strip() == GRAPH_VERSION:
             return path
         fd, tmp = tempfile.mkstemp(prefix=".encoder-", suffix=".onnx", dir=folder)
         os.close(fd)
         try:
-            build_encoder_graph(folder, Path(tmp))
+            if source is None:
+                build_encoder_graph(folder, Path(tmp))
+            else:
+                quantize_encoder_graph(source, Path(tmp))
             os.chmod(tmp, 0o644)
             os.replace(tmp, path)
             stamp.write_text(GRAPH_VERSION)
@@ -139,14 +171,15 @@ def ensure_encoder_graph(folder: Path) -> Path:
 class OnnxBertEncoder:
     """Mean-pooled, normalized BERT embeddings: numpy embeddings, ONNX Runtime transformer layers."""
 
-    def __init__(self, folder: Path, *, max_length: int = 512, threads: int | None = None) -> None:
+    def __init__(self, folder: Path, *, precision: str = "int8", max_length: int = 512,
+                 threads: int | None = None) -> None:
         if threads is not None and threads < 1:
             raise ValueError("threads must be at least 1")
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         config = _bert_config(folder)
-        graph = ensure_encoder_graph(folder)
+        graph = ensure_encoder_graph(folder, precision)
         w = _safetensors_arrays(folder / "model.safetensors")
         self._word = w["embeddings.word_embeddings.weight"]
         # Small tables are copied out of the map: they are touched by every question.

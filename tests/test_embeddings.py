@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -53,10 +55,15 @@ def test_query_cache_returns_identical_vectors(converted):
 
 
 def test_onnx_query_encoder_matches_sentence_transformers(converted):
+    from embeddings.onnx_bert import OnnxBertEncoder
+
     texts = ["2020年消费扶贫专柜目标是多少", "重慶開展脫貧攻堅", "短"]
-    fast = converted.encode_queries(texts)
     full = converted._encode(texts, "query", show_progress=False)
-    assert np.all((fast * full).sum(axis=1) >= 0.9999)
+    exact = OnnxBertEncoder(Path(converted._source), precision="float32").encode(["query: " + t for t in texts])
+    assert np.all((exact * full).sum(axis=1) >= 0.9999)
+    # Questions are encoded by the 8-bit graph: close to, not equal to, the passage model's vectors.
+    fast = converted.encode_queries(texts)
+    assert np.all((fast * full).sum(axis=1) >= 0.98)
 
 
 def test_file_digests_are_remembered_until_the_file_changes(tmp_path):

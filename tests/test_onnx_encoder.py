@@ -74,13 +74,23 @@ def tiny_model(tmp_path_factory):
 def test_matches_bert_model_one_text_at_a_time_and_in_padded_batches(tiny_model):
     texts = ["2020年消费扶贫专柜目标是多少", "设立1万个", "重庆", "扶"]
     reference = _reference(tiny_model, texts)
-    encoder = OnnxBertEncoder(tiny_model)
+    encoder = OnnxBertEncoder(tiny_model, precision="float32")
     single = np.vstack([encoder.encode([t]) for t in texts])
     batch = encoder.encode(texts)  # mixed lengths: padding must not change any vector
     assert single.shape == (4, 16) and single.dtype == np.float32
     np.testing.assert_allclose(single, reference, atol=1e-5)
     np.testing.assert_allclose(batch, reference, atol=1e-5)
     np.testing.assert_allclose(np.linalg.norm(batch, axis=1), 1.0, atol=1e-6)
+
+
+def test_the_8_bit_graph_stays_close_to_the_float_one(tiny_model):
+    texts = ["2020年消费扶贫专柜目标是多少", "设立1万个", "重庆", "扶"]
+    exact = OnnxBertEncoder(tiny_model, precision="float32").encode(texts)
+    quantized = OnnxBertEncoder(tiny_model).encode(texts)
+    assert (tiny_model / "encoder-int8.onnx").is_file()
+    assert quantized.shape == exact.shape and quantized.dtype == np.float32
+    cosines = (exact * quantized).sum(axis=1)
+    assert np.all(cosines > 0.98) and not np.allclose(exact, quantized, atol=1e-6)
 
 
 def test_empty_input_gives_an_empty_matrix(tiny_model):
@@ -94,6 +104,11 @@ def test_graph_is_written_once_and_rebuilt_when_stale(tiny_model):
     (tiny_model / (GRAPH_FILE + ".version")).write_text("0")
     path.write_bytes(b"not a graph")  # as left by an older or broken write
     ensure_encoder_graph(tiny_model)
+    assert OnnxBertEncoder(tiny_model, precision="float32").encode(["扶贫"]).shape == (1, 16)
+    quantized = ensure_encoder_graph(tiny_model, "int8")
+    assert quantized.name == "encoder-int8.onnx" and quantized.stat().st_size < path.stat().st_size
+    (tiny_model / "encoder-int8.onnx.version").write_text("0")
+    quantized.write_bytes(b"")
     assert OnnxBertEncoder(tiny_model).encode(["扶贫"]).shape == (1, 16)
 
 
@@ -103,6 +118,8 @@ def test_a_folder_that_is_not_bert_is_refused(tmp_path):
         OnnxBertEncoder(tmp_path)
 
 
-def test_bad_thread_count_is_refused(tiny_model):
+def test_bad_thread_count_and_precision_are_refused(tiny_model):
     with pytest.raises(ValueError, match="threads"):
         OnnxBertEncoder(tiny_model, threads=0)
+    with pytest.raises(ValueError, match="precision must be one of int8, float32"):
+        OnnxBertEncoder(tiny_model, precision="float16")
