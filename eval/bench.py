@@ -125,7 +125,7 @@ def bench_peer(corpus: Path, questions_path: Path, log: Callable[[str], None]) -
     try:
         from eval.peer import run_llamaindex
     except ImportError as exc:
-        return {"skipped": f"LlamaIndex is not installed ({exc.name}); pip install llama-index-core"}
+        return {"skipped": f"LlamaIndex is not installed ({exc.name}); pip install llama-index-core llama-index-embeddings-huggingface"}
     return run_llamaindex(corpus, questions_path, log)
 
 

@@ -7,41 +7,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 from llama_index.core import Document, Settings, VectorStoreIndex
-from llama_index.core.embeddings import BaseEmbedding
-from pydantic import PrivateAttr
+from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
-from assistant import load_embedder, match_form, token_encoding
+from assistant import match_form, token_encoding
+from embeddings.convert import PASSAGE_PROMPT, QUERY_PROMPT, ensure_default_model
 from eval.metrics import percentile
 from eval.questions import load_questions
 
 
-class _SameModel(BaseEmbedding):
-    """The bundled E5 model (query/passage prompts included) as a LlamaIndex embedding."""
-
-    _model = PrivateAttr()
-
-    def __init__(self, model, **kwargs) -> None:
-        super().__init__(model_name="multilingual-e5-small (bundled)", **kwargs)
-        self._model = model
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._model.encode_queries([query])[0].tolist()
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._model.encode_passages([text])[0].tolist()
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self._model.encode_passages(texts).tolist()
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
-
 def run_llamaindex(corpus: Path, questions_path: Path, log: Callable[[str], None]) -> dict:
     """Build LlamaIndex's default vector index over the raw files and time its retriever on the questions."""
-    # Its own instance with no query cache: our cache would otherwise answer its questions for it.
-    embedder = load_embedder("default", shared=False)
-    Settings.embed_model = _SameModel(embedder)
+    # The same weights and E5 prompts, loaded the way LlamaIndex loads a local model (sentence-transformers).
+    Settings.embed_model = HuggingFaceEmbedding(model_name=str(ensure_default_model()), device="cpu",
+                                                query_instruction=QUERY_PROMPT, text_instruction=PASSAGE_PROMPT)
     Settings.llm = None
     # LlamaIndex counts tokens with tiktoken too; give it the offline encoding instead of a download.
     Settings.tokenizer = token_encoding().encode
@@ -61,7 +39,7 @@ def run_llamaindex(corpus: Path, questions_path: Path, log: Callable[[str], None
         texts = [match_form(n.node.get_content()) for n in nodes[:5]]
         hits += all(any(match_form(e) in t for t in texts) for e in q.evidence)
     log(f"peer (LlamaIndex): built in {build:.1f}s, {len(questions)} questions")
-    return {"name": "LlamaIndex (default splitter, vector retriever)", "build_s": round(build, 2),
+    return {"name": "LlamaIndex (default splitter, vector retriever, HuggingFaceEmbedding)", "build_s": round(build, 2),
             "chunks": len(index.docstore.docs), "query_p50_ms": percentile(latencies, 50),
             "query_p95_ms": percentile(latencies, 95),
             "hit@5": round(hits / len(questions), 4),
