@@ -69,6 +69,7 @@ class BuildReport:
     skipped: tuple[SkippedFile, ...]
     seconds: float
     unchanged: bool = False
+    encode_seconds: float = 0.0  # of `seconds`, the time spent encoding passages
 
 
 def embedding_text(document: Document, chunk: Chunk) -> str:
@@ -246,13 +247,15 @@ def build_index(corpus_dir: Path, index_dir: Path, config: IndexConfig = IndexCo
         for i, h in enumerate(hashes):
             if h in known:
                 vectors[i] = known[h]
+        encode_started = time.perf_counter()
         if todo:
             # Sorting by length keeps padding small inside each batch.
             order = sorted(todo, key=lambda i: len(texts[i]))
             encoded = embedder.encode_passages([texts[i] for i in order], show_progress=progress)
             for row, i in enumerate(order):
                 vectors[i] = encoded[row]
-        log(f"embedded {len(todo)} passages, reused {len(chunks) - len(todo)}")
+        encode_seconds = time.perf_counter() - encode_started
+        log(f"embedded {len(todo)} passages in {encode_seconds:.1f}s, reused {len(chunks) - len(todo)}")
 
         segmenter = Segmenter.shared()
         corpus_terms = [segmenter.terms(t) for t in texts]
@@ -261,7 +264,7 @@ def build_index(corpus_dir: Path, index_dir: Path, config: IndexConfig = IndexCo
                      model_id=embedder.model_id, model_hash=embedder.model_hash, dimension=embedder.dimension,
                      max_chunk_tokens=config.max_chunk_tokens, corpus_files=fingerprint)
         return BuildReport(index_dir, len(documents), len(chunks), len(todo), len(chunks) - len(todo),
-                           tuple(skipped), time.perf_counter() - started)
+                           tuple(skipped), time.perf_counter() - started, encode_seconds=encode_seconds)
 
 
 def write_index(index_dir: Path, documents: list[Document], chunks: list[Chunk], hashes: list[str],

@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--corpus", type=Path, default=None, help="the corpus to measure (default: bundled)")
     bench.add_argument("--questions", type=Path, default=GOLDEN)
     bench.add_argument("--no-peer", action="store_true", help="skip the LlamaIndex comparison")
+    bench.add_argument("--rounds", type=int, default=3,
+                       help="repeat the bundled build and the peer comparison this many times; the best counts")
     bench.add_argument("--json", type=Path, default=None, help="write every figure to this JSON file")
     load = sub.add_parser("load", help="load check against a running web UI (python -m ui)")
     load.add_argument("--url", default="http://127.0.0.1:7860/")
@@ -92,8 +94,11 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError:
             print("error: --sizes takes whole numbers separated by commas", file=sys.stderr)
             return 2
+        if args.rounds < 1:
+            print("error: --rounds must be at least 1", file=sys.stderr)
+            return 2
         results = run_bench(sizes=sizes, corpus=args.corpus or default_corpus_dir(), questions=args.questions,
-                            peer=not args.no_peer, log=lambda m: print(m, file=sys.stderr))
+                            peer=not args.no_peer, rounds=args.rounds, log=lambda m: print(m, file=sys.stderr))
         print(table(results))
         if args.json:
             args.json.write_text(json.dumps(flat_figures(results), ensure_ascii=False, indent=2), encoding="utf-8")

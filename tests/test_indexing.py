@@ -21,7 +21,7 @@ def test_rebuild_with_no_change_does_nothing(corpus_copy, tmp_path):
     build_index(corpus_copy, tmp_path / "idx", embedder=embedder)
     first = embedder.passages_encoded
     report = build_index(corpus_copy, tmp_path / "idx", embedder=embedder)
-    assert report.unchanged and embedder.passages_encoded == first
+    assert report.unchanged and embedder.passages_encoded == first and report.encode_seconds == 0.0
 
 
 def test_changed_document_reembeds_only_new_text(corpus_copy, tmp_path):
@@ -32,6 +32,7 @@ def test_changed_document_reembeds_only_new_text(corpus_copy, tmp_path):
     report = build_index(corpus_copy, tmp_path / "idx", embedder=embedder)
     assert 0 < report.embedded == embedder.passages_encoded - before <= 5
     assert report.reused >= 200
+    assert 0.0 < report.encode_seconds < report.seconds
 
 
 def test_skipped_files_are_reported_and_the_rest_indexed(corpus_copy, tmp_path):

@@ -60,22 +60,37 @@ def test_bench_reports_the_named_figures(tmp_path):
 
     questions = tmp_path / "q.jsonl"
     questions.write_text("".join(GOLDEN.read_text(encoding="utf-8").splitlines(True)[:12]), encoding="utf-8")
-    results = run_bench(sizes=[1500], corpus=default_corpus_dir(), questions=questions, peer=False, log=lambda m: None)
+    results = run_bench(sizes=[1500], corpus=default_corpus_dir(), questions=questions, peer=False, rounds=1,
+                        log=lambda m: None)
     flat = flat_figures(results)
     for key in ("bundled.query_p50_ms", "bundled.query_p95_ms", "bundled.cold_start_s", "bundled.build_s",
-                "bundled.encode_only_s", "scale.1500.query_p50_ms", "scale.1500.rss_mb", "ours.hit@5"):
+                "bundled.encode_only_s", "bundled.build_besides_encoding_s", "scale.1500.query_p50_ms",
+                "scale.1500.rss_mb", "ours.hit@5"):
         assert isinstance(flat[key], (int, float)), key
     assert "| bundled corpus | value |" in table(results)
 
 
 @pytest.mark.integration
-def test_peer_runs_offline_with_the_same_model(tmp_path):
+def test_peer_runs_offline_with_the_same_model_in_turns_with_ours(tmp_path, fake_assistant):
     pytest.importorskip("llama_index.core")
     from assistant import default_corpus_dir
+    from eval.bench import bench_peer
     from eval.cli import GOLDEN
-    from eval.peer import run_llamaindex
 
     questions = tmp_path / "q.jsonl"
     questions.write_text("".join(GOLDEN.read_text(encoding="utf-8").splitlines(True)[:8]), encoding="utf-8")
-    result = run_llamaindex(default_corpus_dir(), questions, lambda m: None)
-    assert result["chunks"] > 0 and 0.0 <= result["hit@5"] <= 1.0 and result["query_p50_ms"] > 0
+    peer, ours = bench_peer(default_corpus_dir(), questions, fake_assistant, lambda m: None, rounds=2)
+    assert peer["chunks"] > 0 and 0.0 <= peer["hit@5"] <= 1.0 and peer["questions"] == 8
+    assert len(peer["query_p50_ms_rounds"]) == len(ours["query_p50_ms_rounds"]) == 2
+    assert peer["query_p50_ms"] == min(peer["query_p50_ms_rounds"]) > 0
+    assert ours["query_p50_ms"] == min(ours["query_p50_ms_rounds"]) > 0
+    assert peer["ours_speedup"] == round(peer["query_p50_ms"] / ours["query_p50_ms"], 2)
+
+
+def test_bench_refuses_bad_sizes_and_rounds(capsys):
+    from eval.cli import main
+
+    assert main(["bench", "--sizes", "ten"]) == 2
+    assert "--sizes takes whole numbers" in capsys.readouterr().err
+    assert main(["bench", "--rounds", "0"]) == 2
+    assert "--rounds must be at least 1" in capsys.readouterr().err
