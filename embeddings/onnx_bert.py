@@ -14,7 +14,7 @@ import numpy as np
 
 GRAPH_FILE = "encoder.onnx"
 # Bump when the graph below changes, so a stale cached graph is rebuilt rather than used.
-GRAPH_VERSION = "1"
+GRAPH_VERSION = "2"
 _build_lock = threading.Lock()
 
 
@@ -55,19 +55,14 @@ def build_encoder_graph(folder: Path, out_path: Path) -> None:
     hidden, heads = int(config["hidden_size"]), int(config["num_attention_heads"])
     eps = float(config["layer_norm_eps"])
     nodes: list = []
-    inits: list = [numpy_helper.from_array(np.array([0, 0, heads, hidden // heads], np.int64), "heads_shape"),
-                   numpy_helper.from_array(np.array([0, 0, hidden], np.int64), "hidden_shape"),
-                   numpy_helper.from_array(np.array(1 / np.sqrt(hidden // heads), np.float32), "scale"),
-                   numpy_helper.from_array(np.array(1 / np.sqrt(2), np.float32), "inv_sqrt2"),
-                   numpy_helper.from_array(np.array(1.0, np.float32), "one"),
-                   numpy_helper.from_array(np.array(0.5, np.float32), "half")]
+    inits: list = []
 
     def const(name: str, value: np.ndarray) -> str:
         inits.append(numpy_helper.from_array(np.ascontiguousarray(value, dtype=np.float32), name))
         return name
 
-    def node(op: str, inputs: list[str], output: str, **attrs) -> str:
-        nodes.append(helper.make_node(op, inputs, [output], name=output, **attrs))
+    def node(op: str, inputs: list[str], output: str, domain: str = "", **attrs) -> str:
+        nodes.append(helper.make_node(op, inputs, [output], name=output, domain=domain, **attrs))
         return output
 
     def linear(x: str, param: str, out: str) -> str:
@@ -84,35 +79,26 @@ def build_encoder_graph(folder: Path, out_path: Path) -> None:
     x = "hidden"
     for i in range(int(config["num_hidden_layers"])):
         p, n = f"encoder.layer.{i}.", f"l{i}_"
-
-        def heads_of(t: str, perm: list[int], name: str) -> str:
-            return node("Transpose", [node("Reshape", [t, "heads_shape"], name + "_r")], name, perm=perm)
-
-        q = heads_of(linear(x, p + "attention.self.query", n + "q"), [0, 2, 1, 3], n + "qh")
-        k = heads_of(linear(x, p + "attention.self.key", n + "k"), [0, 2, 3, 1], n + "kh")
-        v = heads_of(linear(x, p + "attention.self.value", n + "v"), [0, 2, 1, 3], n + "vh")
-        scores = node("Add", [node("Mul", [node("MatMul", [q, k], n + "qk"), "scale"], n + "qks"), "mask_bias"],
-                      n + "scores")
-        probs = node("Softmax", [scores], n + "probs", axis=-1)
-        context = node("Reshape", [node("Transpose", [node("MatMul", [probs, v], n + "ctx")], n + "ctx_t",
-                                        perm=[0, 2, 1, 3]), "hidden_shape"], n + "ctx_r")
+        # ONNX Runtime's fused self-attention: one [H, 3H] projection for query, key and value, the scaled
+        # softmax and the heads in one kernel (its 8-bit form, QAttention, is what the quantizer makes of it).
+        parts = [p + f"attention.self.{name}" for name in ("query", "key", "value")]
+        qkv_w = const(n + "qkv.weight", np.concatenate([weights[q + ".weight"].T for q in parts], axis=1))
+        qkv_b = const(n + "qkv.bias", np.concatenate([weights[q + ".bias"] for q in parts]))
+        context = node("Attention", [x, qkv_w, qkv_b, "mask"], n + "ctx", domain="com.microsoft", num_heads=heads)
         attended = linear(context, p + "attention.output.dense", n + "ao")
         x = layer_norm(node("Add", [attended, x], n + "res1"), p + "attention.output.LayerNorm", n + "ln1")
-        inner = linear(x, p + "intermediate.dense", n + "fi")
-        # Exact GELU, as BERT defines it; ONNX Runtime fuses this pattern into one kernel.
-        erf = node("Erf", [node("Mul", [inner, "inv_sqrt2"], n + "gelu_s")], n + "gelu_e")
-        gelu = node("Mul", [node("Mul", [inner, "half"], n + "gelu_h"), node("Add", [erf, "one"], n + "gelu_a")],
-                    n + "gelu")
+        # Exact (erf) GELU, as BERT defines it.
+        gelu = node("Gelu", [linear(x, p + "intermediate.dense", n + "fi")], n + "gelu", domain="com.microsoft")
         out = linear(gelu, p + "output.dense", n + "fo")
         x = layer_norm(node("Add", [out, x], n + "res2"), p + "output.LayerNorm", n + "ln2")
     nodes.append(helper.make_node("Identity", [x], ["last_hidden"], name="last_hidden"))
     graph = helper.make_graph(
         nodes, "bert_encoder",
         [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["batch", "seq", hidden]),
-         helper.make_tensor_value_info("mask_bias", TensorProto.FLOAT, ["batch", 1, 1, "seq"])],
+         helper.make_tensor_value_info("mask", TensorProto.INT32, ["batch", "seq"])],
         [helper.make_tensor_value_info("last_hidden", TensorProto.FLOAT, ["batch", "seq", hidden])], inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="policy-qa",
-                              producer_version=GRAPH_VERSION)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)],
+                              producer_name="policy-qa", producer_version=GRAPH_VERSION)
     onnx.save_model(model, str(out_path))
 
 
@@ -123,6 +109,7 @@ def quantize_encoder_graph(source: Path, out_path: Path) -> None:
     """Write an 8-bit copy of a float32 encoder graph: weights quantized once, activations per call."""
     import logging
 
+    from onnx import TensorProto
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     class _QuietQuantizer(logging.Filter):
@@ -136,7 +123,10 @@ def quantize_encoder_graph(source: Path, out_path: Path) -> None:
     try:
         # Unsigned 8-bit weights, one scale per tensor: on AVX2 machines the fastest of the choices,
         # and the retrieval figures of the evaluation do not move (see the README).
-        quantize_dynamic(str(source), str(out_path), weight_type=QuantType.QUInt8, per_channel=False)
+        # ONNX's shape inference does not know Runtime's own operators (Attention, Gelu): every tensor here
+        # is float32, which the quantizer is told instead.
+        quantize_dynamic(str(source), str(out_path), weight_type=QuantType.QUInt8, per_channel=False,
+                         extra_options={"DefaultTensorType": TensorProto.FLOAT})
     finally:
         logging.getLogger().removeFilter(quiet)
 
@@ -214,7 +204,6 @@ class OnnxBertEncoder:
         mean = x.mean(-1, keepdims=True)
         var = ((x - mean) ** 2).mean(-1, keepdims=True)
         x = ((x - mean) / np.sqrt(var + self._eps) * self._ln_weight + self._ln_bias).astype(np.float32)
-        bias = ((1.0 - mask) * np.finfo(np.float32).min)[:, None, None, :].astype(np.float32)
-        hidden = self._session.run(None, {"hidden": x, "mask_bias": bias})[0]
+        hidden = self._session.run(None, {"hidden": x, "mask": mask.astype(np.int32)})[0]
         pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
         return (pooled / np.linalg.norm(pooled, axis=1, keepdims=True)).astype(np.float32)
