@@ -166,7 +166,8 @@ class OnnxBertEncoder:
         if threads is not None and threads < 1:
             raise ValueError("threads must be at least 1")
         import onnxruntime as ort
-        from tokenizers import Tokenizer
+
+        from embeddings.common_tokenizer import CommonTextTokenizer
 
         config = _bert_config(folder)
         graph = ensure_encoder_graph(folder, precision)
@@ -180,8 +181,7 @@ class OnnxBertEncoder:
         self._eps = float(config["layer_norm_eps"])
         self.dimension = int(config["hidden_size"])
         self._max_length = min(max_length, self._position.shape[0])
-        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self._tokenizer.enable_truncation(max_length=self._max_length)
+        self._tokenizer = CommonTextTokenizer(folder, max_length=self._max_length)
         self._pad_id = int(config.get("pad_token_id", 1))
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or max(1, min(os.cpu_count() or 1, 4))
@@ -194,12 +194,12 @@ class OnnxBertEncoder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         encodings = self._tokenizer.encode_batch(texts)
-        length = max(len(e.ids) for e in encodings)
+        length = max(len(e) for e in encodings)
         ids = np.full((len(texts), length), self._pad_id, dtype=np.int64)
         mask = np.zeros((len(texts), length), dtype=np.float32)
         for row, e in enumerate(encodings):
-            ids[row, : len(e.ids)] = e.ids
-            mask[row, : len(e.ids)] = 1.0
+            ids[row, : len(e)] = e
+            mask[row, : len(e)] = 1.0
         x = self._word[ids] + self._position[:length] + self._type0
         mean = x.mean(-1, keepdims=True)
         var = ((x - mean) ** 2).mean(-1, keepdims=True)

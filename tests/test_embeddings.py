@@ -82,3 +82,27 @@ def test_file_digests_are_remembered_until_the_file_changes(tmp_path):
     assert _remembered_digest(weights, memo) == hashlib.sha256(b"other").hexdigest()
     memo.write_text("{broken")
     assert _remembered_digest(weights, memo) == hashlib.sha256(b"other").hexdigest()
+
+
+def test_pruned_tokenizer_gives_the_bundled_models_ids(converted):
+    import json
+
+    from tokenizers import Tokenizer
+
+    from embeddings.common_tokenizer import CommonTextTokenizer
+
+    folder = Path(converted._source)
+    root = Path(__file__).resolve().parent.parent
+    questions = ["query: " + json.loads(line)["question"]
+                 for name in ("golden.jsonl", "holdout.jsonl")
+                 for line in (root / "eval" / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = [line for path in sorted((root / "data" / "corpus").iterdir()) if path.suffix in {".txt", ".md", ".html"}
+             for line in path.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
+    full = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    full.enable_truncation(max_length=512)
+    pruned = CommonTextTokenizer(folder, max_length=512)
+    assert all(pruned.fits_copy(q) for q in questions)
+    texts = questions + lines + ["重慶開展脫貧攻堅 chǎn yè", "Überblick 扶贫", "😀"]
+    assert [ids.tolist() for ids in pruned.encode_batch(texts)] == [e.ids for e in full.encode_batch(texts)]
+    assert [ids.tolist() for ids in pruned.encode_batch(questions)] == [e.ids for e in full.encode_batch(questions)]
+    assert pruned.pruned_texts == len(questions)

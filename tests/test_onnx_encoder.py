@@ -7,11 +7,12 @@ import pytest
 
 from embeddings.onnx_bert import GRAPH_FILE, OnnxBertEncoder, ensure_encoder_graph
 
-VOCAB = ["<s>", "<pad>", "</s>", "<unk>"] + list("扶贫消费专柜目标是多少年设立万个重庆") + [str(d) for d in range(10)]
+VOCAB = (["<s>", "<pad>", "</s>", "<unk>", "▁", "扶贫", "消费", "2020", "мир"] + list("扶贫消费专柜目标是多少年设立万个重庆")
+         + [str(d) for d in range(10)])
 
 
 def _tiny_bert(folder, *, layers: int = 2, hidden: int = 16, heads: int = 4, seed: int = 0):
-    """Write a random BERT sentence-transformers-style folder with a character-level tokenizer."""
+    """Write a random BERT sentence-transformers-style folder with a small Unigram tokenizer."""
     from safetensors.numpy import save_file
     from tokenizers import Tokenizer, models, pre_tokenizers, processors
 
@@ -41,8 +42,10 @@ def _tiny_bert(folder, *, layers: int = 2, hidden: int = 16, heads: int = 4, see
         "num_hidden_layers": layers, "intermediate_size": ffn, "hidden_act": "gelu", "layer_norm_eps": 1e-5,
         "max_position_embeddings": 64, "type_vocab_size": 2, "vocab_size": len(VOCAB), "pad_token_id": 1,
         "hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0}))
-    tokenizer = Tokenizer(models.WordLevel({t: i for i, t in enumerate(VOCAB)}, unk_token="<unk>"))
-    tokenizer.pre_tokenizer = pre_tokenizers.Split("", "isolated")
+    # Unigram, like the bundled model's: questions then go through the pruned copy of the tokenizer.
+    tokenizer = Tokenizer(models.Unigram([(t, -1.0 - 0.1 * (i % 7)) for i, t in enumerate(VOCAB)], unk_id=3,
+                                         byte_fallback=False))
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace()
     tokenizer.post_processor = processors.TemplateProcessing(single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 2)])
     tokenizer.save(str(folder / "tokenizer.json"))
     return folder
@@ -72,12 +75,14 @@ def tiny_model(tmp_path_factory):
 
 
 def test_matches_bert_model_one_text_at_a_time_and_in_padded_batches(tiny_model):
-    texts = ["2020年消费扶贫专柜目标是多少", "设立1万个", "重庆", "扶"]
+    # The last text is not all Chinese and common symbols: the full tokenizer serves it, the copy the others.
+    texts = ["2020年消费扶贫专柜目标是多少", "设立1万个", "重庆", "扶", "мир 重庆"]
     reference = _reference(tiny_model, texts)
     encoder = OnnxBertEncoder(tiny_model, precision="float32")
     single = np.vstack([encoder.encode([t]) for t in texts])
     batch = encoder.encode(texts)  # mixed lengths: padding must not change any vector
-    assert single.shape == (4, 16) and single.dtype == np.float32
+    assert (tiny_model / "tokenizer-common.json").is_file()
+    assert single.shape == (5, 16) and single.dtype == np.float32
     np.testing.assert_allclose(single, reference, atol=1e-5)
     np.testing.assert_allclose(batch, reference, atol=1e-5)
     np.testing.assert_allclose(np.linalg.norm(batch, axis=1), 1.0, atol=1e-6)
