@@ -96,16 +96,19 @@ def common_tokenizer_spec(spec: dict) -> tuple[dict, np.ndarray] | None:
 def ensure_common_tokenizer(folder: Path) -> tuple[Path, Path] | None:
     """The folder's pruned tokenizer and id map, written once (atomically) beside tokenizer.json; None when
     pruning does not apply to this tokenizer."""
-    json_path, ids_path = folder / COMMON_FILE, folder / COMMON_IDS_FILE
+    json_path, ids_path, source = folder / COMMON_FILE, folder / COMMON_IDS_FILE, folder / "tokenizer.json"
     stamp = folder / (COMMON_FILE + ".version")
+    # The copy belongs to this version of the pruning and to this tokenizer.json (its size and time).
+    source_stat = source.stat()
+    key = [COMMON_VERSION, str(source_stat.st_size), str(source_stat.st_mtime_ns)]
     with _write_lock:
         written = stamp.read_text().split() if stamp.is_file() else []
-        if written[:1] == [COMMON_VERSION]:
-            if written[1:] == ["none"]:
+        if written[:3] == key:
+            if written[3:] == ["none"]:
                 return None
             if json_path.is_file() and ids_path.is_file():
                 return json_path, ids_path
-        pruned = common_tokenizer_spec(json.loads((folder / "tokenizer.json").read_text(encoding="utf-8")))
+        pruned = common_tokenizer_spec(json.loads(source.read_text(encoding="utf-8")))
         if pruned is not None:
             spec, ids = pruned
             _write_atomically(json_path, json.dumps(spec, ensure_ascii=False).encode("utf-8"))
@@ -113,7 +116,7 @@ def ensure_common_tokenizer(folder: Path) -> tuple[Path, Path] | None:
                 np.save(handle, ids)
             os.chmod(handle.name, 0o644)
             os.replace(handle.name, ids_path)
-        _write_atomically(stamp, f"{COMMON_VERSION} {'pruned' if pruned else 'none'}".encode())
+        _write_atomically(stamp, " ".join(key + ["pruned" if pruned else "none"]).encode())
     return (json_path, ids_path) if pruned else None
 
 

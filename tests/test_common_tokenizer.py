@@ -88,10 +88,17 @@ def test_copy_is_written_once_and_rewritten_when_stale(tmp_path):
     assert paths == (folder / COMMON_FILE, folder / COMMON_IDS_FILE)
     written = paths[0].stat().st_mtime_ns
     assert ensure_common_tokenizer(folder) == paths and paths[0].stat().st_mtime_ns == written
-    (folder / (COMMON_FILE + ".version")).write_text("0 pruned")
+    stamp = folder / (COMMON_FILE + ".version")
+    stamp.write_text("0" + stamp.read_text()[1:])  # an older version of the pruning
     paths[0].write_text("not json")
     ensure_common_tokenizer(folder)
     assert json.loads(paths[0].read_text(encoding="utf-8"))["model"]["type"] == "Unigram"
+    # A tokenizer.json replaced in place gets a new copy too.
+    spec = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
+    spec["model"]["vocab"].append(["贫困", -3.0])
+    (folder / "tokenizer.json").write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+    ensure_common_tokenizer(folder)
+    assert ["贫困", -3.0] in json.loads(paths[0].read_text(encoding="utf-8"))["model"]["vocab"]
 
 
 def test_other_tokenizer_kinds_are_used_whole(tmp_path):
