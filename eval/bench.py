@@ -74,9 +74,9 @@ def _child_measure(index_dir: Path, questions: Path) -> dict:
     return {**{k: round(v, 2) for k, v in data.items()}, "process_wall_s": round(wall, 2), "stages": stages}
 
 
-def bench_bundled(corpus: Path, questions: Path, work: Path, log: Callable[[str], None], *, rounds: int = 3) -> dict:
+def bench_bundled(corpus: Path, questions: Path, work: Path, log: Callable[[str], None], *, rounds: int = 5) -> dict:
     """Build, rebuild, raw encoding, cold start and per-stage latency on the bundled corpus."""
-    from assistant import build_index, load_embedder, passage_texts, warm_up
+    from assistant import BuildReport, build_index, load_embedder, passage_texts, warm_up
 
     started = time.perf_counter()
     embedder = load_embedder("default")
@@ -85,19 +85,32 @@ def bench_bundled(corpus: Path, questions: Path, work: Path, log: Callable[[str]
     model_load = time.perf_counter() - started
     index_dir = work / "bundled"
     texts = passage_texts(corpus)
-    # Build and raw encoding take turns, `rounds` times, and the fastest of each counts: on a shared machine
-    # one run of either can be a tenth slower than the next for reasons of its own.
+    # Build and raw encoding take turns, `rounds` times, each going first in every other round, and the
+    # fastest of each counts: on a shared machine one run of either can be a tenth slower than the next for
+    # reasons of its own.
     builds, encodings, inside, outside = [], [], [], []
-    for _ in range(rounds):
+
+    def one_build() -> BuildReport:
         shutil.rmtree(index_dir, ignore_errors=True)
         started = time.perf_counter()
         report = build_index(corpus, index_dir, embedder=embedder)
         builds.append(time.perf_counter() - started)
         inside.append(report.encode_seconds)
         outside.append(builds[-1] - report.encode_seconds)
+        return report
+
+    def one_encoding() -> None:
         started = time.perf_counter()
         embedder.encode_passages(texts)
         encodings.append(time.perf_counter() - started)
+
+    for turn in range(rounds):
+        if turn % 2:
+            one_encoding()
+            report = one_build()
+        else:
+            report = one_build()
+            one_encoding()
     build, encode_only = min(builds), min(encodings)
     started = time.perf_counter()
     build_index(corpus, index_dir, embedder=embedder)
@@ -135,7 +148,7 @@ def bench_scale(source_index: Path, size: int, questions: Path, work: Path, log:
 
 
 def bench_peer(corpus: Path, questions_path: Path, ours, log: Callable[[str], None], *,
-               rounds: int = 2) -> tuple[dict, dict]:
+               rounds: int = 5) -> tuple[dict, dict]:
     """The same corpus and model through LlamaIndex's default splitter and vector retriever, timed on the
     answerable questions in turns with `ours` (an Assistant) in the same process: (peer figures, ours)."""
     try:
@@ -182,7 +195,7 @@ def bench_peer(corpus: Path, questions_path: Path, ours, log: Callable[[str], No
     return peer_figures, ours_figures
 
 
-def run_bench(*, sizes: list[int], corpus: Path, questions: Path, peer: bool = True, rounds: int = 3,
+def run_bench(*, sizes: list[int], corpus: Path, questions: Path, peer: bool = True, rounds: int = 5,
               log: Callable[[str], None] = print) -> dict:
     """Every figure of the benchmark, as a dict; `rounds` is how many times the build and the peer
     comparison are repeated (the best of them counts)."""

@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--corpus", type=Path, default=None, help="the corpus to measure (default: bundled)")
     bench.add_argument("--questions", type=Path, default=GOLDEN)
     bench.add_argument("--no-peer", action="store_true", help="skip the LlamaIndex comparison")
-    bench.add_argument("--rounds", type=int, default=3,
+    bench.add_argument("--rounds", type=int, default=5,
                        help="repeat the bundled build and the peer comparison this many times; the best counts")
     bench.add_argument("--json", type=Path, default=None, help="write every figure to this JSON file")
     load = sub.add_parser("load", help="load check against a running web UI (python -m ui)")
