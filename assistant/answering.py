@@ -58,16 +58,28 @@ def coverage(terms: list[str], weights: dict[str, float], text: str, unseen: fro
 
     A word the corpus never uses is probably the asker's paraphrase, so it earns half credit when
     its characters occur; a corpus word that is missing earns nothing."""
-    total = sum(weights[t] for t in terms)
-    if total <= 0:
-        return 0.0
-    got = 0.0
-    for term in terms:
-        if term in text:
-            got += weights[term]
-        elif term in unseen and all(c in text for c in term):
-            got += 0.5 * weights[term]
-    return got / total
+    return CoverageScorer(terms, weights, unseen)(text)
+
+
+class CoverageScorer:
+    """`coverage` for one set of terms and weights, applied to many texts (the sums are done once)."""
+
+    __slots__ = ("_items", "_total")
+
+    def __init__(self, terms: list[str], weights: dict[str, float], unseen: frozenset[str] = frozenset()) -> None:
+        self._total = sum(weights[t] for t in terms)
+        self._items = [(t, weights[t], t in unseen) for t in terms]
+
+    def __call__(self, text: str) -> float:
+        if self._total <= 0:
+            return 0.0
+        got = 0.0
+        for term, weight, paraphrase in self._items:
+            if term in text:
+                got += weight
+            elif paraphrase and all(c in text for c in term):
+                got += 0.5 * weight
+        return got / self._total
 
 
 def _intent_bonus(intent: str, sentence: str, chunk: Chunk, ordinal: bool = False) -> float:
@@ -155,6 +167,7 @@ class RowForms:
     sentences: list[tuple[int, int, str]]
     heading: str
     context: str
+    chunk: Chunk
 
 
 def row_forms(store: IndexStore, row: int) -> RowForms:
@@ -166,7 +179,7 @@ def row_forms(store: IndexStore, row: int) -> RowForms:
         heading = normalize(" ".join(chunk.section))
         cached = RowForms([(s, e, normalize(chunk.text[s - chunk.start:e - chunk.start]))
                            for s, e in sentence_spans(chunk.text, chunk.start)], heading,
-                          normalize(f"{document.title} {document.issuer}") + heading + normalize(chunk.text))
+                          normalize(f"{document.title} {document.issuer}") + heading + normalize(chunk.text), chunk)
         if len(store.forms_cache) > 50_000:
             store.forms_cache.clear()
         store.forms_cache[row] = cached
@@ -180,8 +193,8 @@ def _candidates(store: IndexStore, rows: list[int], terms: list[str], intent: st
     weights = {t: (1.0 if t in unseen else store.idf(t)) for t in terms}
     sentences = []
     for rank, row in enumerate(rows[:depth]):
-        chunk = store.chunks[row]
-        spans = row_forms(store, row).sentences
+        forms = row_forms(store, row)
+        chunk, spans = forms.chunk, forms.sentences
         for index, (s_start, s_end, norm) in enumerate(spans):
             if len(norm.strip()) < 4:
                 continue
@@ -197,19 +210,19 @@ def _candidates(store: IndexStore, rows: list[int], terms: list[str], intent: st
     local_weights = {t: weights[t] * local[t] * (2.0 if t == focus else 1.0) for t in terms}
     out: list[Evidence] = []
     cache: dict[int, tuple[float, float, str]] = {}
+    local_coverage, plain_coverage = CoverageScorer(terms, local_weights, unseen), CoverageScorer(terms, weights, unseen)
     for rank, row, chunk, index, s_start, s_end, norm in sentences:
         if required is not None and not required.search(norm):
             continue
-        own = coverage(terms, local_weights, norm, unseen)
-        if required is not None and coverage(terms, weights, norm, unseen) < 0.5:
+        own = local_coverage(norm)
+        if required is not None and plain_coverage(norm) < 0.5:
             # A figure only answers when the sentence that states it is about what was asked.
             continue
         if row not in cache:
             forms = row_forms(store, row)
-            cache[row] = (coverage(terms, weights, forms.context, unseen),
-                          coverage(terms, weights, forms.heading, unseen), forms.heading)
+            cache[row] = (plain_coverage(forms.context), plain_coverage(forms.heading), forms.heading)
         chunk_cov, heading_cov, heading = cache[row]
-        with_heading = coverage(terms, weights, heading + norm, unseen)
+        with_heading = plain_coverage(heading + norm)
         # The sentence's own words count most; its heading and provision add context. Who answers
         # for a task is a property of the provision, so there the provision's match leads.
         if intent == "who":
