@@ -14,7 +14,7 @@ import numpy as np
 
 GRAPH_FILE = "encoder.onnx"
 # Bump when the graph below changes, so a stale cached graph is rebuilt rather than used.
-GRAPH_VERSION = "2"
+GRAPH_VERSION = "3"
 _build_lock = threading.Lock()
 
 
@@ -121,11 +121,11 @@ def quantize_encoder_graph(source: Path, out_path: Path) -> None:
     quiet = _QuietQuantizer()
     logging.getLogger().addFilter(quiet)
     try:
-        # Unsigned 8-bit weights, one scale per tensor: on AVX2 machines the fastest of the choices,
-        # and the retrieval figures of the evaluation do not move (see the README).
+        # Unsigned 8-bit weights with one scale per output column: as fast here as one scale per tensor and
+        # closer to the float vectors (cosine 0.995 or more on the golden and holdout questions, see the README).
         # ONNX's shape inference does not know Runtime's own operators (Attention, Gelu): every tensor here
         # is float32, which the quantizer is told instead.
-        quantize_dynamic(str(source), str(out_path), weight_type=QuantType.QUInt8, per_channel=False,
+        quantize_dynamic(str(source), str(out_path), weight_type=QuantType.QUInt8, per_channel=True,
                          extra_options={"DefaultTensorType": TensorProto.FLOAT})
     finally:
         logging.getLogger().removeFilter(quiet)

@@ -63,7 +63,7 @@ def test_onnx_query_encoder_matches_sentence_transformers(converted):
     assert np.all((exact * full).sum(axis=1) >= 0.9999)
     # Questions are encoded by the 8-bit graph: close to, not equal to, the passage model's vectors.
     fast = converted.encode_queries(texts)
-    assert np.all((fast * full).sum(axis=1) >= 0.98)
+    assert np.all((fast * full).sum(axis=1) >= 0.99)
 
 
 def test_file_digests_are_remembered_until_the_file_changes(tmp_path):
