@@ -9,6 +9,7 @@ copy keeps the original ids beside it. Any other text goes to the full tokenizer
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -112,10 +113,9 @@ def ensure_common_tokenizer(folder: Path) -> tuple[Path, Path] | None:
         if pruned is not None:
             spec, ids = pruned
             _write_atomically(json_path, json.dumps(spec, ensure_ascii=False).encode("utf-8"))
-            with tempfile.NamedTemporaryFile(dir=folder, prefix=".ids-", suffix=".npy", delete=False) as handle:
-                np.save(handle, ids)
-            os.chmod(handle.name, 0o644)
-            os.replace(handle.name, ids_path)
+            buffer = io.BytesIO()
+            np.save(buffer, ids)
+            _write_atomically(ids_path, buffer.getvalue())
         _write_atomically(stamp, " ".join(key + ["pruned" if pruned else "none"]).encode())
     return (json_path, ids_path) if pruned else None
 
@@ -144,7 +144,10 @@ class CommonTextTokenizer:
         self._full = None
         self._full_lock = threading.Lock()
         self.pruned_texts = 0  # how many texts the copy has tokenized (for tests and the curious)
-        paths = ensure_common_tokenizer(folder)
+        try:
+            paths = ensure_common_tokenizer(folder)
+        except OSError:
+            paths = None  # a model folder this user cannot write to: the full tokenizer, slower to load, is exact
         if paths is None:
             self._common, self._original_ids, self._specials = None, None, ()
             self._normalizer = None

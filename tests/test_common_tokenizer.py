@@ -118,3 +118,17 @@ def test_other_tokenizer_kinds_are_used_whole(tmp_path):
 def test_common_characters():
     assert is_common_text("《关于做好2020年消费扶贫工作的通知》（国开办发〔2020〕4号）①·×—") and is_common_text("")
     assert not is_common_text("chǎn") and not is_common_text("мир") and not is_common_text("😀")
+
+
+def test_a_folder_that_cannot_be_written_falls_back_to_the_full_tokenizer(tmp_path, monkeypatch):
+    import embeddings.common_tokenizer as module
+
+    folder = _unigram_tokenizer(tmp_path / "tok")
+
+    def refuse(path, data):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(module, "_write_atomically", refuse)
+    tokenizer = CommonTextTokenizer(folder, max_length=512)
+    assert tokenizer.encode_batch(["扶贫年"])[0].tolist() == _full_ids(folder, "扶贫年")
+    assert tokenizer.pruned_texts == 0 and not (folder / COMMON_FILE).exists()
