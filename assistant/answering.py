@@ -53,16 +53,11 @@ def question_terms(terms: list[str], years: tuple[int, ...], regions: tuple[str,
     return out
 
 
-def coverage(terms: list[str], weights: dict[str, float], text: str, unseen: frozenset[str] = frozenset()) -> float:
-    """Weighted share of the terms that occur in the (normalized) text.
+class CoverageScorer:
+    """Weighted share of a question's terms that occur in a (normalized) text, for many texts in turn.
 
     A word the corpus never uses is probably the asker's paraphrase, so it earns half credit when
     its characters occur; a corpus word that is missing earns nothing."""
-    return CoverageScorer(terms, weights, unseen)(text)
-
-
-class CoverageScorer:
-    """`coverage` for one set of terms and weights, applied to many texts (the sums are done once)."""
 
     __slots__ = ("_items", "_total")
 
