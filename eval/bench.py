@@ -163,7 +163,7 @@ def bench_peer(corpus: Path, questions_path: Path, ours, log: Callable[[str], No
     ours.ask("扶贫工作要点有哪些内容")
     # Both sides take turns, each over every question; the better round of each counts, so that a slow
     # spell of the machine does not land on one side only.
-    ours_rounds, peer_rounds, hits = [], [], 0
+    ours_rounds, peer_rounds = [], []
     for _ in range(rounds):
         ours.store.forms_cache.clear()  # each round meets the questions' provisions afresh
         latencies = []

@@ -29,7 +29,8 @@ class Judgement:
     latency_ms: float
 
 
-def _evidence_rank(evidence: tuple[str, ...], passages: list[str]) -> int | None:
+def evidence_rank(evidence: tuple[str, ...], passages: list[str]) -> int | None:
+    """The 1-based rank by which every evidence string is inside a passage (passages in match form), or None."""
     ranks = []
     for item in evidence:
         target = match_form(item)
@@ -52,7 +53,7 @@ def judge(question: Question, result: dict) -> Judgement:
         correct = not abstained and all(match_form(m) in normalized for m in question.must_contain)
         citations_right = bool(question.evidence) and all(
             any(match_form(e) in c for c in cited) for e in question.evidence)
-        rank = _evidence_rank(question.evidence, passages)
+        rank = evidence_rank(question.evidence, passages)
     else:
         correct, citations_right, rank = abstained, False, None
     return Judgement(question.id, question.type, question.answerable, correct,
