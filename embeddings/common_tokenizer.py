@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import tempfile
 import threading
 from pathlib import Path
 
 import numpy as np
+
+from embeddings.files import write_atomically
 
 COMMON_FILE = "tokenizer-common.json"
 COMMON_IDS_FILE = "tokenizer-common-ids.npy"
@@ -112,24 +112,12 @@ def ensure_common_tokenizer(folder: Path) -> tuple[Path, Path] | None:
         pruned = common_tokenizer_spec(json.loads(source.read_text(encoding="utf-8")))
         if pruned is not None:
             spec, ids = pruned
-            _write_atomically(json_path, json.dumps(spec, ensure_ascii=False).encode("utf-8"))
+            write_atomically(json_path, json.dumps(spec, ensure_ascii=False).encode("utf-8"))
             buffer = io.BytesIO()
             np.save(buffer, ids)
-            _write_atomically(ids_path, buffer.getvalue())
-        _write_atomically(stamp, " ".join(key + ["pruned" if pruned else "none"]).encode())
+            write_atomically(ids_path, buffer.getvalue())
+        write_atomically(stamp, " ".join(key + ["pruned" if pruned else "none"]).encode())
     return (json_path, ids_path) if pruned else None
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tokenizer-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 class CommonTextTokenizer:

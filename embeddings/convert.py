@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.e5_format import E5File, ModelFormatError
+from embeddings.files import write_atomically
 
 DEFAULT_MODEL_ID = "multilingual-e5-small"
 CONVERTER_VERSION = "1"
@@ -158,10 +159,7 @@ def _remembered_digest(path: Path, memo: Path) -> str:
     known[key] = [stamp, digest]
     try:
         memo.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".digests-", dir=memo.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(known, handle)
-        os.replace(tmp, memo)
+        write_atomically(memo, json.dumps(known).encode("utf-8"))
     except OSError:
         pass  # a read-only cache only costs the hashing again next time
     return digest

@@ -128,7 +128,7 @@ def test_a_folder_that_cannot_be_written_falls_back_to_the_full_tokenizer(tmp_pa
     def refuse(path, data):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(module, "_write_atomically", refuse)
+    monkeypatch.setattr(module, "write_atomically", refuse)
     tokenizer = CommonTextTokenizer(folder, max_length=512)
     assert tokenizer.encode_batch(["扶贫年"])[0].tolist() == _full_ids(folder, "扶贫年")
     assert tokenizer.pruned_texts == 0 and not (folder / COMMON_FILE).exists()
