@@ -40,7 +40,9 @@ def _error(message: str) -> int:
 
 
 def _ensure_index(index_dir: Path, corpus: Path | None) -> None:
-    from assistant.indexing import build_index, corpus_fingerprint, IndexStore, IndexLoadError
+    from assistant.index.build import build_index, corpus_fingerprint
+    from assistant.index.store import IndexStore
+    from assistant.errors import IndexLoadError
 
     if corpus is None:
         if index_dir != default_index_dir():
@@ -73,8 +75,10 @@ def _print_answer(answer) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
-    from assistant.api import Assistant, QuestionError
-    from assistant.indexing import IndexBusyError, IndexLoadError, build_index
+    from assistant.api import Assistant
+    from assistant.errors import QuestionError
+    from assistant.errors import IndexBusyError, IndexLoadError
+    from assistant.index.build import build_index
 
     try:
         if args.command == "index":
@@ -106,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _chat(assistant) -> int:
-    from assistant.api import QuestionError
+    from assistant.errors import QuestionError
 
     print("政策问答：输入问题后回车；输入 /new 开始新对话，/quit 退出。")
     history: list[dict] = []

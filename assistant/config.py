@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +27,14 @@ def default_index_dir() -> Path:
     return Path(env) if env else PROJECT_ROOT / "data" / "index"
 
 
+class RetrieverMode(StrEnum):
+    """Which retrievers answer: both fused, or one alone (to compare the parts)."""
+
+    HYBRID = "hybrid"
+    BM25 = "bm25"
+    DENSE = "dense"
+
+
 @dataclass(frozen=True)
 class IndexConfig:
     """How documents become an index."""
@@ -41,6 +50,56 @@ class IndexConfig:
 
 
 @dataclass(frozen=True)
+class AnswerWeights:
+    """The answer layer's tuned numbers, in one place: how candidate sentences are scored."""
+
+    # Score = mix · (sentence coverage, sentence + heading, provision, heading) + bonuses.
+    topic_mix: tuple[float, float, float, float] = (0.45, 0.2, 0.2, 0.15)
+    # Who answers for a task is a property of the provision, so there the provision's match leads.
+    who_mix: tuple[float, float, float, float] = (0.15, 0.15, 0.35, 0.3)
+    paraphrase_credit: float = 0.5  # a word the corpus never uses, whose characters all occur
+    focus_multiplier: float = 2.0  # the word the question phrase is about
+    ordinal_bonus: float = 0.2  # 第几 questions: the sentence states a place (第三)
+    number_bonus: float = 0.15  # the sentence states a figure with a unit
+    date_bonus: float = 0.2  # the sentence states a date or deadline
+    unit_bonus: float = 0.15  # the provision names responsible units
+    rank_bonus: float = 0.08  # divided by 1 + retrieval rank
+    year_bonus: float = 0.05  # the sentence names a year asked about
+    first_item_bonus: float = 0.1  # 首先 / 第一步: the first sentences of a provision
+    item_bonus: float = 0.5  # the n-th item asked for by its place
+    item_context: float = 0.3  # times the provision's coverage, for that item
+    required_topic_coverage: float = 0.5  # a sentence stating the asked figure must be this much on topic
+    min_sentence_chars: int = 4
+    heading_sentence_chars: int = 30  # a provision's first sentence this short, with no digit, is its title
+
+    def __post_init__(self) -> None:
+        for name in ("topic_mix", "who_mix"):
+            mix = getattr(self, name)
+            if len(mix) != 4 or any(w < 0 for w in mix) or not 0 < sum(mix) <= 1.0:
+                raise ValueError(f"{name} must be four non-negative weights adding up to at most 1")
+        if not 0.0 <= self.paraphrase_credit <= 1.0:
+            raise ValueError("paraphrase_credit must be between 0 and 1")
+        if self.min_sentence_chars < 1 or self.heading_sentence_chars < 1:
+            raise ValueError("sentence lengths must be positive")
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How long the parts of an answer may be."""
+
+    min_part_chars: int = 30  # no part is cut shorter than this
+    max_section_chars: int = 24  # a section label longer than this is cut with …
+    short_sentence_chars: int = 20  # a quote this short takes the next sentence along
+    max_units_chars: int = 90  # responsible units listed before 等
+
+    def __post_init__(self) -> None:
+        if self.min_part_chars < 10 or self.max_section_chars < 4 or self.max_units_chars < 10:
+            raise ValueError("part, section and unit limits must be at least 10, 4 and 10 characters")
+        if self.short_sentence_chars < 0:
+            raise ValueError("short_sentence_chars must not be negative")
+
+
+@dataclass(frozen=True)
 class AskConfig:
     """How questions are answered."""
 
@@ -49,10 +108,14 @@ class AskConfig:
     rerank: bool = True
     rerank_depth: int = 30
     rrf_k: int = 60
-    retriever: str = "hybrid"
+    retriever: RetrieverMode = RetrieverMode.HYBRID
     max_question_chars: int = 2000
-    min_coverage: float = 0.6
-    max_answer_chars: int = 140
+    min_coverage: float = 0.6  # share of the topic the chosen provision must cover to answer
+    max_answer_chars: int = 140  # the whole direct answer, shared among its parts
+    evidence_depth: int = 10  # reranked chunks whose sentences may be the answer
+    forms_cache_size: int = 50_000  # chunks whose normalized forms are kept between questions
+    weights: AnswerWeights = AnswerWeights()
+    wording: Wording = Wording()
 
     def __post_init__(self) -> None:
         if self.top_k < 1:
@@ -63,11 +126,14 @@ class AskConfig:
             raise ValueError("rerank_depth must be between top_k and candidates")
         if self.rrf_k < 1:
             raise ValueError("rrf_k must be at least 1")
-        if self.retriever not in {"hybrid", "bm25", "dense"}:
+        if self.retriever not in tuple(RetrieverMode):
             raise ValueError("retriever must be 'hybrid', 'bm25' or 'dense'")
+        object.__setattr__(self, "retriever", RetrieverMode(self.retriever))
         if self.max_question_chars < 10:
             raise ValueError("max_question_chars must be at least 10")
         if not 0.0 <= self.min_coverage <= 1.0:
             raise ValueError("min_coverage must be between 0 and 1")
         if self.max_answer_chars < 40:
             raise ValueError("max_answer_chars must be at least 40")
+        if self.evidence_depth < 1 or self.forms_cache_size < 1:
+            raise ValueError("evidence_depth and forms_cache_size must be at least 1")

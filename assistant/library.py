@@ -14,10 +14,12 @@ from pathlib import Path
 
 from assistant.api import Assistant
 from assistant.config import AskConfig, IndexConfig
-from assistant.indexing import BuildReport, IndexLoadError, build_index
+from assistant.index.build import BuildReport, build_index
+from assistant.errors import IndexLoadError
 from assistant.records import Document
-from assistant.sources import SUPPORTED_SUFFIXES
-from assistant.uploads import UploadError, extract_text
+from assistant.ingest.corpus import SUPPORTED_SUFFIXES
+from assistant.errors import UploadError
+from assistant.ingest.readers import extract_text
 
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 

@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Intent(StrEnum):
+    """What kind of fact a question asks for."""
+
+    WHO = "who"
+    WHEN = "when"
+    NUMBER = "number"
+    WHAT = "what"
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,18 @@ class Chunk:
     def section_label(self) -> str:
         """The heading path as shown to people."""
         return " › ".join(self.section)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on which chunks may answer."""
+
+    years: tuple[int, ...] = ()
+    regions: tuple[str, ...] = ()
+    doc_ids: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.years or self.regions or self.doc_ids)
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,8 @@ def bench_bundled(corpus: Path, questions: Path, work: Path, log: Callable[[str]
 
 def bench_scale(source_index: Path, size: int, questions: Path, work: Path, log: Callable[[str], None]) -> dict:
     """A synthetic corpus of `size` chunks: build, size on disk, memory, cold start, latency by stage."""
-    from assistant import build_synthetic_index, load_embedder
+    from assistant import load_embedder
+    from eval.synthetic import build_synthetic_index
 
     index_dir = work / f"synthetic-{size}"
     started = time.perf_counter()
@@ -165,7 +166,7 @@ def bench_peer(corpus: Path, questions_path: Path, ours, log: Callable[[str], No
     # spell of the machine does not land on one side only.
     ours_rounds, peer_rounds = [], []
     for _ in range(rounds):
-        ours.store.forms_cache.clear()  # each round meets the questions' provisions afresh
+        ours.forms.clear()  # each round meets the questions' provisions afresh
         latencies = []
         for q in questions:
             started = time.perf_counter()

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from assistant.config import default_corpus_dir
-from assistant.textnorm import normalize
+from assistant.text.normalize import normalize
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -58,7 +58,7 @@ def corpus_copy(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def fake_index(tmp_path_factory) -> Path:
     """The bundled corpus indexed once with the fake embedder."""
-    from assistant.indexing import build_index
+    from assistant.index.build import build_index
 
     folder = tmp_path_factory.mktemp("fake-index") / "index"
     build_index(default_corpus_dir(), folder, embedder=FakeEmbedder())

@@ -1,8 +1,8 @@
 import pytest
 
-from assistant.api import QuestionError
+from assistant.errors import QuestionError
 from assistant.config import AskConfig
-from assistant.textnorm import match_form
+from assistant.text.normalize import match_form
 
 
 def test_consumption_counter_target_is_answered_and_cited(fake_assistant):

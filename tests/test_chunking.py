@@ -1,8 +1,9 @@
 from hypothesis import given, settings, strategies as st
 
-from assistant.chunking import chunk_document, sentence_spans
-from assistant.parsing import parse_page
-from assistant.tokens import count_tokens
+from assistant.ingest.chunking import chunk_document
+from assistant.text.sentences import sentence_spans
+from assistant.ingest.parsing import parse_page
+from assistant.text.tokens import count_tokens
 from tests.conftest import read_bundled
 
 NAMES = ["000_bb060860918b24f5.txt", "001_4eddf58954baa6ae.txt", "002_67e2a6f90e19cdf4.txt",

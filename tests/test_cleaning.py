@@ -1,4 +1,4 @@
-from assistant.cleaning import clean, clean_blocks
+from assistant.ingest.cleaning import clean, clean_blocks
 from tests.conftest import FIXTURES, read_bundled
 
 

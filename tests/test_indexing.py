@@ -3,7 +3,10 @@ import json
 import pytest
 
 from assistant.api import Assistant
-from assistant.indexing import IndexBusyError, IndexLoadError, IndexStore, _WriterLock, build_index
+from assistant.errors import IndexBusyError, IndexLoadError
+from assistant.index.store import IndexStore
+from assistant.index.files import WriterLock
+from assistant.index.build import build_index
 from tests.conftest import FakeEmbedder
 
 
@@ -91,7 +94,7 @@ def test_interrupted_build_leaves_the_previous_index_usable(corpus_copy, tmp_pat
 
 def test_a_second_writer_is_refused(tmp_path, corpus_copy):
     target = tmp_path / "idx"
-    with _WriterLock(target):
+    with WriterLock(target):
         with pytest.raises(IndexBusyError, match="another process"):
             build_index(corpus_copy, target, embedder=FakeEmbedder())
 

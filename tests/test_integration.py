@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def real_index(tmp_path_factory):
-    from assistant.indexing import build_index
+    from assistant.index.build import build_index
     folder = tmp_path_factory.mktemp("real") / "index"
     report = build_index(default_corpus_dir(), folder)
     assert report.chunks > 200

@@ -2,7 +2,7 @@
 
 import marshal
 
-from assistant import lexical
+from assistant.index import lexical
 
 
 def test_a_fresh_and_a_cached_dictionary_segment_alike(tmp_path, monkeypatch):

@@ -8,10 +8,11 @@ import pytest
 
 import prompts
 from assistant.api import Assistant
-from assistant.generation import Generator
-from assistant.llm import ChatClient, LLMConfig, LLMError
+from assistant.generate.generation import Generator
+from assistant.generate.llm import ChatClient, LLMConfig
+from assistant.errors import LLMError
 from assistant.records import Document, RetrievedPassage
-from assistant.verify import check_answer, extract_facts
+from assistant.generate.verify import check_answer, extract_facts
 from tests.chat_server import ChatServer, passage_number
 from tests.conftest import FakeEmbedder
 

@@ -1,4 +1,4 @@
-from assistant.parsing import parse_page
+from assistant.ingest.parsing import parse_page
 from tests.conftest import FIXTURES, read_bundled
 
 

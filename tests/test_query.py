@@ -1,4 +1,5 @@
-from assistant.query import analyse, find_years, is_elliptical, rewrite
+from assistant.search.analysis import analyse, find_years
+from assistant.search.followup import is_elliptical, rewrite
 
 FIRST = [{"role": "user", "content": "2020年消费扶贫专柜目标是多少"}, {"role": "assistant", "content": "1万个"}]
 

@@ -41,7 +41,8 @@ def test_small_collections_stay_exact():
 
 @pytest.mark.integration
 def test_synthetic_index_answers_and_filters(tmp_path, fake_index):
-    from assistant import Assistant, build_synthetic_index
+    from assistant import Assistant
+    from eval.synthetic import build_synthetic_index
     from tests.conftest import FakeEmbedder
 
     report = build_synthetic_index(fake_index, tmp_path / "syn", 1200, embedder=FakeEmbedder())

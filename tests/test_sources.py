@@ -1,4 +1,4 @@
-from assistant.sources import read_corpus
+from assistant.ingest.corpus import read_corpus
 
 
 def test_encodings_are_detected_and_bad_files_skipped(tmp_path):

@@ -1,6 +1,6 @@
 from hypothesis import given, strategies as st
 
-from assistant.textnorm import match_form, normalize, normalize_mapped, readable, remove_pinyin, to_simplified
+from assistant.text.normalize import match_form, normalize, normalize_mapped, readable, remove_pinyin, to_simplified
 
 
 def test_variants_and_spun_phrase_are_undone():
@@ -43,7 +43,7 @@ def _fold_char_by_char(text: str) -> str:
     """The definition of the search form, one character at a time (the oracle for the fast table)."""
     import unicodedata
 
-    from assistant.textnorm import SPUN_PHRASES, VARIANT_CHARS
+    from assistant.text.normalize import SPUN_PHRASES, VARIANT_CHARS
 
     out = []
     for char in to_simplified(text):

@@ -2,7 +2,9 @@ import io
 
 import pytest
 
-from assistant.uploads import UploadError, extract_text, html_to_text, sniff
+from assistant.errors import UploadError
+
+from assistant.ingest.readers import extract_text, html_to_text, sniff
 
 def _pdf(text: str) -> bytes:
     """A one-page PDF with a text layer, built with a correct cross-reference table."""

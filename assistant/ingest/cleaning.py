@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.textnorm import readable, remove_pinyin
+from assistant.text.normalize import readable, remove_pinyin
 
 # Lines that are site chrome wherever they appear. Patterns run on the simplified form of a line.
 _CHROME_LINE = re.compile(

@@ -5,43 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.textnorm import normalize
+from assistant.text.normalize import normalize
+from assistant.text.numbers import DOC_NUMBER as _DOC_NUMBER
+from assistant.text.numbers import chinese_number
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]*")
-_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[(]\d{4}[〕\])]\d{1,4}号")
 _DATE = re.compile(r"(\d{4})年(?:(\d{1,2})月(?:(\d{1,2})日)?)?|(\d{4})-(\d{1,2})-(\d{1,2})")
 _ARABIC = re.compile(r"(\d+(?:\.\d+)?)\s*(万|亿)?\s*(%|％)?")
 _CN_PERCENT = re.compile(r"百分之([零一二两三四五六七八九十百点]+)")
 _CN_NUMBER = re.compile(r"[零一二两三四五六七八九十百千万亿]+")
-_CN_DIGIT = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
 NO_ANSWER = "文档中没有找到相关规定"
-
-
-def chinese_number(text: str) -> float | None:
-    """三十五 -> 35, 两千三百 -> 2300, 1.5 stays None (only Chinese numerals are read here)."""
-    if "点" in text:
-        whole, _, frac = text.partition("点")
-        value = chinese_number(whole) if whole else 0.0
-        digits = "".join(str(_CN_DIGIT.get(c, "")) for c in frac)
-        return None if value is None or not digits else float(f"{int(value)}.{digits}")
-    total, section, number = 0.0, 0.0, 0.0
-    seen = False
-    for char in text:
-        if char in _CN_DIGIT:
-            number = _CN_DIGIT[char]
-            seen = True
-        elif char in _CN_UNIT:
-            section += (number or 1) * _CN_UNIT[char]
-            number = 0
-            seen = True
-        elif char in ("万", "亿"):
-            scale = 1e4 if char == "万" else 1e8
-            total = (total + section + number) * scale
-            section = number = 0
-            seen = True
-    return total + section + number if seen else None
 
 
 @dataclass(frozen=True)

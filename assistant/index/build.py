@@ -1,11 +1,10 @@
-"""Build, persist and load the index folder: manifest, documents, chunks, BM25 and FAISS."""
+"""Building an index folder from a corpus: read, parse, chunk, encode (reusing known vectors), write, swap."""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -15,47 +14,18 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.chunking import chunk_document
-from assistant.chunkstore import ChunkTable, DocumentTable, FilterIndex
 from assistant.config import IndexConfig
-from assistant.lexical import BM25Index, Segmenter, dictionary_hash
-from assistant.parsing import parse_page
+from assistant.errors import IndexLoadError
+from assistant.index.files import WriterLock, swap_in
+from assistant.index.lexical import BM25Index, Segmenter, dictionary_hash
+from assistant.index.store import FORMAT_VERSION, MANIFEST, IndexStore, Manifest
+from assistant.index.tables import ChunkTable, DocumentTable, FilterIndex
+from assistant.ingest.chunking import chunk_document
+from assistant.ingest.corpus import SkippedFile, read_corpus
+from assistant.ingest.parsing import parse_page
 from assistant.records import Chunk, Document
-from assistant.sources import SkippedFile, read_corpus
-from assistant.textnorm import normalize, readable
-from assistant.tokens import count_tokens
-
-FORMAT_VERSION = 2
-MANIFEST = "manifest.json"
-REBUILD_HINT = "python -m assistant index --index-dir {dir}"
-
-
-class IndexLoadError(RuntimeError):
-    """The index folder is missing, foreign or damaged."""
-
-
-class IndexBusyError(RuntimeError):
-    """Another process is writing the same index."""
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What an index folder holds and how it was made."""
-
-    format_version: int
-    model_id: str
-    model_hash: str
-    dimension: int
-    max_chunk_tokens: int
-    dictionary_hash: str
-    corpus_files: dict[str, str]
-    documents: int
-    chunks: int
-    built_at: str
-    vector_index: str = "flat"
-    vector_nprobe: int = 0
-    vector_recall_at_10: float = 1.0
-
+from assistant.text.normalize import normalize, readable
+from assistant.text.tokens import count_tokens
 
 @dataclass(frozen=True)
 class BuildReport:
@@ -72,6 +42,8 @@ class BuildReport:
     encode_seconds: float = 0.0  # of `seconds`, the time spent encoding passages
 
 
+
+
 def embedding_text(document: Document, chunk: Chunk) -> str:
     """The text a chunk is embedded and searched by: title and heading path give it context."""
     return readable(f"{document.title} {' '.join(chunk.section)} {chunk.text}")
@@ -81,100 +53,10 @@ def _chunk_hash(model_hash: str, text: str) -> str:
     return hashlib.sha256(f"{model_hash}\n{text}".encode("utf-8")).hexdigest()[:24]
 
 
-class _WriterLock:
-    """An exclusive lock beside the index folder, so two builds never write at once."""
-
-    def __init__(self, index_dir: Path) -> None:
-        self._path = index_dir.parent / f".{index_dir.name}.lock"
-        self._handle = None
-
-    def __enter__(self) -> "_WriterLock":
-        import fcntl
-
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = self._path.open("w")
-        try:
-            fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._handle.close()
-            raise IndexBusyError(f"another process is writing the index {self._path.parent}; try again when it ends")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        import fcntl
-
-        if self._handle:
-            fcntl.flock(self._handle, fcntl.LOCK_UN)
-            self._handle.close()
-
-
-class IndexStore:
-    """A loaded index: documents, chunks, filter lists, BM25 and vectors."""
-
-    def __init__(self, folder: Path, manifest: Manifest, documents: DocumentTable, chunks: ChunkTable,
-                 bm25: BM25Index, vectors, doc_freq: dict[str, int], filters: FilterIndex) -> None:
-        self.folder = folder
-        self.manifest = manifest
-        self.documents = documents
-        self.document_order = list(documents)
-        self.chunks = chunks
-        self.bm25 = bm25
-        self.vectors = vectors
-        self.doc_freq = doc_freq
-        self.filters = filters
-        self.forms_cache: dict[int, object] = {}  # row -> answering.RowForms
-
-    @property
-    def chunk_hashes(self) -> list[str]:
-        """Content hashes of the chunks' embedded texts, in row order."""
-        return self.chunks.hashes()
-
-    def idf(self, term: str) -> float:
-        """Inverse document frequency of a term over the chunks (unseen terms weigh most)."""
-        import math
-
-        n = max(1, len(self.chunks))
-        return math.log(1.0 + (n + 0.5) / (self.doc_freq.get(term, 0) + 0.5))
-
-    @classmethod
-    def load(cls, folder: Path) -> "IndexStore":
-        """Load an index folder, or raise IndexLoadError naming the command that rebuilds it."""
-        from embeddings.vector_index import VectorIndex
-
-        hint = REBUILD_HINT.format(dir=folder)
-        manifest_path = folder / MANIFEST
-        if not manifest_path.is_file():
-            raise IndexLoadError(f"no index found at {folder}. Build it with: {hint}")
-        try:
-            raw = json.loads(manifest_path.read_text(encoding="utf-8"))
-            manifest = Manifest(**raw)
-        except (OSError, ValueError, TypeError) as exc:
-            raise IndexLoadError(f"the index at {folder} is not one of ours or is damaged ({exc}). Rebuild it with: {hint}")
-        if manifest.format_version != FORMAT_VERSION:
-            raise IndexLoadError(f"the index at {folder} has format {manifest.format_version}, this version reads "
-                                 f"{FORMAT_VERSION}. Rebuild it with: {hint}")
-        try:
-            documents = DocumentTable.load(folder)
-            chunks = ChunkTable.load(folder, [documents.meta(d) for d in documents])
-            bm25 = BM25Index.load(folder / "bm25")
-            doc_freq = json.loads((folder / "term_df.json").read_text(encoding="utf-8"))
-            filters = FilterIndex.load(folder)
-            vectors = VectorIndex.load(folder / "vectors.faiss")
-        except Exception as exc:  # any damage to any file means the same thing to the user
-            raise IndexLoadError(f"the index at {folder} is damaged ({type(exc).__name__}: {exc}). "
-                                 f"Rebuild it with: {hint}") from exc
-        if len(chunks) != manifest.chunks or vectors.size != len(chunks) or len(documents) != manifest.documents:
-            raise IndexLoadError(f"the index at {folder} is incomplete (counts do not match its manifest). "
-                                 f"Rebuild it with: {hint}")
-        if manifest.vector_nprobe:
-            vectors.set_nprobe(manifest.vector_nprobe)
-        return cls(folder, manifest, documents, chunks, bm25, vectors, doc_freq, filters)
-
-
 def warm_up() -> None:
     """Load the word segmenter, token counter and script converter now rather than on first use."""
-    from assistant.textnorm import to_simplified
-    from assistant.tokens import encoding
+    from assistant.text.normalize import to_simplified
+    from assistant.text.tokens import encoding
 
     Segmenter.shared()
     encoding()
@@ -213,7 +95,7 @@ def build_index(corpus_dir: Path, index_dir: Path, config: IndexConfig = IndexCo
 
     started = time.perf_counter()
     index_dir = Path(index_dir)
-    with _WriterLock(index_dir):
+    with WriterLock(index_dir):
         files, skipped = read_corpus(Path(corpus_dir))
         for item in skipped:
             log(f"skipped {item.name}: {item.reason}")
@@ -272,7 +154,7 @@ def write_index(index_dir: Path, documents: list[Document], chunks: list[Chunk],
                 model_hash: str, max_chunk_tokens: int, corpus_files: dict[str, str]) -> None:
     """Write an index folder from prepared records (for corpora made elsewhere, such as benchmarks)."""
     index_dir = Path(index_dir)
-    with _WriterLock(index_dir):
+    with WriterLock(index_dir):
         _write_index(index_dir, documents, chunks, hashes, vectors, corpus_terms, filter_texts, model_id=model_id,
                      model_hash=model_hash, dimension=int(vectors.shape[1]), max_chunk_tokens=max_chunk_tokens,
                      corpus_files=corpus_files)
@@ -310,7 +192,7 @@ def _write_index(index_dir: Path, documents: list[Document], chunks: list[Chunk]
         # The manifest is written last: a folder without one is never taken for an index.
         (tmp / MANIFEST).write_text(json.dumps(dataclasses.asdict(manifest), ensure_ascii=False, indent=2),
                                     encoding="utf-8")
-        _swap_in(tmp, index_dir)
+        swap_in(tmp, index_dir)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -321,18 +203,3 @@ def _previous(index_dir: Path) -> IndexStore | None:
         return IndexStore.load(index_dir)
     except IndexLoadError:
         return None
-
-
-def _swap_in(new: Path, target: Path) -> None:
-    """Replace `target` with `new` so that a crash leaves either the old or the new index."""
-    if not target.exists():
-        os.rename(new, target)
-        return
-    old = target.parent / f".{target.name}.old-{os.getpid()}"
-    os.rename(target, old)
-    try:
-        os.rename(new, target)
-    except OSError:
-        os.rename(old, target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)

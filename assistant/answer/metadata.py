@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from assistant.records import Document
-from assistant.textnorm import normalize
+from collections.abc import Sequence
 
-_ASKS_NUMBER = re.compile(r"文号|发文字号|发文号")
-_ASKS_DATE = re.compile(r"(?:印发|成文|发布|落款|出台|发文)(?:的)?(?:日期|时间)|(?:哪天|哪一天|什么时候|何时|哪年)(?:印发|发布|出台|成文|发文)"
-                        r"|(?:印发|发布|出台|成文)(?:于|在)?(?:哪天|哪一天|什么时候|何时)|落款")
-_ASKS_ISSUER = re.compile(r"(?:哪个|哪些|什么|哪家)(?:单位|部门|机关|机构)(?:印发|发布|出台|制定|发文)"
-                          r"|(?:谁|哪里)(?:印发|发布|出台|制定)|(?:印发|发文|发布|制定)(?:单位|机关|机构|部门)")
-METADATA_WORDS = ("文号", "发文字号", "印发", "成文", "发布", "落款", "日期", "出台", "发文", "单位", "部门", "机关",
-                  "机构", "通知", "文件", "哪天", "时间")
-
+from assistant.answer.compose import citation_for
+from assistant.index.store import IndexStore
+from assistant.records import Citation, Document
+from assistant.search.analysis import METADATA_WORDS, QuestionFrame
+from assistant.search.retrieval import Ranked
+from assistant.text.normalize import normalize
 
 @dataclass(frozen=True)
 class MetadataAnswer:
@@ -24,18 +20,6 @@ class MetadataAnswer:
     sentence: str
     start: int
     end: int
-
-
-def metadata_kind(question: str) -> str:
-    """number, date or issuer when the question asks about a document itself, else ""."""
-    simple = normalize(question)
-    if _ASKS_NUMBER.search(simple):
-        return "number"
-    if _ASKS_DATE.search(simple):
-        return "date"
-    if _ASKS_ISSUER.search(simple):
-        return "issuer"
-    return ""
 
 
 def _date_kind(question: str) -> tuple[str, ...]:
@@ -91,3 +75,35 @@ def answer_metadata(document: Document, kind: str, question: str) -> MetadataAns
                 label = {"成文": "成文（落款）日期", "印发": "印发日期", "发布": "发布日期"}[which]
                 return MetadataAnswer(f"{title}的{label}是{shown}。", *span)
     return None
+
+
+def answer_from_metadata(store: IndexStore, frame: QuestionFrame, ranked: Sequence[Ranked], n: int,
+                         years: tuple[int, ...]) -> tuple[str, list[Citation]] | None:
+    """Answer 文号 / issuer / date questions from the metadata of the document the question names."""
+    topic = [t for t in frame.terms if not any(w in t for w in METADATA_WORDS)]
+    order: list[str] = []
+    for r in ranked:
+        doc_id = store.chunks[r.row].doc_id
+        if doc_id not in order:
+            order.append(doc_id)
+    if not order:
+        return None
+
+    def named(doc_id: str) -> float:
+        document = store.documents[doc_id]
+        label = normalize(f"{document.title}{document.issuer}{document.number}{document.region}")
+        return sum(1.0 for t in topic if t in label) / len(topic) if topic else 0.0
+
+    best = max(order, key=lambda d: (named(d), store.documents[d].year in years, -order.index(d)))
+    # Only a question that names the document (every topic word in its title, issuer or number)
+    # is about the document itself; "when is the 倡议书 published" is about an activity.
+    if topic and named(best) < 1.0:
+        return None
+    document = store.documents[best]
+    found = answer_metadata(document, frame.metadata_kind, frame.full)
+    if found is None:
+        return None
+    rows = [store.chunks[int(r)] for r in store.chunks.rows_of(store.document_order.index(best))]
+    chunk = next((c for c in rows if c.start <= found.start < c.end), rows[0])
+    citation = citation_for(n, document, chunk, found.start, found.end)
+    return f"{found.sentence.rstrip('。')}[{n}]。", [citation]

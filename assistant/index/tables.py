@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from assistant.records import Chunk, Document
-from assistant.regions import PROVINCES
+from assistant.text.numbers import YEAR_DIGITS
+from assistant.text.regions import PROVINCES
 
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 
 
 class ChunkTable:
@@ -119,7 +119,7 @@ class FilterIndex:
         place_rows: dict[str, list[int]] = {}
         names = sorted(set(places) | set(PROVINCES), key=len, reverse=True)
         for row, text in enumerate(filter_texts):
-            for year in set(_YEAR.findall(text)):
+            for year in set(YEAR_DIGITS.findall(text)):
                 year_rows.setdefault(int(year), []).append(row)
             for name in names:
                 if name in text:

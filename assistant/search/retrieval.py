@@ -7,21 +7,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.indexing import IndexStore
-from assistant.lexical import Segmenter
-from assistant.textnorm import normalize
+from embeddings.models import Embedder
 
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrictions on which chunks may answer."""
-
-    years: tuple[int, ...] = ()
-    regions: tuple[str, ...] = ()
-    doc_ids: tuple[str, ...] = ()
-
-    def __bool__(self) -> bool:
-        return bool(self.years or self.regions or self.doc_ids)
+from assistant.config import RetrieverMode
+from assistant.index.store import IndexStore
+from assistant.index.lexical import Segmenter
+from assistant.records import Filters
+from assistant.text.normalize import normalize
 
 
 @dataclass(frozen=True)
@@ -36,7 +28,7 @@ class Ranked:
 class Retriever:
     """Searches one loaded index."""
 
-    def __init__(self, store: IndexStore, embedder) -> None:
+    def __init__(self, store: IndexStore, embedder: Embedder) -> None:
         self.store = store
         self.embedder = embedder
         self.segmenter = Segmenter.shared()
@@ -82,14 +74,14 @@ class Retriever:
         return mask
 
     def search(self, question: str, filters: Filters, *, k: int, candidates: int, rrf_k: int,
-               mode: str = "hybrid", timings: dict[str, float] | None = None) -> list[Ranked]:
-        """The best `k` chunks for the question among those the filters allow."""
+               mode: RetrieverMode = RetrieverMode.HYBRID, timings: dict[str, float] | None = None) -> list[Ranked]:
+        """The best `k` chunks for the question among those the filters allow; stage times are added to `timings`."""
         timings = timings if timings is not None else {}
         mask = self.eligible(filters)
         if not mask.any():
             return []
         ranked_lists: dict[str, list[int]] = {}
-        if mode in {"hybrid", "bm25"}:
+        if mode in (RetrieverMode.HYBRID, RetrieverMode.BM25):
             t0 = time.perf_counter()
             scores = self.store.bm25.scores(self.segmenter.terms(question))
             scores = np.where(mask, scores, -np.inf)
@@ -98,15 +90,15 @@ class Retriever:
             part = np.argpartition(-scores, top - 1)[:top] if top < len(scores) else np.arange(len(scores))
             order = part[np.lexsort((part, -scores[part]))]
             ranked_lists["bm25"] = [int(i) for i in order if np.isfinite(scores[i]) and scores[i] > 0]
-            timings["bm25_ms"] = (time.perf_counter() - t0) * 1000
-        if mode in {"hybrid", "dense"}:
+            timings["bm25_ms"] = timings.get("bm25_ms", 0.0) + (time.perf_counter() - t0) * 1000
+        if mode in (RetrieverMode.HYBRID, RetrieverMode.DENSE):
             t0 = time.perf_counter()
             vector = self.embedder.encode_queries([question])[0]
             t1 = time.perf_counter()
             scores, ids = self.store.vectors.search(vector, candidates, None if mask.all() else mask)
             ranked_lists["dense"] = [int(i) for i in ids if mask[int(i)]][:candidates]
-            timings["encode_ms"] = (t1 - t0) * 1000
-            timings["vector_ms"] = (time.perf_counter() - t1) * 1000
+            timings["encode_ms"] = timings.get("encode_ms", 0.0) + (t1 - t0) * 1000
+            timings["vector_ms"] = timings.get("vector_ms", 0.0) + (time.perf_counter() - t1) * 1000
         t0 = time.perf_counter()
         fused: dict[int, float] = {}
         found_by: dict[int, list[str]] = {}
@@ -115,5 +107,5 @@ class Retriever:
                 fused[row] = fused.get(row, 0.0) + 1.0 / (rrf_k + rank + 1)
                 found_by.setdefault(row, []).append(name)
         best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
-        timings["fusion_ms"] = (time.perf_counter() - t0) * 1000
+        timings["fusion_ms"] = timings.get("fusion_ms", 0.0) + (time.perf_counter() - t0) * 1000
         return [Ranked(row, score, tuple(found_by[row])) for row, score in best]

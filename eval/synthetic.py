@@ -10,12 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.chunking import sentence_spans
-from assistant.indexing import IndexStore, write_index
-from assistant.lexical import Segmenter
-from assistant.records import Chunk, Document
-from assistant.regions import PROVINCES
-from assistant.textnorm import normalize, readable
+from assistant import PROVINCES, Chunk, Document, IndexStore, index_terms, normalize, open_index, readable, sentence_spans, write_index
 
 CHUNKS_PER_DOCUMENT = 50
 
@@ -51,13 +46,12 @@ def build_synthetic_index(source_dir: Path, out_dir: Path, size: int, *, embedde
     if size < 1:
         raise ValueError("size must be positive")
     started = time.perf_counter()
-    store = IndexStore.load(Path(source_dir))
+    store = open_index(source_dir)
     sentences = _sentences(store)
     rng = np.random.default_rng(seed)
-    segmenter = Segmenter.shared()
     texts = [s for s, _ in sentences]
     norms = [normalize(s) for s in texts]
-    terms = [segmenter.terms(readable(s)) for s in texts]
+    terms = [index_terms(readable(s)) for s in texts]
     dimension = store.manifest.dimension
     if embedder is not None:
         sentence_vectors = embedder.encode_passages(texts)
@@ -81,7 +75,7 @@ def build_synthetic_index(source_dir: Path, out_dir: Path, size: int, *, embedde
         year = int(rng.integers(2015, 2024))
         region = PROVINCES[int(rng.integers(len(PROVINCES)))]
         title = f"{region}{year}年{meta['title']}（合成{number}）"
-        title_terms = segmenter.terms(title)
+        title_terms = index_terms(title)
         parts: list[str] = []
         position = 0
         for local in range(count):

@@ -5,24 +5,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.cleaning import clean_blocks
+from assistant.ingest.cleaning import clean_blocks
 from assistant.records import Document, Provision
-from assistant.regions import MUNICIPALITIES, PROVINCES, dominant_province, region_of_issuer
-from assistant.textnorm import normalize, normalize_mapped, readable
+from assistant.text.regions import MUNICIPALITIES, PROVINCES, dominant_province, region_of_issuer
+from assistant.text.normalize import normalize, normalize_mapped, readable
+from assistant.text.numbers import CN_NUMERALS, DATE_CN, DOC_NUMBER
 
-_CN_NUM = "一二三四五六七八九十百零〇"
 # Heading markers at the start of a (normalized) line, and their depth in the tree.
 _MARKERS: tuple[tuple[int, re.Pattern[str]], ...] = (
-    (0, re.compile(rf"^第[{_CN_NUM}]+[章编]")),
-    (1, re.compile(rf"^[{_CN_NUM}]+、")),
-    (2, re.compile(rf"^第[{_CN_NUM}]+条")),
-    (2, re.compile(rf"^\([{_CN_NUM}]*\)")),  # (一), or () when the scraper lost the number
+    (0, re.compile(rf"^第[{CN_NUMERALS}]+[章编]")),
+    (1, re.compile(rf"^[{CN_NUMERALS}]+、")),
+    (2, re.compile(rf"^第[{CN_NUMERALS}]+条")),
+    (2, re.compile(rf"^\([{CN_NUMERALS}]*\)")),  # (一), or () when the scraper lost the number
     (3, re.compile(r"^\d{1,2}[.、](?!\d)")),
     (4, re.compile(r"^\(\d{1,2}\)")),
 )
 _ISSUE_LINE = re.compile(r"^.{0,40}?\s*\d{4}年\d{1,2}月\d{1,2}日印发$")
-_DOC_NUMBER = re.compile(r"^[\u4e00-\u9fff]{1,12}[〔\[(]\d{4}[〕\])]\d{1,4}号$")
-_DATE_CN = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 _PUBLISHED = re.compile(r"(?:发布日期|公开日期|时间)\s*\]?\s*[:：]?\s*(\d{4})-(\d{1,2})-(\d{1,2})")
 _TITLE_SUFFIX = r"(?:方案|意见|办法|要点|规定|决定|计划|细则|条例|规划|通知|纲要|措施)"
 _ORG_SUFFIX = r"(?:领导小组办公室|领导小组|人民政府办公厅|人民政府|办公厅|办公室|委员会|党委|政府|局|厅)"
@@ -89,7 +87,7 @@ def _find_issuer(lines: list[str], region: str, full_text: str) -> str:
         if match:
             return match.group(1)
     for i, line in enumerate(head[:-1]):
-        if re.fullmatch(rf"[\u4e00-\u9fff]{{2,30}}{_ORG_SUFFIX}", line) and _DATE_CN.fullmatch(head[i + 1]):
+        if re.fullmatch(rf"[\u4e00-\u9fff]{{2,30}}{_ORG_SUFFIX}", line) and DATE_CN.fullmatch(head[i + 1]):
             return line
     names = "|".join(PROVINCES)
     match = re.search(rf"((?:{names})[\u4e00-\u9fff]{{0,12}}?{_ORG_SUFFIX})(?:近日|日前)?(?:出台|印发|发布)了?《",
@@ -109,7 +107,7 @@ def _find_issuer(lines: list[str], region: str, full_text: str) -> str:
 def _find_dates(lines: list[str], page_head: str) -> tuple[tuple[str, str], ...]:
     dates: list[tuple[str, str]] = []
     for i, line in enumerate(lines[:15]):
-        match = _DATE_CN.fullmatch(line)
+        match = DATE_CN.fullmatch(line)
         if match and i > 0 and re.fullmatch(rf"[\u4e00-\u9fff]{{2,30}}{_ORG_SUFFIX}", lines[i - 1]):
             dates.append(("成文", _iso(*match.groups())))
             break
@@ -126,7 +124,7 @@ def _find_dates(lines: list[str], page_head: str) -> tuple[tuple[str, str], ...]
 
 def _find_number(lines: list[str]) -> str:
     for line in lines[:15]:
-        if _DOC_NUMBER.match(line.replace(" ", "")):
+        if DOC_NUMBER.fullmatch(line.replace(" ", "")):
             return line.replace(" ", "")
     return ""
 

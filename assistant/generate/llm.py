@@ -9,12 +9,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from assistant.errors import LLMError
 
 log = logging.getLogger("policy_qa.llm")
-
-
-class LLMError(RuntimeError):
-    """The model could not be reached or answered with something unusable."""
 
 
 @dataclass(frozen=True)

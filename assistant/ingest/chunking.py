@@ -5,25 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from assistant.parsing import ParsedDocument
+from assistant.ingest.parsing import ParsedDocument
 from assistant.records import Chunk
+from assistant.text.sentences import sentence_spans
 
-_SENTENCE_END = re.compile(r"[。；;！!？?]+[”’」』）)]*|\n")
 PREAMBLE = ("前言",)
 _SHORT_LINE = 40
-
-
-def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
-    """Spans of the sentences in `text` (ends kept with their sentence), shifted by `offset`."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        if text[start : match.end()].strip():
-            spans.append((offset + start, offset + match.end()))
-        start = match.end()
-    if text[start:].strip():
-        spans.append((offset + start, offset + len(text)))
-    return spans
 
 
 def _trim(display: str, start: int, end: int) -> tuple[int, int]:

@@ -7,14 +7,11 @@ import re
 import zipfile
 from html.parser import HTMLParser
 
-from assistant.sources import decode
+from assistant.errors import UploadError
+from assistant.ingest.corpus import decode
 
 KINDS = {".txt": "text", ".text": "text", ".md": "text", ".html": "html", ".htm": "html", ".docx": "docx",
          ".pdf": "pdf"}
-
-
-class UploadError(ValueError):
-    """The file cannot be added; the message says why, in words for the person who uploaded it."""
 
 
 def sniff(data: bytes) -> str:

@@ -1,19 +1,15 @@
-"""Reading a question: years, regions, intent, and rewriting elliptical follow-ups from the history."""
+"""Follow-up questions: whether one leans on the previous turn, and the standalone question it stands for."""
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
 
-from assistant.regions import PROVINCES
-from assistant.textnorm import readable
+from assistant.search.analysis import INTENT_WHEN, INTENT_WHO, find_regions, find_years, intent_of
+from assistant.text.normalize import readable
+from assistant.text.numbers import YEAR_MENTION
 
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2}|\d{2})\s*年(?!\d{1,2}月\d)")
-_INTENT_WHO = re.compile(r"谁|哪个部门|哪些部门|哪个单位|哪些单位|什么单位|什么部门|牵头|负责单位|责任单位|由谁|发布机构|印发机关|发文机关")
-_INTENT_WHEN = re.compile(r"什么时候|何时|哪天|哪一天|几月|日期|时间|截止|期限|多久|哪年|什么时间")
-_INTENT_NUMBER = re.compile(r"多少|几个|几项|几类|几|数量|比例|百分之|规模|金额|多大|目标")
 _ELLIPTICAL_START = re.compile(r"^(?:那么?|那个|还有|再问|同样|这个|这项|该项|它|其)")
 _SWAP = re.compile(r"^(?:那么?|那个|还有|再看看?)?([\u4e00-\u9fff%\w]{2,12}?)(?:的情况|方面|这块)?呢[?？]?$")
 _TRAILING_ASK = re.compile(
@@ -21,67 +17,10 @@ _TRAILING_ASK = re.compile(
     r"(?:呢|吗)?[?？。]*$")
 
 
-@dataclass(frozen=True)
-class QueryFacts:
-    """What a question says beyond its words: years, regions, intent."""
-
-    years: tuple[int, ...]
-    regions: tuple[str, ...]
-    intent: str  # who / when / number / what
-
-
-def find_years(text: str) -> tuple[int, ...]:
-    """Years named in the text, as four digits (20年 -> 2020), in order, without repeats."""
-    years: list[int] = []
-    for match in _YEAR.finditer(readable(text)):
-        value = match.group(1)
-        year = int(value) if len(value) == 4 else 2000 + int(value)
-        if year not in years:
-            years.append(year)
-    return tuple(years)
-
-
-def find_regions(text: str, known: Iterable[str] = ()) -> tuple[str, ...]:
-    """Region names in the text: provincial-level names and the corpus's own regions."""
-    simple = readable(text)
-    names = sorted(set(PROVINCES) | {k for k in known if k}, key=len, reverse=True)
-    found: list[tuple[int, str]] = []
-    taken: list[tuple[int, int]] = []
-    for name in names:
-        for match in re.finditer(re.escape(name), simple):
-            span = (match.start(), match.end())
-            if any(s < span[1] and span[0] < e for s, e in taken):
-                continue
-            taken.append(span)
-            found.append((span[0], name))
-    ordered: list[str] = []
-    for _, name in sorted(found):
-        if name not in ordered:
-            ordered.append(name)
-    return tuple(ordered)
-
-
-def intent_of(text: str) -> str:
-    """who, when, number or what."""
-    simple = readable(text)
-    if _INTENT_WHO.search(simple):
-        return "who"
-    if _INTENT_WHEN.search(simple):
-        return "when"
-    if _INTENT_NUMBER.search(simple):
-        return "number"
-    return "what"
-
-
-def analyse(text: str, known_regions: Iterable[str] = ()) -> QueryFacts:
-    """Years, regions and intent of a question."""
-    return QueryFacts(find_years(text), find_regions(text, known_regions), intent_of(text))
-
-
 def _topic_words(text: str, known_regions: Iterable[str]) -> str:
     """What is left of a question without years, regions, question words and punctuation."""
     simple = readable(text)
-    simple = _YEAR.sub("", simple)
+    simple = YEAR_MENTION.sub("", simple)
     for name in find_regions(simple, known_regions):
         simple = simple.replace(name, "")
     simple = re.sub(r"[那呢吗吧啊呀么？?！!。，,、\s的]|那么|还有|同样|这个|这项|该项|请问", "", simple)
@@ -103,7 +42,7 @@ def is_elliptical(question: str, known_regions: Iterable[str] = ()) -> bool:
 def _topic_swap(simple: str) -> str:
     """The new topic of a short "X呢？" follow-up that asks nothing of its own, else ""."""
     match = _SWAP.match(simple)
-    if not match or _INTENT_WHO.search(simple) or _INTENT_WHEN.search(simple) or re.search(r"多少|几|什么|哪", simple):
+    if not match or INTENT_WHO.search(simple) or INTENT_WHEN.search(simple) or re.search(r"多少|几|什么|哪", simple):
         return ""
     return match.group(1)
 
@@ -189,19 +128,9 @@ def _merge(base: str, follow: str, known: tuple[str, ...]) -> str:
         merged = _replace_or_prefix(merged, list(find_regions(merged, known)), list(regions), lambda r: r)
     asks = intent_of(follow_s)
     if asks in {"who", "when"} or (asks == "number" and intent_of(base_s) != "number"):
-        tail = _YEAR.sub("", follow_s)
+        tail = YEAR_MENTION.sub("", follow_s)
         for r in regions:
             tail = tail.replace(r, "")
         tail = re.sub(r"^[那么还有同样，,\s]+|[呢？?。]+$", "", tail)
         merged = _TRAILING_ASK.sub("", merged.rstrip("？?。")) + tail
     return merged
-
-
-def strip_filters(text: str, years: Sequence[int], regions: Sequence[str]) -> str:
-    """The question without the years and places that are applied as filters."""
-    simple = readable(text)
-    if years:
-        simple = _YEAR.sub("", simple)
-    for region in regions:
-        simple = simple.replace(region + "省", "").replace(region + "市", "").replace(region, "")
-    return simple.strip()

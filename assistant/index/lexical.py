@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.config import policy_home
-from assistant.textnorm import normalize
+from assistant.text.normalize import normalize
 
 _WORD = re.compile(r"[\w\u3400-\u9fff]")
 
@@ -136,3 +136,8 @@ class BM25Index:
 
     def _num_docs(self) -> int:
         return int(self._model.scores["num_docs"])
+
+
+def index_terms(text: str) -> list[str]:
+    """The BM25 terms of a text, as the index stores them."""
+    return Segmenter.shared().terms(text)

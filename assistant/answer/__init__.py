@@ -1,0 +1,1 @@
+"""From ranked passages to a cited answer: candidates, the decision and the wording."""

@@ -1,0 +1,217 @@
+"""Candidate answer sentences of the retrieved chunks, scored by named features of how well they answer."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.config import AnswerWeights
+from assistant.index.store import IndexStore
+from assistant.records import Chunk, Intent
+from assistant.search.analysis import QuestionFrame
+from assistant.text.normalize import normalize
+from assistant.text.numbers import cn_numeral
+from assistant.text.sentences import sentence_spans
+
+DATE = re.compile(
+    r"\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}|\d{4}年(?:底|前|内|起|以前)"
+    r"|年底|年内|上半年|下半年|第[一二三四]季度|每(?:月|季度|半年|半月|年)|月底|\d{1,2}月(?:底|前|中旬|上旬|下旬)")
+NUMBER = re.compile(
+    r"\d+(?:\.\d+)?\s*(?:万|亿)?(?:个|项|%|％|人|户|元|亩|家|所|名|次|期|公里|千米|批|条|座|类|年|倍|处|村|县|乡|°)"
+    r"|第[一二三四五六七八九十百\d]+|[一二三四五六七八九十两]+(?:个|项|类|批|条|是|大)|\d+(?:\.\d+)?万")
+_ORDINAL_MARK = re.compile(r"第[一二三四五六七八九十百\d]+")
+_LEADS = re.compile(r"负责|牵头")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A candidate sentence inside a chunk, with how well it matches the question."""
+
+    row: int
+    start: int  # offsets in the document's display text
+    end: int
+    score: float
+    chunk_coverage: float
+    sentence_coverage: float
+    norm: str = ""
+
+
+class CoverageScorer:
+    """Weighted share of a question's terms that occur in a (normalized) text, for many texts in turn.
+
+    A word the corpus never uses is probably the asker's paraphrase, so it earns partial credit when
+    its characters occur; a corpus word that is missing earns nothing."""
+
+    __slots__ = ("_items", "_total", "_credit")
+
+    def __init__(self, terms: Sequence[str], weights: dict[str, float], unseen: frozenset[str] = frozenset(),
+                 paraphrase_credit: float = 0.5) -> None:
+        self._total = sum(weights[t] for t in terms)
+        self._items = [(t, weights[t], t in unseen) for t in terms]
+        self._credit = paraphrase_credit
+
+    def __call__(self, text: str) -> float:
+        if self._total <= 0:
+            return 0.0
+        got = 0.0
+        for term, weight, paraphrase in self._items:
+            if term in text:
+                got += weight
+            elif paraphrase and all(c in text for c in term):
+                got += self._credit * weight
+        return got / self._total
+
+
+def intent_bonus(intent: Intent, sentence: str, chunk: Chunk, weights: AnswerWeights, ordinal: bool = False) -> float:
+    """Extra score for a sentence that states the kind of fact asked for (a figure, a date, a unit)."""
+    if ordinal:
+        return weights.ordinal_bonus if _ORDINAL_MARK.search(sentence) else 0.0
+    if intent == Intent.NUMBER:
+        return weights.number_bonus if NUMBER.search(sentence) else 0.0
+    if intent == Intent.WHEN:
+        return weights.date_bonus if DATE.search(sentence) else 0.0
+    if intent == Intent.WHO:
+        return weights.unit_bonus if chunk.responsible or _LEADS.search(sentence) else 0.0
+    return 0.0
+
+
+def is_item(chunk: Chunk, norm: str, item: int) -> bool:
+    """The sentence is the item-th of a list: 三是…, or the provision numbered (三), 三、 or 3."""
+    cn = cn_numeral(item)
+    label = normalize(chunk.section[-1]) if chunk.section else ""
+    return (norm.startswith(f"{cn}是") or label.startswith(f"({cn})") or label.startswith(f"{cn}、")
+            or label.startswith(f"{item}."))
+
+
+def is_heading_sentence(chunk: Chunk, start: int, norm: str, max_chars: int) -> bool:
+    """A provision's title sentence, such as (十)签订目标责任书。: it names a topic but answers nothing."""
+    return (start == chunk.start and chunk.section != ("前言",) and len(norm) <= max_chars
+            and not re.search(r"\d", norm))
+
+
+@dataclass(frozen=True)
+class RowForms:
+    """A chunk's normalized forms for scoring: its sentences, its heading, and heading + provision text
+    with the document's title and issuer in front."""
+
+    sentences: list[tuple[int, int, str]]
+    heading: str
+    context: str
+    chunk: Chunk
+
+
+class FormsCache:
+    """Chunks' normalized forms, kept after first use (questions revisit chunks); one per loaded index."""
+
+    def __init__(self, store: IndexStore, capacity: int) -> None:
+        self._store = store
+        self._capacity = capacity
+        self._forms: dict[int, RowForms] = {}
+
+    def clear(self) -> None:
+        """Forget every kept form."""
+        self._forms.clear()
+
+    def __call__(self, row: int) -> RowForms:
+        cached = self._forms.get(row)
+        if cached is None:
+            chunk = self._store.chunks[row]
+            document = self._store.documents[chunk.doc_id]
+            heading = normalize(" ".join(chunk.section))
+            cached = RowForms([(s, e, normalize(chunk.text[s - chunk.start:e - chunk.start]))
+                               for s, e in sentence_spans(chunk.text, chunk.start)], heading,
+                              normalize(f"{document.title} {document.issuer}") + heading + normalize(chunk.text), chunk)
+            if len(self._forms) >= self._capacity:
+                self._forms.clear()
+            self._forms[row] = cached
+        return cached
+
+
+def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], frame: QuestionFrame,
+                     years: tuple[int, ...], weights: AnswerWeights, *, required: re.Pattern[str] | None = None,
+                     depth: int | None = None) -> list[Evidence]:
+    """Every sentence of the first `depth` rows that may answer, with its score; with `required`, only
+    sentences that state it and are about the question's topic."""
+    terms = list(frame.terms)
+    unseen = frozenset(t for t in terms if t not in store.doc_freq)
+    idf = {t: (1.0 if t in unseen else store.idf(t)) for t in terms}
+    sentences = []
+    for rank, row in enumerate(rows[: len(rows) if depth is None else depth]):
+        row_forms = forms(row)
+        chunk, spans = row_forms.chunk, row_forms.sentences
+        for index, (s_start, s_end, norm) in enumerate(spans):
+            if len(norm.strip()) < weights.min_sentence_chars:
+                continue
+            if len(spans) > 1 and is_heading_sentence(chunk, s_start, norm, weights.heading_sentence_chars) and not (
+                    frame.item is not None and is_item(chunk, norm, frame.item)):
+                continue
+            sentences.append((rank, row, chunk, index, s_start, s_end, norm))
+    # Inside the retrieved context a word found in every sentence tells them apart less than a rare one.
+    local = {t: 1.0 + math.log((len(sentences) + 1) / (1 + sum(1 for *_, n in sentences if t in n)))
+             for t in terms}
+    local_weights = {t: idf[t] * local[t] * (weights.focus_multiplier if t == frame.focus else 1.0) for t in terms}
+    local_coverage = CoverageScorer(terms, local_weights, unseen, weights.paraphrase_credit)
+    plain_coverage = CoverageScorer(terms, idf, unseen, weights.paraphrase_credit)
+    mix = weights.who_mix if frame.intent == Intent.WHO else weights.topic_mix
+    out: list[Evidence] = []
+    cache: dict[int, tuple[float, float, str]] = {}
+    for rank, row, chunk, index, s_start, s_end, norm in sentences:
+        if required is not None and not required.search(norm):
+            continue
+        own = local_coverage(norm)
+        if required is not None and plain_coverage(norm) < weights.required_topic_coverage:
+            # A figure only answers when the sentence that states it is about what was asked.
+            continue
+        if row not in cache:
+            row_forms = forms(row)
+            cache[row] = (plain_coverage(row_forms.context), plain_coverage(row_forms.heading), row_forms.heading)
+        chunk_cov, heading_cov, heading = cache[row]
+        with_heading = plain_coverage(heading + norm)
+        # The sentence's own words count most; its heading and provision add context. Who answers
+        # for a task is a property of the provision, so there the provision's match leads.
+        score = mix[0] * own + mix[1] * with_heading + mix[2] * chunk_cov + mix[3] * heading_cov
+        score += intent_bonus(frame.intent, norm, chunk, weights, frame.ordinal) + weights.rank_bonus / (1 + rank)
+        if years and any(str(y) in norm for y in years):
+            score += weights.year_bonus
+        if frame.first_item and index <= 1:
+            score += weights.first_item_bonus
+        if frame.item is not None and is_item(chunk, norm, frame.item):
+            # The list item asked for by its place; its topic words are usually in the list's lead-in.
+            score += weights.item_bonus + weights.item_context * chunk_cov
+            with_heading = max(with_heading, chunk_cov)
+        out.append(Evidence(row, s_start, s_end, score, chunk_cov, with_heading, norm))
+    return out
+
+
+def rerank(store: IndexStore, forms: FormsCache, rows: Sequence[int], frame: QuestionFrame,
+           years: tuple[int, ...], weights: AnswerWeights) -> list[int]:
+    """Order retrieved chunks by how well their best sentence answers the question (ties keep fusion order)."""
+    best: dict[int, float] = {}
+    for c in score_candidates(store, forms, rows, frame, years, weights):
+        best[c.row] = max(best.get(c.row, 0.0), c.score)
+    position = {row: i for i, row in enumerate(rows)}
+    return sorted(rows, key=lambda row: (-best.get(row, 0.0), position[row]))
+
+
+def choose_evidence(store: IndexStore, forms: FormsCache, rows: Sequence[int], frame: QuestionFrame,
+                    years: tuple[int, ...], weights: AnswerWeights, depth: int) -> list[Evidence]:
+    """The best sentence among the first `depth` retrieved chunks; when the question asks for two things
+    at once (分别, 各), also the sentence of the same provision that covers what the first leaves out."""
+    candidates = score_candidates(store, forms, rows, frame, years, weights, required=frame.required, depth=depth)
+    if not candidates:
+        return []
+    best = max(candidates, key=lambda c: c.score)
+    chosen = [best]
+    if frame.both_parts:
+        missing = [t for t in frame.terms if t not in best.norm]
+        others = [c for c in candidates if c.start != best.start and any(t in c.norm for t in missing)
+                  and (frame.intent not in (Intent.NUMBER, Intent.WHEN)
+                       or intent_bonus(frame.intent, c.norm, store.chunks[c.row], weights) > 0)]
+        if others:
+            # The other part is looked for in the same provision first, then anywhere retrieved.
+            chosen.append(max(others, key=lambda c: (c.row == best.row, sum(1 for t in missing if t in c.norm),
+                                                     c.score)))
+    order = list(rows)
+    return sorted(chosen, key=lambda c: (order.index(c.row) if c.row != best.row else -1, c.start))

@@ -1,0 +1,172 @@
+"""Wording an answer: the direct answer first, each part cited; and the abstention, which says what was looked for."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.answer.candidates import DATE, NUMBER, Evidence
+from assistant.config import Wording
+from assistant.index.store import IndexStore
+from assistant.records import Chunk, Citation, Document, Intent
+from assistant.search.analysis import QuestionFrame
+from assistant.search.retrieval import Ranked
+from assistant.text.normalize import normalize, readable
+from assistant.text.sentences import sentence_spans
+
+_CLAUSE_END = re.compile(r"[，,；;：:]")
+
+
+def compact_section(section: tuple[str, ...]) -> str:
+    """三、… › (十)开展消费扶贫专项行动 -> 三(十)开展消费扶贫专项行动."""
+    if not section or section == ("前言",):
+        return ""
+    parts = []
+    for label in section[:-1]:
+        marker = re.match(r"^(第[^章条编]+[章条编]|[一二三四五六七八九十百]+、|\([^)]*\)|（[^）]*）|\d+[.、]|\S{0,6})", label)
+        parts.append((marker.group(1) if marker else label).rstrip("、"))
+    return readable("".join(parts) + section[-1])
+
+
+def snippet(sentence: str, terms: Sequence[str], intent: Intent, limit: int) -> str:
+    """The sentence, or its best clauses when it is too long for a short answer."""
+    sentence = readable(sentence).strip()
+    if len(sentence) <= limit:
+        return sentence
+    pieces: list[str] = []
+    last = 0
+    for match in _CLAUSE_END.finditer(sentence):
+        pieces.append(sentence[last : match.end()])
+        last = match.end()
+    if last < len(sentence):
+        pieces.append(sentence[last:])
+
+    def score(piece: str) -> float:
+        norm = normalize(piece)
+        value = sum(1.0 for t in terms if t in norm)
+        if intent == Intent.NUMBER and NUMBER.search(norm):
+            value += 1.5
+        if intent == Intent.WHEN and DATE.search(norm):
+            value += 1.5
+        return value
+
+    scores = [score(p) for p in pieces]
+    i = max(range(len(pieces)), key=lambda k: (scores[k], -k))
+    lo, hi = i, i + 1
+    while True:
+        options = []
+        if lo > 0 and len("".join(pieces[lo - 1 : hi])) <= limit:
+            options.append((scores[lo - 1], lo - 1, hi))
+        if hi < len(pieces) and len("".join(pieces[lo : hi + 1])) <= limit:
+            options.append((scores[hi], lo, hi + 1))
+        if not options:
+            break
+        _, lo, hi = max(options)
+    text = "".join(pieces[lo:hi])
+    if len(text) > limit:
+        text = text[: limit - 1]
+    text = text.rstrip("，,；;：:")
+    return ("……" if lo > 0 else "") + text + ("……" if hi < len(pieces) else "")
+
+
+_ASSIGNMENT = re.compile(r"^(?:由)?([^，,；;。:：]{2,30}?)(?:牵头|会同[^，,；;。]{0,40}?)?负责(.{2,})$")
+
+
+def inline_assignment(sentence: str, terms: Sequence[str]) -> str:
+    """"地区商务局负责开展电商扶贫活动": the clause of a sentence that gives the asked task to a unit."""
+    best, best_hits = "", 0
+    for clause in re.split(r"[；;。，,]", readable(sentence)):
+        match = _ASSIGNMENT.match(clause.strip())
+        if not match:
+            continue
+        hits = sum(1 for t in terms if t in normalize(match.group(2)))
+        if hits > best_hits:
+            best, best_hits = clause.strip(), hits
+    return best
+
+
+def who_sentence(chunk: Chunk, max_chars: int = 90) -> str:
+    """The responsible units of a provision, said as a sentence."""
+    units = chunk.responsible
+    if len(units) > max_chars:
+        units = units[: max_chars - 2] + "等"
+    if re.search(r"(?:负责|牵头)$", units):
+        return f"由{units}。"
+    return f"责任单位：{units}。"
+
+
+def citation_for(n: int, document: Document, chunk: Chunk, start: int, end: int) -> Citation:
+    """A citation quoting display_text[start:end]."""
+    return Citation(n=n, doc_id=document.doc_id, title=document.title, number=document.number,
+                    section=chunk.section_label, text=document.display_text[start:end], start=start, end=end)
+
+
+def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: QuestionFrame, limit: int,
+            wording: Wording) -> tuple[str, list[Citation]]:
+    """The answer sentence for chosen evidence, with citations numbered from `n`."""
+    groups: list[list[Evidence]] = []
+    for item in evidence:
+        if groups and groups[-1][0].row == item.row:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    room = max(wording.min_part_chars, limit // len(groups))
+    texts: list[str] = []
+    citations: list[Citation] = []
+    for index, group in enumerate(groups):
+        chunk = store.chunks[group[0].row]
+        document = store.documents[chunk.doc_id]
+        display = document.display_text
+        section = compact_section(chunk.section)
+        if len(section) > wording.max_section_chars:
+            section = section[: wording.max_section_chars - 2] + "…"
+        same_doc = index > 0 and store.chunks[groups[0][0].row].doc_id == chunk.doc_id
+        if same_doc:
+            lead = f"{section}：" if section else ""
+        else:
+            lead = f"根据《{document.title}》{section}：" if section else f"根据《{document.title}》："
+        start, end = group[0].start, group[-1].end
+        assigned = inline_assignment(display[start:end], frame.terms) if frame.intent == Intent.WHO else ""
+        if assigned:
+            body = assigned
+        elif frame.intent == Intent.WHO and chunk.responsible:
+            # The whole provision is quoted: what it asks for and who answers for it.
+            body, start, end = who_sentence(chunk, wording.max_units_chars), chunk.start, chunk.end
+        else:
+            each = max(wording.min_part_chars, room - len(lead)) // len(group)
+            body = "；".join(snippet(display[e.start:e.end], frame.terms, frame.intent, each).rstrip("。；;")
+                            for e in group)
+            if end - start < wording.short_sentence_chars:
+                # A very short sentence says little on its own: quote the next one too.
+                following = [e for s, e in sentence_spans(chunk.text, chunk.start) if s >= end]
+                end = following[0] if following else end
+        marker = n + len(citations)
+        texts.append(f"{lead}{body.rstrip('。；;，,：:')}[{marker}]")
+        citations.append(citation_for(marker, document, chunk, start, end))
+    return "；".join(texts) + "。", citations
+
+
+def abstention(store: IndexStore, frame: QuestionFrame, nearest: Sequence[Ranked]) -> str:
+    """Says the documents do not answer, what was looked for, and the nearest provisions."""
+    terms = frame.terms
+    scope = "、".join([f"{y}年" for y in frame.years] + list(frame.regions))
+    # Name the longest topic words only: 消费扶贫专柜, not also 消费 and 专柜.
+    topic = "、".join([t for t in terms if not any(t != o and t in o for o in terms)][:4])
+    about = f"关于“{topic}”的" if topic else "相关"
+    text = f"文档中没有找到{scope}{about}规定，无法回答这个问题。"
+    shown = []
+    for ranked in nearest[:3]:
+        chunk = store.chunks[ranked.row]
+        document = store.documents[chunk.doc_id]
+        shown.append(f"《{document.title}》{compact_section(chunk.section)}")
+    if shown:
+        text += "可能相关：" + "；".join(dict.fromkeys(shown)) + "。"
+    return text
+
+
+def join_parts(sentences: Sequence[str], missing: Sequence[str]) -> str:
+    """The parts' answers as one text, naming the parts the documents do not answer."""
+    text = "；".join(s.rstrip("。") for s in sentences) + "。"
+    if missing and any(missing):
+        text += f"（{'、'.join(m for m in missing if m)}：文档中未找到相关规定。）"
+    return text

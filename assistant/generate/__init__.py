@@ -1,0 +1,1 @@
+"""The optional chat-model path: client, generation and checks of what it writes."""

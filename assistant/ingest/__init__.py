@@ -1,0 +1,1 @@
+"""From files to parsed documents and chunks: readers, cleaning, structure and metadata, chunking."""

@@ -1,0 +1,1 @@
+"""From a question to ranked passages: question analysis, filtered hybrid retrieval and fusion."""

@@ -1,0 +1,213 @@
+"""Reading a question once: its years, regions, intent, topic terms, asked slot and parts (one frame)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from assistant.text.numbers import YEAR_MENTION
+from assistant.records import Filters, Intent
+from assistant.text.normalize import normalize, readable
+from assistant.text.numbers import small_number
+from assistant.text.regions import PROVINCES
+
+INTENT_WHO = re.compile(r"谁|哪个部门|哪些部门|哪个单位|哪些单位|什么单位|什么部门|牵头|负责单位|责任单位|由谁|发布机构|印发机关|发文机关")
+INTENT_WHEN = re.compile(r"什么时候|何时|哪天|哪一天|几月|日期|时间|截止|期限|多久|哪年|什么时间")
+_INTENT_NUMBER = re.compile(r"多少|几个|几项|几类|几|数量|比例|百分之|规模|金额|多大|目标")
+# "多少人", "几项": the unit an answer must carry.
+_ASKED_UNIT = re.compile(
+    r"多少(万|亿)?(人次|人|个|亩|公里|万元|元|家|户|项|所|次|名|期|批|条|座|度)|几(个|项|类|家|批|条|次|名|大|所)")
+# Units a question may use for what the text counts with another word: 多少名 ~ 4000人.
+_UNIT_SYNONYMS = {"名": "名|人", "人": "人|名", "人次": "人次|人", "度": "度|°", "个": "个|家|所|座|处|项",
+                  "所": "所|个", "家": "家|个"}
+_FIRST_ITEM = re.compile(r"首先|第一(?:个|条|项|是)?(?:是|为)?什么|第一步")
+_BOTH_PARTS = re.compile(r"分别|各自|各是|各有|各要|各实现|各多少|各为|各设")
+_ASK_PHRASE = re.compile(r"(?:的)?(?:是|叫|有|为|要|达到)?(?:什么|哪些|哪个|多少|几|谁|何时|怎样|如何)")
+ORDINAL_ITEM = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,2})(?:项|条|个|点|类|方面|部分|是)")
+_ASKS_DOC_NUMBER = re.compile(r"文号|发文字号|发文号")
+_ASKS_DOC_DATE = re.compile(
+    r"(?:印发|成文|发布|落款|出台|发文)(?:的)?(?:日期|时间)|(?:哪天|哪一天|什么时候|何时|哪年)(?:印发|发布|出台|成文|发文)"
+    r"|(?:印发|发布|出台|成文)(?:于|在)?(?:哪天|哪一天|什么时候|何时)|落款")
+_ASKS_DOC_ISSUER = re.compile(r"(?:哪个|哪些|什么|哪家)(?:单位|部门|机关|机构)(?:印发|发布|出台|制定|发文)"
+                              r"|(?:谁|哪里)(?:印发|发布|出台|制定)|(?:印发|发文|发布|制定)(?:单位|机关|机构|部门)")
+# Words of a question about a document itself, which say nothing of its topic.
+METADATA_WORDS = ("文号", "发文字号", "印发", "成文", "发布", "落款", "日期", "出台", "发文", "单位", "部门", "机关",
+                  "机构", "通知", "文件", "哪天", "时间")
+
+
+@dataclass(frozen=True)
+class QueryFacts:
+    """What a question says beyond its words: years, regions, intent."""
+
+    years: tuple[int, ...]
+    regions: tuple[str, ...]
+    intent: Intent
+
+
+def find_years(text: str) -> tuple[int, ...]:
+    """Years named in the text, as four digits (20年 -> 2020), in order, without repeats."""
+    years: list[int] = []
+    for match in YEAR_MENTION.finditer(readable(text)):
+        value = match.group(1)
+        year = int(value) if len(value) == 4 else 2000 + int(value)
+        if year not in years:
+            years.append(year)
+    return tuple(years)
+
+
+def find_regions(text: str, known: Iterable[str] = ()) -> tuple[str, ...]:
+    """Region names in the text: provincial-level names and the corpus's own regions."""
+    simple = readable(text)
+    names = sorted(set(PROVINCES) | {k for k in known if k}, key=len, reverse=True)
+    found: list[tuple[int, str]] = []
+    taken: list[tuple[int, int]] = []
+    for name in names:
+        for match in re.finditer(re.escape(name), simple):
+            span = (match.start(), match.end())
+            if any(s < span[1] and span[0] < e for s, e in taken):
+                continue
+            taken.append(span)
+            found.append((span[0], name))
+    ordered: list[str] = []
+    for _, name in sorted(found):
+        if name not in ordered:
+            ordered.append(name)
+    return tuple(ordered)
+
+
+def intent_of(text: str) -> Intent:
+    """who, when, number or what."""
+    simple = readable(text)
+    if INTENT_WHO.search(simple):
+        return Intent.WHO
+    if INTENT_WHEN.search(simple):
+        return Intent.WHEN
+    if _INTENT_NUMBER.search(simple):
+        return Intent.NUMBER
+    return Intent.WHAT
+
+
+def analyse(text: str, known_regions: Iterable[str] = ()) -> QueryFacts:
+    """Years, regions and intent of a question."""
+    return QueryFacts(find_years(text), find_regions(text, known_regions), intent_of(text))
+
+
+def strip_filters(text: str, years: Sequence[int], regions: Sequence[str]) -> str:
+    """The question without the years and places that are applied as filters."""
+    simple = readable(text)
+    if years:
+        simple = YEAR_MENTION.sub("", simple)
+    for region in regions:
+        simple = simple.replace(region + "省", "").replace(region + "市", "").replace(region, "")
+    return simple.strip()
+
+
+def metadata_kind(question: str) -> str:
+    """number, date or issuer when the question asks about a document itself (文号, 印发日期, 发文单位), else ""."""
+    simple = normalize(question)
+    if _ASKS_DOC_NUMBER.search(simple):
+        return "number"
+    if _ASKS_DOC_DATE.search(simple):
+        return "date"
+    if _ASKS_DOC_ISSUER.search(simple):
+        return "issuer"
+    return ""
+
+
+def question_terms(terms: Sequence[str], years: tuple[int, ...], regions: tuple[str, ...]) -> list[str]:
+    """Topic terms of a question: filter words (years, places) and bare numbers left out."""
+    drop = {str(y) for y in years} | {str(y)[2:] for y in years} | set(regions) | set(PROVINCES) | {"年"}
+    out: list[str] = []
+    for term in terms:
+        if term in drop or term.isdigit() or term in out or ORDINAL_ITEM.fullmatch(term):
+            continue
+        out.append(term)
+    return out
+
+
+def required_answer(question: str) -> re.Pattern[str] | None:
+    """What an answer sentence must contain: 多少人 needs a count of people, 几项 a count of items."""
+    simple = normalize(question)
+    match = _ASKED_UNIT.search(simple)
+    if not match:
+        return None
+    unit = match.group(2) or match.group(3)
+    units = _UNIT_SYNONYMS.get(unit, re.escape(unit))
+    if match.group(3):
+        return re.compile(r"[\d.一二三四五六七八九十两百千]+(?:" + units + ")")
+    return re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?(?:" + units + ")")
+
+
+def ordinal_target(question: str) -> int | None:
+    """The item a question asks for by its place: 第三项内容 -> 3 (not 第几)."""
+    match = ORDINAL_ITEM.search(normalize(question))
+    return small_number(match.group(1)) if match else None
+
+
+def focus_term(question: str, terms: Sequence[str]) -> str:
+    """The word just before the question phrase: in 专项行动叫什么 the thing asked about is 专项行动."""
+    simple = normalize(question)
+    match = _ASK_PHRASE.search(simple)
+    if not match:
+        return ""
+    before = simple[: match.start()]
+    placed = [(before.rfind(t) + len(t), t) for t in terms if t in before]
+    return max(placed)[1] if placed else ""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a question answered on its own: a label for the answer ("2019年", "山东") and its filters."""
+
+    label: str
+    filters: Filters
+
+
+@dataclass(frozen=True)
+class QuestionFrame:
+    """Everything the later stages need to know about a question, worked out once."""
+
+    asked: str  # as the user typed it (trimmed, cut to the limit)
+    full: str  # the standalone question, follow-ups resolved
+    years: tuple[int, ...]
+    regions: tuple[str, ...]
+    intent: Intent
+    terms: tuple[str, ...]  # topic words the answer must speak to
+    search_text: str  # what retrieval searches for (places, which are filters, left out)
+    parts: tuple[Part, ...]
+    metadata_kind: str  # number / date / issuer for questions about a document itself, else ""
+    ordinal: bool  # asks for a place in a list (第几)
+    item: int | None  # asks for the n-th item (第三项)
+    first_item: bool  # asks what comes first (首先, 第一步)
+    focus: str  # the word the question phrase is about
+    both_parts: bool  # asks for two things at once (分别, 各, or two figures joined by 和)
+    required: re.Pattern[str] | None  # what an answer sentence must state (a count in the asked unit)
+
+
+def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regions: Iterable[str] = (), *,
+                   doc_ids: Sequence[str] = (), years: Sequence[int] = (),
+                   regions: Sequence[str] = ()) -> QuestionFrame:
+    """The frame of a standalone question; `years`, `regions` and `doc_ids` are filters the caller fixed."""
+    facts = analyse(full, known_regions)
+    terms = tuple(question_terms(topic_words, facts.years, facts.regions))
+    # Places become filters; left in the search text they only pull up title pages. Years stay:
+    # a sentence that names the year asked about is often the answer.
+    search_text = strip_filters(full, (), facts.regions) or full
+    base = dict(doc_ids=tuple(doc_ids))
+    fixed_years, fixed_regions = tuple(years), tuple(regions)
+    # A question about two years or two places is answered part by part.
+    if len(facts.years) > 1 and not fixed_years:
+        parts = tuple(Part(f"{y}年", Filters(years=(y,), regions=fixed_regions or facts.regions, **base))
+                      for y in facts.years)
+    elif len(facts.regions) > 1 and not fixed_regions:
+        parts = tuple(Part(r, Filters(years=fixed_years or facts.years, regions=(r,), **base)) for r in facts.regions)
+    else:
+        parts = (Part("", Filters(years=fixed_years or facts.years, regions=fixed_regions or facts.regions, **base)),)
+    ordinal = "第几" in full
+    return QuestionFrame(
+        asked=asked, full=full, years=facts.years, regions=facts.regions, intent=facts.intent, terms=terms,
+        search_text=search_text, parts=parts, metadata_kind=metadata_kind(full), ordinal=ordinal,
+        item=ordinal_target(full), first_item=bool(_FIRST_ITEM.search(full)), focus=focus_term(full, terms),
+        both_parts=bool(_BOTH_PARTS.search(full)) or (facts.intent in (Intent.NUMBER, Intent.WHEN) and "和" in full),
+        required=required_answer(full) if facts.intent in (Intent.NUMBER, Intent.WHAT) and not ordinal else None)

@@ -1,0 +1,1 @@
+"""Text forms: normalization, regions, numbers and token counting."""

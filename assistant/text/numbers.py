@@ -1,0 +1,61 @@
+"""Numbers as Chinese documents write them: numerals, years, dates and document numbers (文号)."""
+
+from __future__ import annotations
+
+import re
+
+# The characters of a Chinese numeral as headings and items use them (第十二条, （三）, 二十、).
+CN_NUMERALS = "一二三四五六七八九十百零〇"
+_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+             "九": 9}
+_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
+_CN_DIGITS = "零一二三四五六七八九十"
+
+# A document number such as 国办发〔2019〕12号 (brackets as scraped pages write them).
+DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[(]\d{4}[〕\])]\d{1,4}号")
+# A year named in a question: 2020年, or 20年 for short, but not the year of a full date's month.
+YEAR_MENTION = re.compile(r"(?<!\d)((?:19|20)\d{2}|\d{2})\s*年(?!\d{1,2}月\d)")
+# Four-digit years anywhere in a text.
+YEAR_DIGITS = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+DATE_CN = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
+
+
+def chinese_number(text: str) -> float | None:
+    """三十五 -> 35, 两千三百 -> 2300, 1.5 stays None (only Chinese numerals are read here)."""
+    if "点" in text:
+        whole, _, frac = text.partition("点")
+        value = chinese_number(whole) if whole else 0.0
+        digits = "".join(str(_CN_DIGIT.get(c, "")) for c in frac)
+        return None if value is None or not digits else float(f"{int(value)}.{digits}")
+    total, section, number = 0.0, 0.0, 0.0
+    seen = False
+    for char in text:
+        if char in _CN_DIGIT:
+            number = _CN_DIGIT[char]
+            seen = True
+        elif char in _CN_UNIT:
+            section += (number or 1) * _CN_UNIT[char]
+            number = 0
+            seen = True
+        elif char in ("万", "亿"):
+            scale = 1e4 if char == "万" else 1e8
+            total = (total + section + number) * scale
+            section = number = 0
+            seen = True
+    return total + section + number if seen else None
+
+
+def small_number(text: str) -> int | None:
+    """A whole number written in digits or Chinese numerals (十二 -> 12, 7 -> 7), else None."""
+    if text.isdigit():
+        return int(text)
+    value = chinese_number(text)
+    return int(value) if value is not None and value == int(value) else None
+
+
+def cn_numeral(value: int) -> str:
+    """12 -> 十二, 20 -> 二十, for 0..99 as headings and items write them."""
+    if value <= 10:
+        return _CN_DIGITS[value]
+    tens, ones = divmod(value, 10)
+    return ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[ones] if ones else "")
