@@ -42,7 +42,7 @@ class Assistant:
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, *, embedder: Embedder | None = None,
-             config: AskConfig = AskConfig(), generator: Generator | None = None) -> "Assistant":
+             config: AskConfig = AskConfig(), generator: Generator | None = None) -> Assistant:
         """Load the index folder (built by `python -m assistant index`) and its embedding model; with a
         generator, answers are written by a chat model and checked against the passages they cite."""
         store = IndexStore.load(Path(index_dir) if index_dir else default_index_dir())

@@ -40,9 +40,9 @@ def _error(message: str) -> int:
 
 
 def _ensure_index(index_dir: Path, corpus: Path | None) -> None:
+    from assistant.errors import IndexLoadError
     from assistant.index.build import build_index, corpus_fingerprint
     from assistant.index.store import IndexStore
-    from assistant.errors import IndexLoadError
 
     if corpus is None:
         if index_dir != default_index_dir():
@@ -76,8 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
     from assistant.api import Assistant
-    from assistant.errors import QuestionError
-    from assistant.errors import IndexBusyError, IndexLoadError
+    from assistant.errors import IndexBusyError, IndexLoadError, QuestionError
     from assistant.index.build import build_index
 
     try:

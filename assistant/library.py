@@ -14,12 +14,11 @@ from pathlib import Path
 
 from assistant.api import Assistant
 from assistant.config import AskConfig, IndexConfig
+from assistant.errors import IndexLoadError, UploadError
 from assistant.index.build import BuildReport, build_index
-from assistant.errors import IndexLoadError
-from assistant.records import Document
 from assistant.ingest.corpus import SUPPORTED_SUFFIXES
-from assistant.errors import UploadError
 from assistant.ingest.readers import extract_text
+from assistant.records import Document
 
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 

@@ -40,7 +40,7 @@ class VectorIndex:
         return hasattr(self._index, "nprobe")
 
     @classmethod
-    def build(cls, vectors: np.ndarray, *, exact_limit: int = EXACT_LIMIT) -> "VectorIndex":
+    def build(cls, vectors: np.ndarray, *, exact_limit: int = EXACT_LIMIT) -> VectorIndex:
         """Index (n, d) float32 unit vectors: exact up to `exact_limit`, IVF with 8-bit vectors beyond."""
         import faiss
 
@@ -108,7 +108,7 @@ class VectorIndex:
         faiss.write_index(self._index, str(path))
 
     @classmethod
-    def load(cls, path: Path) -> "VectorIndex":
+    def load(cls, path: Path) -> VectorIndex:
         """Read an index written by `save`, memory-mapped where FAISS allows."""
         import faiss
 

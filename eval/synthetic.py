@@ -10,7 +10,18 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant import PROVINCES, Chunk, Document, IndexStore, index_terms, normalize, open_index, readable, sentence_spans, write_index
+from assistant import (
+    PROVINCES,
+    Chunk,
+    Document,
+    IndexStore,
+    index_terms,
+    normalize,
+    open_index,
+    readable,
+    sentence_spans,
+    write_index,
+)
 
 CHUNKS_PER_DOCUMENT = 50
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 NAMES = ("system", "answer", "rewrite")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> str:
     """The template text called `name` (system, answer or rewrite)."""
     if name not in NAMES:

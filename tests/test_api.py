@@ -1,7 +1,7 @@
 import pytest
 
-from assistant.errors import QuestionError
 from assistant.config import AskConfig
+from assistant.errors import QuestionError
 from assistant.text.normalize import match_form
 
 

@@ -1,8 +1,9 @@
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assistant.ingest.chunking import chunk_document
-from assistant.text.sentences import sentence_spans
 from assistant.ingest.parsing import parse_page
+from assistant.text.sentences import sentence_spans
 from assistant.text.tokens import count_tokens
 from tests.conftest import read_bundled
 

@@ -4,10 +4,17 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from embeddings.common_tokenizer import (COMMON_FILE, COMMON_IDS_FILE, CommonTextTokenizer, common_tokenizer_spec,
-                                         ensure_common_tokenizer, is_common_text)
+from embeddings.common_tokenizer import (
+    COMMON_FILE,
+    COMMON_IDS_FILE,
+    CommonTextTokenizer,
+    common_tokenizer_spec,
+    ensure_common_tokenizer,
+    is_common_text,
+)
 
 SPECIALS = ["<s>", "<pad>", "</s>", "<unk>"]
 # Chinese, ASCII and symbol pieces the copy keeps, and Cyrillic, Thai and mixed pieces it drops; scores chosen

@@ -4,9 +4,9 @@ import pytest
 
 from assistant.api import Assistant
 from assistant.errors import IndexBusyError, IndexLoadError
-from assistant.index.store import IndexStore
-from assistant.index.files import WriterLock
 from assistant.index.build import build_index
+from assistant.index.files import WriterLock
+from assistant.index.store import IndexStore
 from tests.conftest import FakeEmbedder
 
 
@@ -94,9 +94,8 @@ def test_interrupted_build_leaves_the_previous_index_usable(corpus_copy, tmp_pat
 
 def test_a_second_writer_is_refused(tmp_path, corpus_copy):
     target = tmp_path / "idx"
-    with WriterLock(target):
-        with pytest.raises(IndexBusyError, match="another process"):
-            build_index(corpus_copy, target, embedder=FakeEmbedder())
+    with WriterLock(target), pytest.raises(IndexBusyError, match="another process"):
+        build_index(corpus_copy, target, embedder=FakeEmbedder())
 
 
 def test_empty_corpus_is_a_clear_error(tmp_path):

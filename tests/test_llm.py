@@ -8,11 +8,11 @@ import pytest
 
 import prompts
 from assistant.api import Assistant
+from assistant.errors import LLMError
 from assistant.generate.generation import Generator
 from assistant.generate.llm import ChatClient, LLMConfig
-from assistant.errors import LLMError
-from assistant.records import Document, RetrievedPassage
 from assistant.generate.verify import check_answer, extract_facts
+from assistant.records import Document, RetrievedPassage
 from tests.chat_server import ChatServer, passage_number
 from tests.conftest import FakeEmbedder
 

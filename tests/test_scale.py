@@ -55,8 +55,8 @@ def test_synthetic_index_answers_and_filters(tmp_path, fake_index):
 
 @pytest.mark.integration
 def test_bench_reports_the_named_figures(tmp_path):
-    from eval.bench import flat_figures, run_bench, table
     from assistant import default_corpus_dir
+    from eval.bench import flat_figures, run_bench, table
     from eval.cli import GOLDEN
 
     questions = tmp_path / "q.jsonl"

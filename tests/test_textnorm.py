@@ -1,4 +1,5 @@
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from assistant.text.normalize import match_form, normalize, normalize_mapped, readable, remove_pinyin, to_simplified
 

@@ -3,8 +3,8 @@ import io
 import pytest
 
 from assistant.errors import UploadError
-
 from assistant.ingest.readers import extract_text, html_to_text, sniff
+
 
 def _pdf(text: str) -> bytes:
     """A one-page PDF with a text layer, built with a correct cross-reference table."""

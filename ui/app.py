@@ -11,8 +11,7 @@ from pathlib import Path
 import gradio as gr
 
 from assistant import FeedbackStore, Library, QuestionError, UploadError
-from ui.render import (EMPTY_VIEWER, SCROLL_TO_HIGHLIGHT, answer_message, document_html, nearby_label,
-                       source_label)
+from ui.render import EMPTY_VIEWER, SCROLL_TO_HIGHLIGHT, answer_message, document_html, nearby_label, source_label
 
 log = logging.getLogger("policy_qa.ui")
 
@@ -29,7 +28,7 @@ def _history(turns: list[dict]) -> list[dict]:
     return history
 
 
-def build_app(library: Library, feedback: FeedbackStore) -> gr.Blocks:
+def build_app(library: Library, feedback: FeedbackStore) -> gr.Blocks:  # noqa: C901 (one page of wiring)
     """The whole page, wired to a library and a feedback store."""
 
     def library_rows() -> list[list[str]]:

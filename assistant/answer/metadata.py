@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from assistant.answer.compose import citation_for
 from assistant.index.store import IndexStore
@@ -12,6 +11,7 @@ from assistant.records import Citation, Document
 from assistant.search.analysis import METADATA_WORDS, QuestionFrame
 from assistant.search.retrieval import Ranked
 from assistant.text.normalize import normalize
+
 
 @dataclass(frozen=True)
 class MetadataAnswer:

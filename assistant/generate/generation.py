@@ -8,11 +8,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import prompts
-from assistant.generate.llm import ChatClient, LLMConfig
 from assistant.errors import LLMError
+from assistant.generate.llm import ChatClient, LLMConfig
+from assistant.generate.verify import NO_ANSWER, check_answer
 from assistant.records import Citation, Document, RetrievedPassage
 from assistant.text.tokens import count_tokens
-from assistant.generate.verify import NO_ANSWER, check_answer
 
 _BLOCK_TAG = re.compile(r"<\s*/?\s*段落")
 

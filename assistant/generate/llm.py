@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
 from assistant.errors import LLMError
 
 log = logging.getLogger("policy_qa.llm")
@@ -43,7 +44,7 @@ class LLMConfig:
             raise ValueError("max_answer_tokens must be between 16 and max_context_tokens")
 
     @classmethod
-    def from_env(cls, path: str | Path | None = None) -> "LLMConfig | None":
+    def from_env(cls, path: str | Path | None = None) -> LLMConfig | None:
         """From POLICY_QA_LLM_* variables, or a JSON file (path, or POLICY_QA_LLM_CONFIG); None when unset."""
         values: dict = {}
         path = path or os.environ.get("POLICY_QA_LLM_CONFIG")

@@ -27,6 +27,7 @@ from assistant.records import Chunk, Document
 from assistant.text.normalize import normalize, readable
 from assistant.text.tokens import count_tokens
 
+
 @dataclass(frozen=True)
 class BuildReport:
     """What a build did."""
@@ -50,7 +51,7 @@ def embedding_text(document: Document, chunk: Chunk) -> str:
 
 
 def _chunk_hash(model_hash: str, text: str) -> str:
-    return hashlib.sha256(f"{model_hash}\n{text}".encode("utf-8")).hexdigest()[:24]
+    return hashlib.sha256(f"{model_hash}\n{text}".encode()).hexdigest()[:24]
 
 
 def warm_up() -> None:

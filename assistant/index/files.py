@@ -24,7 +24,7 @@ class WriterLock:
         self._path = index_dir.parent / f".{index_dir.name}.lock"
         self._handle = None
 
-    def __enter__(self) -> "WriterLock":
+    def __enter__(self) -> WriterLock:
         import fcntl
 
         self._path.parent.mkdir(parents=True, exist_ok=True)
@@ -33,7 +33,8 @@ class WriterLock:
             fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self._handle.close()
-            raise IndexBusyError(f"another process is writing the index {self._path.parent}; try again when it ends")
+            raise IndexBusyError(
+                f"another process is writing the index {self._path.parent}; try again when it ends") from None
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -55,7 +55,7 @@ class Segmenter:
     """Jieba with the policy-term user dictionary, initialised once per process."""
 
     _lock = threading.Lock()
-    _instance: "Segmenter | None" = None
+    _instance: Segmenter | None = None
 
     def __init__(self) -> None:
         import logging
@@ -77,7 +77,7 @@ class Segmenter:
         self._tokenizer = tokenizer
 
     @classmethod
-    def shared(cls) -> "Segmenter":
+    def shared(cls) -> Segmenter:
         """The process-wide segmenter."""
         with cls._lock:
             if cls._instance is None:
@@ -108,7 +108,7 @@ class BM25Index:
         self._vocab = set(model.vocab_dict)
 
     @classmethod
-    def build(cls, corpus_terms: list[list[str]]) -> "BM25Index":
+    def build(cls, corpus_terms: list[list[str]]) -> BM25Index:
         """Index the given token lists (one per chunk)."""
         import bm25s
 
@@ -121,7 +121,7 @@ class BM25Index:
         self._model.save(str(folder), show_progress=False)
 
     @classmethod
-    def load(cls, folder: Path) -> "BM25Index":
+    def load(cls, folder: Path) -> BM25Index:
         """Load an index written by `save`, memory-mapped."""
         import bm25s
 

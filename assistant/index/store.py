@@ -61,7 +61,7 @@ class IndexStore:
         return math.log(1.0 + (n + 0.5) / (self.doc_freq.get(term, 0) + 0.5))
 
     @classmethod
-    def load(cls, folder: Path) -> "IndexStore":
+    def load(cls, folder: Path) -> IndexStore:
         """Load an index folder, or raise IndexLoadError naming the command that rebuilds it."""
         from embeddings.vector_index import VectorIndex
 
@@ -73,7 +73,8 @@ class IndexStore:
             raw = json.loads(manifest_path.read_text(encoding="utf-8"))
             manifest = Manifest(**raw)
         except (OSError, ValueError, TypeError) as exc:
-            raise IndexLoadError(f"the index at {folder} is not one of ours or is damaged ({exc}). Rebuild it with: {hint}")
+            raise IndexLoadError(
+                f"the index at {folder} is not one of ours or is damaged ({exc}). Rebuild it with: {hint}") from exc
         if manifest.format_version != FORMAT_VERSION:
             raise IndexLoadError(f"the index at {folder} has format {manifest.format_version}, this version reads "
                                  f"{FORMAT_VERSION}. Rebuild it with: {hint}")

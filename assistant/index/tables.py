@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -12,7 +11,6 @@ import numpy as np
 from assistant.records import Chunk, Document
 from assistant.text.numbers import YEAR_DIGITS
 from assistant.text.regions import PROVINCES
-
 
 
 class ChunkTable:
@@ -87,7 +85,7 @@ class ChunkTable:
         (folder / "responsible.json").write_text(json.dumps(list(responsible), ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path, documents: Sequence[Document]) -> "ChunkTable":
+    def load(cls, folder: Path, documents: Sequence[Document]) -> ChunkTable:
         """Open the table, memory-mapped."""
         blob = np.memmap(folder / "chunk_text.bin", dtype=np.uint8, mode="r") \
             if (folder / "chunk_text.bin").stat().st_size else np.zeros(0, dtype=np.uint8)
@@ -131,7 +129,7 @@ class FilterIndex:
         (folder / "filter_places.json").write_text(json.dumps(keys, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> "FilterIndex":
+    def load(cls, folder: Path) -> FilterIndex:
         """Read the inverted lists."""
         keys = json.loads((folder / "filter_places.json").read_text(encoding="utf-8"))
         with np.load(folder / "filters.npz") as data:
@@ -192,7 +190,7 @@ class DocumentTable(Mapping):
         np.save(folder / "doc_offsets.npy", offsets)
 
     @classmethod
-    def load(cls, folder: Path) -> "DocumentTable":
+    def load(cls, folder: Path) -> DocumentTable:
         """Open the table; texts stay on disk until used."""
         with (folder / "documents.jsonl").open(encoding="utf-8") as handle:
             metas = [json.loads(line) for line in handle if line.strip()]

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from assistant.ingest.cleaning import clean_blocks
 from assistant.records import Document, Provision
-from assistant.text.regions import MUNICIPALITIES, PROVINCES, dominant_province, region_of_issuer
 from assistant.text.normalize import normalize, normalize_mapped, readable
 from assistant.text.numbers import CN_NUMERALS, DATE_CN, DOC_NUMBER
+from assistant.text.regions import MUNICIPALITIES, PROVINCES, dominant_province, region_of_issuer
 
 # Heading markers at the start of a (normalized) line, and their depth in the tree.
 _MARKERS: tuple[tuple[int, re.Pattern[str]], ...] = (

@@ -6,13 +6,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from assistant.text.numbers import YEAR_MENTION
 from assistant.records import Filters, Intent
 from assistant.text.normalize import normalize, readable
-from assistant.text.numbers import small_number
+from assistant.text.numbers import YEAR_MENTION, small_number
 from assistant.text.regions import PROVINCES
 
-INTENT_WHO = re.compile(r"谁|哪个部门|哪些部门|哪个单位|哪些单位|什么单位|什么部门|牵头|负责单位|责任单位|由谁|发布机构|印发机关|发文机关")
+INTENT_WHO = re.compile(r"谁|哪个部门|哪些部门|哪个单位|哪些单位|什么单位|什么部门|牵头|负责单位|责任单位|由谁"
+                        r"|发布机构|印发机关|发文机关")
 INTENT_WHEN = re.compile(r"什么时候|何时|哪天|哪一天|几月|日期|时间|截止|期限|多久|哪年|什么时间")
 _INTENT_NUMBER = re.compile(r"多少|几个|几项|几类|几|数量|比例|百分之|规模|金额|多大|目标")
 # "多少人", "几项": the unit an answer must carry.

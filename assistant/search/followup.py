@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from assistant.search.analysis import INTENT_WHEN, INTENT_WHO, find_regions, find_years, intent_of
 from assistant.text.normalize import readable

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embeddings.models import Embedder
-
 from assistant.config import RetrieverMode
-from assistant.index.store import IndexStore
 from assistant.index.lexical import Segmenter
+from assistant.index.store import IndexStore
 from assistant.records import Filters
 from assistant.text.normalize import normalize
+from embeddings.models import Embedder
 
 
 @dataclass(frozen=True)
