@@ -28,10 +28,28 @@ class Document:
     region: str
     year: int | None
     display_text: str
+    kind: str = ""  # 条例 / 办法 / 意见 / 通知 …, from the title
+    repeals: tuple[str, ...] = ()  # titles the document says it repeals
+    status: str = "current"  # current / earlier (a newer version has the same title) / repealed
+    version: str = ""  # the ISO date that tells versions of one title apart ("" when it has no other version)
 
     def date(self, kind: str) -> str:
         """The ISO date of the given kind, or ""."""
         return next((value for k, value in self.dates if k == kind), "")
+
+    def version_date(self) -> str:
+        """The date of this text: its latest revision, amendment, adoption or issue date."""
+        dated = [value for k, value in self.dates if k in ("修订", "修正", "通过", "公布", "批准", "印发", "成文", "发布")]
+        return max(dated) if dated else ""
+
+    @property
+    def label(self) -> str:
+        """《title》, with the version date when other versions of the title exist."""
+        if not self.version:
+            return f"《{self.title}》"
+        year, month, day = (int(x) for x in self.version.split("-"))
+        suffix = "，已被废止" if self.status == "repealed" else ("，旧版" if self.status == "earlier" else "，现行")
+        return f"《{self.title}》（{year}年{month}月{day}日版{suffix}）"
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from assistant.index.tables import ChunkTable, DocumentTable, FilterIndex
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.corpus import SkippedFile, read_corpus
 from assistant.ingest.parsing import parse_page
+from assistant.ingest.versions import assign_versions
 from assistant.records import Chunk, Document
 from assistant.text.normalize import normalize, readable
 from assistant.text.tokens import count_tokens
@@ -71,7 +72,7 @@ def _prepare(files, config: IndexConfig) -> tuple[list[Document], list[Chunk]]:
         for parsed in parse_page(source.name, source.text):
             documents.append(parsed.document)
             chunks.extend(chunk_document(parsed, max_tokens=config.max_chunk_tokens, count_tokens=count_tokens))
-    return documents, chunks
+    return assign_versions(documents), chunks
 
 
 def passage_texts(corpus_dir: Path, config: IndexConfig = IndexConfig()) -> list[str]:

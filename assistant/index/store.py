@@ -11,7 +11,7 @@ from assistant.errors import IndexLoadError
 from assistant.index.lexical import BM25Index
 from assistant.index.tables import ChunkTable, DocumentTable, FilterIndex
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 REBUILD_HINT = "python -m assistant index --index-dir {dir}"
 

@@ -165,6 +165,7 @@ class DocumentTable(Mapping):
         text = bytes(self._blob[int(self._offsets[i]):int(self._offsets[i + 1])]).decode("utf-8")
         meta = dict(self._metas[i])
         meta["dates"] = tuple(tuple(pair) for pair in meta["dates"])
+        meta["repeals"] = tuple(meta.get("repeals", ()))
         document = Document(**meta, display_text=text)
         if len(self._cache) > 512:
             self._cache.clear()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from assistant.ingest.parsing import ParsedDocument
-from assistant.records import Chunk
+from assistant.ingest.parsing import ARTICLE, ParsedDocument
+from assistant.records import Chunk, Provision
+from assistant.text.normalize import normalize
 from assistant.text.sentences import sentence_spans
 
 PREAMBLE = ("前言",)
@@ -27,7 +28,7 @@ def chunk_document(parsed: ParsedDocument, *, max_tokens: int,
         raise ValueError("max_tokens must be at least 16")
     display = parsed.document.display_text
     chunks: list[Chunk] = []
-    for provision in parsed.provisions:
+    for provision in article_units(parsed.provisions):
         start, end = _trim(display, provision.start, provision.end)
         if start >= end:
             continue
@@ -50,6 +51,23 @@ def chunk_document(parsed: ParsedDocument, *, max_tokens: int,
                 section=provision.path, text=text, start=p_start, end=p_end, tokens=count_tokens(text),
                 responsible=provision.responsible))
     return chunks
+
+
+def article_units(provisions: Sequence[Provision]) -> list[Provision]:
+    """Provisions with each article (第X条) and everything under it (paragraphs, items) merged into one unit:
+    in a regulation the article is what answers, and its items stay with their lead-in."""
+    units: list[Provision] = []
+    current: tuple[str, ...] | None = None
+    for provision in provisions:
+        cut = next((i for i, label in enumerate(provision.path) if ARTICLE.match(normalize(label))), None)
+        article = provision.path[: cut + 1] if cut is not None else None
+        if article is not None and article == current and units:
+            last = units[-1]
+            units[-1] = Provision(article, last.start, provision.end, last.responsible or provision.responsible)
+            continue
+        current = article
+        units.append(Provision(article, provision.start, provision.end, provision.responsible) if article else provision)
+    return units
 
 
 def _paragraphs(display: str, start: int, end: int, max_tokens: int,

@@ -1,4 +1,4 @@
-"""Reading corpus files: encodings detected, binary and empty files reported and skipped."""
+"""Reading a corpus folder: every supported format through one reader; unusable files reported and skipped."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".text")
-_ENCODINGS = ("utf-8-sig", "gb18030", "big5")
+from assistant.errors import UploadError
+from assistant.ingest.readers import SUPPORTED_SUFFIXES, extract_text
+
 
 
 @dataclass(frozen=True)
@@ -27,58 +28,32 @@ class SkippedFile:
     reason: str
 
 
-def _oddness(text: str) -> int:
-    """How many characters look like a wrong guess of encoding (private-use, replacement, rare symbols)."""
-    return sum(1 for c in text if "\ue000" <= c <= "\uf8ff" or c == "\ufffd" or "\u3400" <= c <= "\u4dbf")
-
-
-def decode(data: bytes) -> str:
-    """Decode UTF-8, GB18030 or Big5 bytes; raise ValueError for binary data."""
-    if b"\x00" in data[:4096]:
-        raise ValueError("binary file (contains NUL bytes)")
-    candidates: list[str] = []
-    for encoding in _ENCODINGS:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if encoding == "utf-8-sig":
-            candidates = [text]
-            break
-        candidates.append(text)
-    if not candidates:
-        raise ValueError("not text in UTF-8, GB18030 or Big5")
-    # Big5 bytes often also decode as GB18030, into nonsense: keep the reading that looks most like text.
-    text = min(candidates, key=_oddness)
-    controls = sum(1 for c in text[:4096] if ord(c) < 32 and c not in "\n\r\t\f")
-    if controls > max(8, len(text[:4096]) // 50):
-        raise ValueError("binary file (control characters)")
-    return text
-
-
 def read_corpus(folder: Path) -> tuple[list[SourceFile], list[SkippedFile]]:
     """Every usable text file in `folder` (sorted by name), and the ones skipped with a reason."""
     if not folder.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {folder}")
     files: list[SourceFile] = []
     skipped: list[SkippedFile] = []
+    root = folder.resolve()
     for path in sorted(folder.iterdir()):
-        if not path.is_file() or path.name.startswith(".") or path.name.upper().startswith("README"):
+        if path.name.startswith(".") or path.name.upper().startswith("README"):
+            continue
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            skipped.append(SkippedFile(path.name, "指向文档文件夹之外的链接，未读取"))
+            continue
+        if not path.is_file():
             continue
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            skipped.append(SkippedFile(path.name, f"unsupported file type {path.suffix or '(none)'}"))
+            skipped.append(SkippedFile(path.name, f"不支持的文件类型“{path.suffix or '无扩展名'}”"))
             continue
         try:
             data = path.read_bytes()
         except OSError as exc:
-            skipped.append(SkippedFile(path.name, f"unreadable: {exc.strerror or exc}"))
-            continue
-        if not data.strip():
-            skipped.append(SkippedFile(path.name, "empty file"))
+            skipped.append(SkippedFile(path.name, f"无法读取：{exc.strerror or exc}"))
             continue
         try:
-            text = decode(data)
-        except ValueError as exc:
+            text = extract_text(data, path.name)
+        except UploadError as exc:
             skipped.append(SkippedFile(path.name, str(exc)))
             continue
         files.append(SourceFile(path.name, text, hashlib.sha256(data).hexdigest()))

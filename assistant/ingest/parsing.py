@@ -12,14 +12,25 @@ from assistant.text.numbers import CN_NUMERALS, DATE_CN, DOC_NUMBER
 from assistant.text.regions import MUNICIPALITIES, PROVINCES, dominant_province, region_of_issuer
 
 # Heading markers at the start of a (normalized) line, and their depth in the tree.
+# Regulations nest 编 > 章 > 节 > 条 > 项 (一); policy documents 一、 > (一) > 1. > (1). An item (一) inside
+# an article belongs to it, so articles sit between the two orders.
+ARTICLE = re.compile(rf"^第[{CN_NUMERALS}\d]+条(?:之[{CN_NUMERALS}]+)?")
 _MARKERS: tuple[tuple[int, re.Pattern[str]], ...] = (
-    (0, re.compile(rf"^第[{CN_NUMERALS}]+[章编]")),
-    (1, re.compile(rf"^[{CN_NUMERALS}]+、")),
-    (2, re.compile(rf"^第[{CN_NUMERALS}]+条")),
-    (2, re.compile(rf"^\([{CN_NUMERALS}]*\)")),  # (一), or () when the scraper lost the number
-    (3, re.compile(r"^\d{1,2}[.、](?!\d)")),
-    (4, re.compile(r"^\(\d{1,2}\)")),
+    (0, re.compile(rf"^第[{CN_NUMERALS}]+编")),
+    (1, re.compile(rf"^第[{CN_NUMERALS}]+章")),
+    (2, re.compile(rf"^第[{CN_NUMERALS}]+节")),
+    (3, re.compile(rf"^[{CN_NUMERALS}]+、")),
+    (4, ARTICLE),
+    (5, re.compile(rf"^\([{CN_NUMERALS}]*\)")),  # (一), or () when the scraper lost the number
+    (6, re.compile(r"^\d{1,2}[.、](?!\d)")),
+    (7, re.compile(r"^\(\d{1,2}\)")),
 )
+# A regulation's header: "2007年2月14日 国务院第169次常务会议通过", "…第一次修正", "2007年5月1日 施行".
+_ENACTMENT = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日\s*(.*?)(通过|公布|修正|修订|施行|批准|发布)[)）\s]*$")
+_IN_FORCE = re.compile(r"(?:本(?:条例|办法|规定|细则|决定))自(\d{4})年(\d{1,2})月(\d{1,2})日起施行")
+_REPEALS = re.compile(r"《([^》]{4,60})》(?:同时)?废止")
+_KINDS = ("条例", "办法", "规定", "细则", "意见", "方案", "要点", "通知", "规划", "批复", "决定", "决议", "计划", "纲要",
+          "措施", "法")
 _ISSUE_LINE = re.compile(r"^.{0,40}?\s*\d{4}年\d{1,2}月\d{1,2}日印发$")
 _PUBLISHED = re.compile(r"(?:发布日期|公开日期|时间)\s*\]?\s*[:：]?\s*(\d{4})-(\d{1,2})-(\d{1,2})")
 _TITLE_SUFFIX = r"(?:方案|意见|办法|要点|规定|决定|计划|细则|条例|规划|通知|纲要|措施)"
@@ -104,6 +115,46 @@ def _find_issuer(lines: list[str], region: str, full_text: str) -> str:
     return match.group(1) if match else ""
 
 
+def _enactment_dates(lines: list[str], full_text: str) -> list[tuple[str, str]]:
+    """The header's dates of a regulation (通过, 修正, 修订, 公布, 施行), and 施行 from "本条例自…起施行"."""
+    dates: list[tuple[str, str]] = []
+    for line in lines[:15]:
+        match = _ENACTMENT.match(line.strip())
+        if match:
+            dates.append((match.group(5), _iso(*match.group(1, 2, 3))))
+    if not any(kind == "施行" for kind, _ in dates):
+        match = _IN_FORCE.search(full_text)
+        if match:
+            dates.append(("施行", _iso(*match.groups())))
+    return dates
+
+
+def _enacting_body(lines: list[str]) -> str:
+    """Who adopted a regulation: the body named in its 通过 (or 公布) line, without session numbers."""
+    for kind in ("通过", "公布", "批准"):
+        for line in lines[:15]:
+            match = _ENACTMENT.match(line.strip())
+            if match and match.group(5) == kind:
+                body = re.sub(r"《[^》]*》", "", match.group(4))
+                body = re.sub(r"第[一二三四五六七八九十百零〇\d]+届", "", body)
+                body = re.sub(r"第[一二三四五六七八九十百零〇\d]+次(?:全体|常务)?会议.*$", "", body)
+                body = re.sub(r"令第?\d+号.*$", "", body).strip()
+                if 2 <= len(body) <= 40:
+                    return body
+    return ""
+
+
+def document_kind(title: str) -> str:
+    """条例, 办法, 意见, 通知 … from how the title ends ("" when it says no kind)."""
+    bare = re.sub(r"[（(][^）)]*[）)]$", "", title.strip())
+    return next((kind for kind in _KINDS if bare.endswith(kind)), "")
+
+
+def repealed_titles(text: str) -> tuple[str, ...]:
+    """Titles a document says it repeals (…《X》同时废止)."""
+    return tuple(dict.fromkeys(m.group(1) for m in _REPEALS.finditer(text)))
+
+
 def _find_dates(lines: list[str], page_head: str) -> tuple[tuple[str, str], ...]:
     dates: list[tuple[str, str]] = []
     for i, line in enumerate(lines[:15]):
@@ -138,16 +189,21 @@ def _find_year(title: str, number: str, dates: tuple[tuple[str, str], ...]) -> i
         for k, value in dates:
             if k == kind:
                 return int(value[:4])
-    return None
+    # A regulation is of the year of its latest text: revised, amended, adopted or published.
+    enacted = [value for k, value in dates if k in ("修订", "修正", "通过", "公布", "批准")]
+    return int(max(enacted)[:4]) if enacted else None
 
 
 def _find_region(issuer: str, title: str, text: str) -> str:
     return region_of_issuer(issuer) or dominant_province(title) or dominant_province(text)
 
 
-def _heading_label(display_line: str, marker_len: int) -> str:
-    """Marker plus the provision's short title: text up to the first full stop, kept short."""
+def _heading_label(display_line: str, marker_len: int, level: int) -> str:
+    """Marker plus the provision's short title: text up to the first full stop, kept short. An article's
+    text is no title, so an article is labelled by its number alone."""
     marker, rest = display_line[:marker_len], display_line[marker_len:]
+    if level == 4:
+        return marker.strip()
     cut = re.split(r"[。．;；:：]", rest, maxsplit=1)[0]
     if len(cut) > 24:
         cut = cut[:16] + "…"
@@ -202,9 +258,11 @@ def _provisions(display: str) -> tuple[Provision, ...]:
             if not match:
                 continue
             marker_end = mapped.source_span(start, start + match.end())[1] - d_start
-            label = _heading_label(display_line, marker_end)
             while stack and stack[-1][0] >= level:
                 stack.pop()
+            # An item of an article is named by its number: 第十二条（三）.
+            in_article = level > 4 and any(lvl == 4 for lvl, _ in stack)
+            label = _heading_label(display_line, marker_end, 4 if in_article else level)
             stack.append((level, label))
             provisions.append((tuple(label for _, label in stack), d_start))
             break
@@ -223,7 +281,6 @@ def parse_page(source_file: str, raw: str) -> list[ParsedDocument]:
     """Clean, split and parse one page; a page that holds several stories gives several documents."""
     stories = _split_stories(clean_blocks(raw))
     page_head = normalize(raw[:3000])
-    stem = source_file.rsplit(".", 1)[0]
     parsed: list[ParsedDocument] = []
     for index, lines in enumerate(stories):
         display = "\n".join(lines)
@@ -234,10 +291,12 @@ def parse_page(source_file: str, raw: str) -> list[ParsedDocument]:
         title = _find_title(simple_lines, region_of_issuer(issuer) or rough_region)
         region = _find_region(issuer, title, full)
         number = _find_number(simple_lines)
-        dates = _find_dates(simple_lines, page_head if index == 0 else "")
+        dates = _find_dates(simple_lines, page_head if index == 0 else "") + tuple(_enactment_dates(simple_lines, full))
+        issuer = issuer or _enacting_body(simple_lines)
         document = Document(
-            doc_id=stem if index == 0 else f"{stem}#{index + 1}",
+            doc_id=source_file if index == 0 else f"{source_file}#{index + 1}",
             source_file=source_file, title=title, issuer=issuer, number=number, dates=dates,
-            region=region, year=_find_year(title, number, dates), display_text=display)
+            region=region, year=_find_year(title, number, dates), display_text=display, kind=document_kind(title),
+            repeals=repealed_titles(full))
         parsed.append(ParsedDocument(document, _provisions(display)))
     return parsed

@@ -8,10 +8,40 @@ import zipfile
 from html.parser import HTMLParser
 
 from assistant.errors import UploadError
-from assistant.ingest.corpus import decode
 
-KINDS = {".txt": "text", ".text": "text", ".md": "text", ".html": "html", ".htm": "html", ".docx": "docx",
-         ".pdf": "pdf"}
+KINDS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
+         ".docx": "docx", ".pdf": "pdf"}
+SUPPORTED_SUFFIXES = tuple(KINDS)
+_ENCODINGS = ("utf-8-sig", "gb18030", "big5")
+
+
+def _oddness(text: str) -> int:
+    """How many characters look like a wrong guess of encoding (private-use, replacement, rare symbols)."""
+    return sum(1 for c in text if "\ue000" <= c <= "\uf8ff" or c == "\ufffd" or "\u3400" <= c <= "\u4dbf")
+
+
+def decode(data: bytes) -> str:
+    """Decode UTF-8, GB18030 or Big5 bytes; raise ValueError for binary data."""
+    if b"\x00" in data[:4096]:
+        raise ValueError("binary file (contains NUL bytes)")
+    candidates: list[str] = []
+    for encoding in _ENCODINGS:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if encoding == "utf-8-sig":
+            candidates = [text]
+            break
+        candidates.append(text)
+    if not candidates:
+        raise ValueError("not text in UTF-8, GB18030 or Big5")
+    # Big5 bytes often also decode as GB18030, into nonsense: keep the reading that looks most like text.
+    text = min(candidates, key=_oddness)
+    controls = sum(1 for c in text[:4096] if ord(c) < 32 and c not in "\n\r\t\f")
+    if controls > max(8, len(text[:4096]) // 50):
+        raise ValueError("binary file (control characters)")
+    return text
 
 
 def sniff(data: bytes) -> str:
@@ -84,31 +114,71 @@ def docx_to_text(data: bytes) -> str:
     return "\n".join(line for line in lines if line.strip())
 
 
+_PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,4}\s*(?:页|/\s*\d{1,4}\s*页?)?[-—–\s]*$")
+_SENTENCE_CLOSE = ("。", "！", "？", "!", "?", "；", ";", "：", ":", "”", "」", "）", ")")
+_PROVISION_START = re.compile(
+    r"^\s*(?:#{1,6}\s|第[一二三四五六七八九十百零〇\d]+[编章节条款]|[（(][一二三四五六七八九十\d]{1,3}[)）]"
+    r"|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、](?!\d)|附件|附则)")
+
+
+def join_pdf_lines(pages: list[str]) -> str:
+    """A PDF's page texts as running text: lines broken inside a sentence joined again, provision starts kept
+    on their own line, page numbers and lines repeated at the top or bottom of most pages dropped."""
+    page_lines = [[line.strip() for line in page.splitlines() if line.strip()] for page in pages]
+    edges: dict[str, int] = {}
+    for lines in page_lines:
+        for line in set(lines[:2] + lines[-2:]):
+            edges[line] = edges.get(line, 0) + 1
+    # A line at the edge of most pages is a running header or footer, not text.
+    running = {line for line, n in edges.items() if len(page_lines) >= 3 and n >= max(3, len(page_lines) * 0.6)}
+    kept = [line for lines in page_lines for line in lines if line not in running and not _PAGE_NUMBER.match(line)]
+    out: list[str] = []
+    for line in kept:
+        if out and not out[-1].endswith(_SENTENCE_CLOSE) and not _PROVISION_START.match(line) \
+                and len(out[-1]) >= 8:
+            out[-1] += line
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
 def pdf_to_text(data: bytes) -> str:
-    """Text of a PDF's pages (a scanned PDF without a text layer gives nothing)."""
+    """Text of a PDF's pages, lines joined back into sentences (a scan without a text layer gives nothing)."""
     try:
         from pypdf import PdfReader
     except ImportError as exc:  # pragma: no cover - declared dependency
         raise UploadError("读取 PDF 需要安装 pypdf") from exc
     try:
         reader = PdfReader(io.BytesIO(data))
-        return "\n".join(page.extract_text() or "" for page in reader.pages)
+        return join_pdf_lines([page.extract_text() or "" for page in reader.pages])
     except Exception as exc:  # pypdf raises many kinds of errors on damaged files
         raise UploadError(f"无法读取该 PDF 文件：{type(exc).__name__}") from exc
+
+
+_MD_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.M)
+_MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+
+
+def markdown_to_text(text: str) -> str:
+    """Markdown as plain text: heading marks, comments and emphasis marks dropped, the words kept."""
+    text = _MD_COMMENT.sub("", text)
+    text = _MD_HEADING.sub("", text)
+    return _MD_EMPHASIS.sub(r"\2", text)
 
 
 def extract_text(data: bytes, name: str) -> str:
     """The text of an uploaded file; UploadError when its type is unsupported or does not match its name."""
     suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     if suffix not in KINDS:
-        raise UploadError(f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 .txt、.html、.docx 或 .pdf 文件")
+        raise UploadError(f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 .txt、.md、.html、.docx 或 .pdf 文件")
     if not data.strip():
         raise UploadError("文件是空的")
     expected, actual = KINDS[suffix], sniff(data)
     if expected == "html" and actual == "text":
         actual = "html"  # an HTML fragment without tags in its head is still read as HTML
-    if expected == "text" and actual == "html":
-        actual = "text"  # a .txt that quotes some markup stays text
+    if expected in ("text", "markdown") and actual in ("text", "html"):
+        actual = expected  # a .txt or .md that quotes some markup stays what its name says
     if actual != expected:
         raise UploadError(f"文件内容（{actual}）与扩展名“{suffix}”不符")
     if actual == "pdf":
@@ -122,6 +192,8 @@ def extract_text(data: bytes, name: str) -> str:
             raise UploadError(f"无法识别文件编码：{exc}") from exc
         if actual == "html":
             text = html_to_text(text)
+        elif actual == "markdown":
+            text = markdown_to_text(text)
     if len(re.sub(r"\s", "", text)) < 10:
         raise UploadError("没有从文件中读出文字（扫描版 PDF 需先做文字识别）")
     return text
