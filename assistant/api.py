@@ -24,6 +24,7 @@ from assistant.records import Answer, Citation, Document, Filters, RetrievedPass
 from assistant.search.analysis import QuestionFrame, frame_question
 from assistant.search.followup import is_elliptical, rewrite
 from assistant.search.retrieval import Ranked, Retriever
+from assistant.search.scope import CatalogEntry
 from assistant.text.normalize import readable
 from embeddings.models import Embedder
 
@@ -39,6 +40,9 @@ class Assistant:
         self.retriever = Retriever(store, embedder)
         self.forms = FormsCache(store, config.forms_cache_size)
         self._regions = tuple(sorted({store.documents.meta(d)["region"] for d in store.documents} - {""}))
+        metas = [store.documents.meta(d) for d in store.documents]
+        self._catalog = tuple(CatalogEntry(m["doc_id"], m["title"], m["region"], m.get("status", "current"),
+                                           m.get("version", "")) for m in metas)
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, *, embedder: Embedder | None = None,
@@ -154,7 +158,7 @@ class Assistant:
             notices.append(f"问题过长，只使用了前{self.config.max_question_chars}个字。")
         full = self._rewrite(question, history, notices)
         return frame_question(question, full, self.retriever.segmenter.topic_words(full), self._regions,
-                              doc_ids=doc_ids, years=years, regions=regions)
+                              doc_ids=doc_ids, years=years, regions=regions, catalog=self._catalog)
 
     def _rewrite(self, question: str, history: Sequence[dict], notices: list[str]) -> str:
         """The standalone question: by the model when configured to, else (or when it fails) by rules."""

@@ -69,6 +69,7 @@ class AnswerWeights:
     item_bonus: float = 0.5  # the n-th item asked for by its place
     item_context: float = 0.3  # times the provision's coverage, for that item
     required_topic_coverage: float = 0.5  # a sentence stating the asked figure must be this much on topic
+    provision_topic_share: float = 0.8  # … or its article, at this share (an item's topic is in its lead-in)
     min_sentence_chars: int = 4
     heading_sentence_chars: int = 30  # a provision's first sentence this short, with no digit, is its title
 
@@ -91,6 +92,7 @@ class Wording:
     max_section_chars: int = 24  # a section label longer than this is cut with …
     short_sentence_chars: int = 20  # a quote this short takes the next sentence along
     max_units_chars: int = 90  # responsible units listed before 等
+    max_list_chars: int = 190  # a list answer: lead-in and every item, before the citation marker
 
     def __post_init__(self) -> None:
         if self.min_part_chars < 10 or self.max_section_chars < 4 or self.max_units_chars < 10:

@@ -16,8 +16,7 @@ from assistant.api import Assistant
 from assistant.config import AskConfig, IndexConfig
 from assistant.errors import IndexLoadError, UploadError
 from assistant.index.build import BuildReport, build_index
-from assistant.ingest.readers import SUPPORTED_SUFFIXES
-from assistant.ingest.readers import extract_text
+from assistant.ingest.readers import SUPPORTED_SUFFIXES, extract_text
 from assistant.records import Document
 
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024

@@ -47,9 +47,11 @@ class Document:
         """《title》, with the version date when other versions of the title exist."""
         if not self.version:
             return f"《{self.title}》"
+        status = "已被废止" if self.status == "repealed" else ("旧版" if self.status == "earlier" else "现行")
+        if self.version.startswith("0000"):
+            return f"《{self.title}》（{status}，未注明日期）"
         year, month, day = (int(x) for x in self.version.split("-"))
-        suffix = "，已被废止" if self.status == "repealed" else ("，旧版" if self.status == "earlier" else "，现行")
-        return f"《{self.title}》（{year}年{month}月{day}日版{suffix}）"
+        return f"《{self.title}》（{year}年{month}月{day}日版，{status}）"
 
 
 @dataclass(frozen=True)

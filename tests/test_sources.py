@@ -23,8 +23,8 @@ def test_encodings_are_detected_and_bad_files_skipped(tmp_path):
 def test_every_format_is_read_by_the_corpus_reader(tmp_path):
     import docx
 
-    (tmp_path / "plan.md").write_text("# 测试市养老服务条例\n\n<!-- INFO END -->\n\n## 第一章 总则\n\n第一条 为了测试，制定本条例。",
-                                      encoding="utf-8")
+    (tmp_path / "plan.md").write_text(
+        "# 测试市养老服务条例\n\n<!-- INFO END -->\n\n## 第一章 总则\n\n第一条 为了测试，制定本条例。", encoding="utf-8")
     (tmp_path / "page.html").write_text("<html><body><h1>关于印发测试方案的通知</h1><p>一、建设100个站点。</p>"
                                         "<script>x()</script></body></html>", encoding="utf-8")
     document = docx.Document()

@@ -12,7 +12,7 @@ from assistant.index.store import IndexStore
 from assistant.records import Chunk, Intent
 from assistant.search.analysis import QuestionFrame
 from assistant.text.normalize import normalize
-from assistant.text.numbers import cn_numeral
+from assistant.text.numbers import ARTICLE, cn_numeral
 from assistant.text.sentences import sentence_spans
 
 DATE = re.compile(
@@ -161,13 +161,15 @@ def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], 
         if required is not None and not required.search(norm):
             continue
         own = local_coverage(norm)
-        if required is not None and plain_coverage(norm) < weights.required_topic_coverage:
-            # A figure only answers when the sentence that states it is about what was asked.
-            continue
         if row not in cache:
             row_forms = forms(row)
             cache[row] = (plain_coverage(row_forms.context), plain_coverage(row_forms.heading), row_forms.heading)
         chunk_cov, heading_cov, heading = cache[row]
+        in_article = bool(chunk.section) and bool(ARTICLE.match(chunk.section[-1]))
+        if required is not None and max(plain_coverage(norm), weights.provision_topic_share * chunk_cov * in_article) \
+                < weights.required_topic_coverage:
+            # A figure only answers when the sentence that states it, or its provision, is about what was asked.
+            continue
         with_heading = plain_coverage(heading + norm)
         # The sentence's own words count most; its heading and provision add context. Who answers
         # for a task is a property of the provision, so there the provision's match leads.

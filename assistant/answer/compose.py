@@ -101,6 +101,47 @@ def citation_for(n: int, document: Document, chunk: Chunk, start: int, end: int)
                     section=chunk.section_label, text=document.display_text[start:end], start=start, end=end)
 
 
+_ITEM_LINE = re.compile(
+    r"^[ \t\u3000]*(?:[（(][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、](?!\d))", re.M)
+_LEAD_IN = re.compile(r"[：:]\s*$")
+
+
+def list_items(text: str, offset: int) -> tuple[tuple[int, int], list[tuple[int, int]]] | None:
+    """A provision's enumerated items and the lead-in sentence before them ("有下列情形之一的：" then
+    （一）…（二）…), as display spans shifted by `offset`; None when it has no list."""
+    starts = [m.start() for m in _ITEM_LINE.finditer(text)]
+    if len(starts) < 2:
+        return None
+    before = text[: starts[0]].rstrip()
+    lead_start = max(before.rfind("。", 0, len(before) - 1), before.rfind("\n")) + 1
+    items = []
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        chunk_end = text.find("\n", start)
+        end = min(end, chunk_end if chunk_end > 0 else len(text))
+        items.append((offset + start, offset + len(text[:end].rstrip())))
+    return (offset + lead_start, offset + len(before)), items
+
+
+def _item_text(item: str, room: int) -> str:
+    """An item said briefly: its first clause when the whole does not fit."""
+    item = readable(item).strip().rstrip("；;。，,")
+    if len(item) <= room:
+        return item
+    clause = re.split(r"[，,；;。]", item, maxsplit=1)[0]
+    return clause if len(clause) <= room else clause[: max(4, room - 1)] + "…"
+
+
+def compose_list(display: str, lead: tuple[int, int], items: Sequence[tuple[int, int]], room: int) -> str:
+    """The lead-in and all items, in order, each short enough that the whole fits in `room`."""
+    head = readable(display[lead[0]:lead[1]]).strip()
+    head = re.sub(r"^第[一二三四五六七八九十百零〇\d]+条\s*", "", head)
+    if len(head) > room // 3:
+        head = snippet(head, (), Intent.WHAT, room // 3).rstrip("：:") + "："
+    each = max(6, (room - len(head)) // len(items) - 1)
+    return head + "；".join(_item_text(display[s:e], each) for s, e in items)
+
+
 def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: QuestionFrame, limit: int,
             wording: Wording) -> tuple[str, list[Citation]]:
     """The answer sentence for chosen evidence, with citations numbered from `n`."""
@@ -132,6 +173,12 @@ def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: Ques
         elif frame.intent == Intent.WHO and chunk.responsible:
             # The whole provision is quoted: what it asks for and who answers for it.
             body, start, end = who_sentence(chunk, wording.max_units_chars), chunk.start, chunk.end
+        elif (listed := list_items(chunk.text, chunk.start)) is not None and (
+                frame.asks_list or _LEAD_IN.search(display[start:end])) and len(groups) == 1:
+            # A list is answered with its items, all of them, in order.
+            (lead_start, lead_end), items = listed
+            body = compose_list(display, (lead_start, lead_end), items, wording.max_list_chars - len(lead))
+            start, end = min(start, lead_start), items[-1][1]
         else:
             each = max(wording.min_part_chars, room - len(lead)) // len(group)
             body = "；".join(snippet(display[e.start:e.end], frame.terms, frame.intent, each).rstrip("。；;")
@@ -141,6 +188,10 @@ def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: Ques
                 following = [e for s, e in sentence_spans(chunk.text, chunk.start) if s >= end]
                 end = following[0] if following else end
         marker = n + len(citations)
+        label = chunk.section[-1] if chunk.section else ""
+        if label and section.endswith(label) and readable(body).startswith(readable(label)):
+            # 第三十条：第三十条 本条例自… says the article's number twice.
+            body = body[len(label):].lstrip(" \u3000:：")
         texts.append(f"{lead}{body.rstrip('。；;，,：:')}[{marker}]")
         citations.append(citation_for(marker, document, chunk, start, end))
     return "；".join(texts) + "。", citations

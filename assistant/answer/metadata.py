@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +25,10 @@ class MetadataAnswer:
 
 def _date_kind(question: str) -> tuple[str, ...]:
     simple = normalize(question)
+    if re.search(r"施行|实施|生效", simple):
+        return ("施行",)
+    if re.search(r"通过", simple):
+        return ("通过", "公布")
     if "落款" in simple or "成文" in simple:
         return ("成文", "印发", "发布")
     if "发布" in simple or "公开" in simple:
@@ -53,7 +58,7 @@ def _find(document: Document, value: str) -> tuple[int, int] | None:
 
 def answer_metadata(document: Document, kind: str, question: str) -> MetadataAnswer | None:
     """The fact asked about, with its span in the display text; None when it is not shown there."""
-    title = f"《{document.title}》"
+    title = document.label
     if kind == "number" and document.number:
         span = _find(document, document.number)
         if span:
@@ -69,10 +74,12 @@ def answer_metadata(document: Document, kind: str, question: str) -> MetadataAns
                 continue
             year, month, day = (int(part) for part in iso.split("-"))
             shown = f"{year}年{month}月{day}日"
-            span = _find(document, shown + "印发" if which == "印发" else shown) or _find(document, shown) \
+            span = _find(document, shown + "印发" if which == "印发" else shown) or _find(document, f"自{shown}起施行") \
+                or _find(document, shown) \
                 or _find(document, iso)
             if span:
-                label = {"成文": "成文（落款）日期", "印发": "印发日期", "发布": "发布日期"}[which]
+                label = {"成文": "成文（落款）日期", "印发": "印发日期", "发布": "发布日期", "施行": "施行日期",
+                         "通过": "通过日期", "公布": "公布日期"}[which]
                 return MetadataAnswer(f"{title}的{label}是{shown}。", *span)
     return None
 

@@ -10,7 +10,6 @@ from assistant.errors import UploadError
 from assistant.ingest.readers import SUPPORTED_SUFFIXES, extract_text
 
 
-
 @dataclass(frozen=True)
 class SourceFile:
     """A corpus file decoded to text."""

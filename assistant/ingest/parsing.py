@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from assistant.ingest.cleaning import clean_blocks
 from assistant.records import Document, Provision
 from assistant.text.normalize import normalize, normalize_mapped, readable
-from assistant.text.numbers import CN_NUMERALS, DATE_CN, DOC_NUMBER
+from assistant.text.numbers import ARTICLE, CN_NUMERALS, DATE_CN, DOC_NUMBER
 from assistant.text.regions import MUNICIPALITIES, PROVINCES, dominant_province, region_of_issuer
 
 # Heading markers at the start of a (normalized) line, and their depth in the tree.
 # Regulations nest 编 > 章 > 节 > 条 > 项 (一); policy documents 一、 > (一) > 1. > (1). An item (一) inside
 # an article belongs to it, so articles sit between the two orders.
-ARTICLE = re.compile(rf"^第[{CN_NUMERALS}\d]+条(?:之[{CN_NUMERALS}]+)?")
 _MARKERS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (0, re.compile(rf"^第[{CN_NUMERALS}]+编")),
     (1, re.compile(rf"^第[{CN_NUMERALS}]+章")),

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from assistant.records import Filters, Intent
+from assistant.search.scope import KINDS, CatalogEntry, DocumentScope, resolve_scope
 from assistant.text.normalize import normalize, readable
 from assistant.text.numbers import YEAR_MENTION, small_number
 from assistant.text.regions import PROVINCES
@@ -23,17 +24,20 @@ _UNIT_SYNONYMS = {"名": "名|人", "人": "人|名", "人次": "人次|人", "�
                   "所": "所|个", "家": "家|个"}
 _FIRST_ITEM = re.compile(r"首先|第一(?:个|条|项|是)?(?:是|为)?什么|第一步")
 _BOTH_PARTS = re.compile(r"分别|各自|各是|各有|各要|各实现|各多少|各为|各设")
+ASKS_LIST = re.compile(r"哪些|哪几|包括什么|包含什么|有什么(?:要求|情形|条件|措施|内容|规定|义务|职责)|分几类|分为几|几种"
+                       r"|什么情形|什么条件|哪类|列举")
 _ASK_PHRASE = re.compile(r"(?:的)?(?:是|叫|有|为|要|达到)?(?:什么|哪些|哪个|多少|几|谁|何时|怎样|如何)")
 ORDINAL_ITEM = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,2})(?:项|条|个|点|类|方面|部分|是)")
 _ASKS_DOC_NUMBER = re.compile(r"文号|发文字号|发文号")
 _ASKS_DOC_DATE = re.compile(
-    r"(?:印发|成文|发布|落款|出台|发文)(?:的)?(?:日期|时间)|(?:哪天|哪一天|什么时候|何时|哪年)(?:印发|发布|出台|成文|发文)"
+    r"(?:哪天|哪一天|什么时候|何时|哪年|几号|日期|时间)(?:开始)?(?:施行|实施|生效)|(?:施行|生效)(?:日期|时间)"
+    r"|(?:印发|成文|发布|落款|出台|发文)(?:的)?(?:日期|时间)|(?:哪天|哪一天|什么时候|何时|哪年)(?:印发|发布|出台|成文|发文)"
     r"|(?:印发|发布|出台|成文)(?:于|在)?(?:哪天|哪一天|什么时候|何时)|落款")
 _ASKS_DOC_ISSUER = re.compile(r"(?:哪个|哪些|什么|哪家)(?:单位|部门|机关|机构)(?:印发|发布|出台|制定|发文)"
                               r"|(?:谁|哪里)(?:印发|发布|出台|制定)|(?:印发|发文|发布|制定)(?:单位|机关|机构|部门)")
 # Words of a question about a document itself, which say nothing of its topic.
 METADATA_WORDS = ("文号", "发文字号", "印发", "成文", "发布", "落款", "日期", "出台", "发文", "单位", "部门", "机关",
-                  "机构", "通知", "文件", "哪天", "时间")
+                  "机构", "通知", "文件", "哪天", "时间", "施行", "实施", "生效", "开始", "哪一天", "什么时候")
 
 
 @dataclass(frozen=True)
@@ -120,23 +124,41 @@ def question_terms(terms: Sequence[str], years: tuple[int, ...], regions: tuple[
     drop = {str(y) for y in years} | {str(y)[2:] for y in years} | set(regions) | set(PROVINCES) | {"年"}
     out: list[str] = []
     for term in terms:
-        if term in drop or term.isdigit() or term in out or ORDINAL_ITEM.fullmatch(term):
+        if term in drop or term.isdigit() or term in out or ORDINAL_ITEM.fullmatch(term) or _QUESTION_WORD.fullmatch(term):
             continue
         out.append(term)
     return out
 
 
+# Words that ask rather than say what about: never topic words an answer must contain.
+_QUESTION_WORD = re.compile(r"多长时间|多久|多少|多大|几天|几个|几年|什么|哪些|哪个|怎么|怎么办|怎样|如何|是否|有没有|要不要"
+                            r"|能不能|可不可以|哪里|哪儿|去哪|多少钱|为什么|啥|是不是")
+_NUMERAL = r"[\d.一二三四五六七八九十两百千万零〇]+"
+# Kinds of answer a question may ask for beyond a count in a unit, and what states one.
+_ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (re.compile(r"多少钱|多少费用|罚多少|罚款多少|补贴多少|多少补贴|奖励多少|多少资金"),
+     re.compile(_NUMERAL + r"\s*(?:万|亿)?元|百分之|%|倍")),
+    (re.compile(r"多长时间|多久|几天|多少天|几个月|多少日|几日|几个工作日|多少个工作日|几年|多少年|几小时|多少小时|时限|期限"),
+     re.compile(_NUMERAL + r"\s*(?:个)?(?:工作日|日|天|月|年|小时|周)|每(?:半)?(?:年|月|季度|周|半月|日|天)|即时|当场|及时"
+                r"|立即|同步")),
+    (re.compile(r"(?:多大|多少|什么)比例|比例(?:是|为|不低于|不得低于|达到)?多少|百分之几|几成|占比"),
+     re.compile(r"百分之|%|％|" + _NUMERAL + r"\s*(?:成|倍|分之)")),
+    (re.compile(r"多大(?:年龄|岁数)|几岁|多少岁|年满多少"), re.compile(_NUMERAL + r"\s*周?岁")),
+)
+
+
 def required_answer(question: str) -> re.Pattern[str] | None:
-    """What an answer sentence must contain: 多少人 needs a count of people, 几项 a count of items."""
+    """What an answer sentence must contain: 多少人 needs a count of people, 几项 a count of items, 多少钱 an
+    amount, 多长时间 a duration, 多大年龄 an age, 比例 a ratio."""
     simple = normalize(question)
     match = _ASKED_UNIT.search(simple)
     if not match:
-        return None
+        return next((states for asks, states in _ASKED_KINDS if asks.search(simple)), None)
     unit = match.group(2) or match.group(3)
     units = _UNIT_SYNONYMS.get(unit, re.escape(unit))
     if match.group(3):
         return re.compile(r"[\d.一二三四五六七八九十两百千]+(?:" + units + ")")
-    return re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?(?:" + units + ")")
+    return re.compile(_NUMERAL + r"\s*(?:万|亿)?(?:" + units + ")")
 
 
 def ordinal_target(question: str) -> int | None:
@@ -183,17 +205,31 @@ class QuestionFrame:
     focus: str  # the word the question phrase is about
     both_parts: bool  # asks for two things at once (分别, 各, or two figures joined by 和)
     required: re.Pattern[str] | None  # what an answer sentence must state (a count in the asked unit)
+    asks_list: bool = False  # asks for the items of a list (哪些情形, 包括哪几项, 分几类)
 
 
 def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regions: Iterable[str] = (), *,
-                   doc_ids: Sequence[str] = (), years: Sequence[int] = (),
-                   regions: Sequence[str] = ()) -> QuestionFrame:
-    """The frame of a standalone question; `years`, `regions` and `doc_ids` are filters the caller fixed."""
+                   doc_ids: Sequence[str] = (), years: Sequence[int] = (), regions: Sequence[str] = (),
+                   catalog: Sequence[CatalogEntry] = ()) -> QuestionFrame:
+    """The frame of a standalone question; `years`, `regions` and `doc_ids` are filters the caller fixed, and
+    `catalog` the indexed documents a question may name."""
     facts = analyse(full, known_regions)
     terms = tuple(question_terms(topic_words, facts.years, facts.regions))
-    # Places become filters; left in the search text they only pull up title pages. Years stay:
-    # a sentence that names the year asked about is often the answer.
-    search_text = strip_filters(full, (), facts.regions) or full
+    scope = resolve_scope(full, catalog, facts.regions) if catalog and not doc_ids else DocumentScope()
+    if scope:
+        # The words that name the document say nothing of what is asked about it.
+        simple = normalize(full)
+        topic = tuple(t for t in terms if (t not in scope.title_words and not any(t in k for k in KINDS))
+                      or simple.count(t) > 1)
+        terms = topic or terms
+        doc_ids = scope.doc_ids
+        if scope.versions:
+            return _framed(asked, full, facts, terms, tuple(
+                Part(_version_label(catalog, ids), Filters(doc_ids=ids, years=tuple(years), regions=tuple(regions)))
+                for ids in scope.versions))
+        if len({e.title for e in catalog if e.doc_id in scope.doc_ids}) == 1:
+            # One named document is scope enough: a year in the question names its version, not a filter.
+            facts = QueryFacts((), facts.regions, facts.intent)
     base = dict(doc_ids=tuple(doc_ids))
     fixed_years, fixed_regions = tuple(years), tuple(regions)
     # A question about two years or two places is answered part by part.
@@ -204,10 +240,27 @@ def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regi
         parts = tuple(Part(r, Filters(years=fixed_years or facts.years, regions=(r,), **base)) for r in facts.regions)
     else:
         parts = (Part("", Filters(years=fixed_years or facts.years, regions=fixed_regions or facts.regions, **base)),)
+    return _framed(asked, full, facts, terms, parts)
+
+
+def _version_label(catalog: Sequence[CatalogEntry], ids: tuple[str, ...]) -> str:
+    entry = next((e for e in catalog if e.doc_id in ids), None)
+    if entry is None or not entry.version:
+        return ""
+    status = "现行版" if entry.status == "current" else "旧版"
+    return status if entry.version.startswith("0000") else f"{entry.version[:4]}年版（{status}）"
+
+
+def _framed(asked: str, full: str, facts: QueryFacts, terms: tuple[str, ...], parts: tuple[Part, ...]) -> QuestionFrame:
     ordinal = "第几" in full
+    # Places become filters; left in the search text they only pull up title pages. Years stay:
+    # a sentence that names the year asked about is often the answer.
+    search_text = strip_filters(full, (), facts.regions) or full
     return QuestionFrame(
         asked=asked, full=full, years=facts.years, regions=facts.regions, intent=facts.intent, terms=terms,
         search_text=search_text, parts=parts, metadata_kind=metadata_kind(full), ordinal=ordinal,
         item=ordinal_target(full), first_item=bool(_FIRST_ITEM.search(full)), focus=focus_term(full, terms),
         both_parts=bool(_BOTH_PARTS.search(full)) or (facts.intent in (Intent.NUMBER, Intent.WHEN) and "和" in full),
-        required=required_answer(full) if facts.intent in (Intent.NUMBER, Intent.WHAT) and not ordinal else None)
+        required=required_answer(full) if facts.intent in (Intent.NUMBER, Intent.WHAT, Intent.WHEN) and not ordinal
+        else None,
+        asks_list=bool(ASKS_LIST.search(normalize(full))) and ordinal_target(full) is None)

@@ -18,6 +18,8 @@ YEAR_MENTION = re.compile(r"(?<!\d)((?:19|20)\d{2}|\d{2})\s*年(?!\d{1,2}月\d)"
 # Four-digit years anywhere in a text.
 YEAR_DIGITS = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 DATE_CN = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
+# An article's number at the start of a regulation's provision: 第十二条, 第三条之一.
+ARTICLE = re.compile(rf"^第[{CN_NUMERALS}\d]+条(?:之[{CN_NUMERALS}]+)?")
 
 
 def chinese_number(text: str) -> float | None:

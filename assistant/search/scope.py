@@ -1,0 +1,124 @@
+"""Documents a question names ("北京那个居家养老条例", "未保条例", "残疾人就业条例", "旧版"), resolved into a scope."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.text.normalize import normalize
+
+KINDS = ("条例", "办法", "规定", "细则", "意见", "方案", "要点", "通知", "规划", "批复", "决定", "计划", "纲要", "措施")
+_WRAPPER = re.compile(r"中华人民共和国|实施|关于|印发|《|》|的")
+_PLACE = re.compile(r"^(?:[\u4e00-\u9fff]{2,3}?(?:省|市|自治区|特别行政区)){1,2}")
+OLDER = re.compile(r"旧版|老版|原版|原来的|以前的|之前的|修订前|修改前|过去的|早先")
+NEWER = re.compile(r"新版|现行|最新|修订后|修改后|现在的")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_YEAR_WORD = re.compile(r"(?:19|20)\d{2}年?")
+COMPARE = re.compile(r"变化|不同|区别|差别|差异|改了|修改了|有何变|新旧|两版|前后")
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """What scope resolution needs to know of one indexed document."""
+
+    doc_id: str
+    title: str
+    region: str
+    status: str
+    version: str
+
+
+@dataclass(frozen=True)
+class DocumentScope:
+    """The documents a question names and the title words to leave out of its topic."""
+
+    doc_ids: tuple[str, ...] = ()
+    title_words: str = ""  # the normalized title core; topic terms inside it name the document, not the topic
+    versions: tuple[tuple[str, ...], ...] = ()  # doc ids per version when the question compares versions
+
+    def __bool__(self) -> bool:
+        return bool(self.doc_ids)
+
+
+def title_core(title: str) -> tuple[str, str]:
+    """The distinctive part of a title and its kind: 上海市未成年人保护条例 -> (未成年人保护, 条例)."""
+    simple = normalize(title)
+    simple = re.sub(r"[(（][^)）]*[)）]$", "", simple)
+    kind = next((k for k in KINDS if simple.endswith(k)), "")
+    core = simple[: len(simple) - len(kind)] if kind else simple
+    core = _PLACE.sub("", core)
+    core = _WRAPPER.sub("", core)
+    return core, kind
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+@lru_cache(maxsize=65536)
+def _abbreviations(core: str) -> frozenset[str]:
+    """Short names people use: 未成年人保护 -> 未保, 残疾人保障法 -> 残保法 (first characters of its words)."""
+    from assistant.index.lexical import Segmenter
+
+    words = [w for w in Segmenter.shared().topic_words(core) if len(w) >= 2]
+    out = {"".join(w[0] for w in words)} if len(words) >= 2 else set()
+    if core.endswith("法") and words:
+        out |= {a + "法" for a in out}
+    return frozenset(a for a in out if len(a) >= 2)
+
+
+def name_score(question: str, title: str) -> float:
+    """How surely the (normalized) question names a document of this title: 0 when it does not."""
+    core, kind = title_core(title)
+    title_years = set(_YEAR.findall(core))
+    asked_years = set(_YEAR.findall(question))
+    # 2021年…工作要点 does not name the 2020 one, however alike the rest.
+    if title_years and asked_years and not title_years & asked_years:
+        return 0.0
+    core = _YEAR_WORD.sub("", core) if title_years and not asked_years else core
+    if not core or len(core) < 2:
+        return 0.0
+    # A document is named with its kind word (条例, 办法 …) or by its core in full.
+    if core in question and (len(core) >= 4 or (kind and kind in question)):
+        return 1.0 + len(core) / 100
+    if not kind or kind not in question:
+        return 0.0
+    grams = _bigrams(core)
+    share = len(grams & _bigrams(question)) / len(grams) if grams else 0.0
+    if any(a in question for a in _abbreviations(core)):
+        share = max(share, 0.8)
+    # The end of a long name with the kind word: 残疾预防和残疾人康复条例 as 康复条例.
+    if any(core[-n:] + kind in question for n in range(2, min(6, len(core)) + 1)):
+        share = max(share, 0.7)
+    return share if share >= 0.6 else 0.0
+
+
+def resolve_scope(question: str, catalog: Sequence[CatalogEntry], regions: Sequence[str]) -> DocumentScope:
+    """The documents the question names (the best-named title, in the regions it names), with the version it
+    asks for: older / newer / both when it compares them; the current one when it says nothing."""
+    simple = normalize(question)
+    scored = [(name_score(simple, entry.title), entry) for entry in catalog]
+    scored = [(s, e) for s, e in scored if s > 0 and (not regions or not e.region or e.region in regions)]
+    if not scored:
+        return DocumentScope()
+    best = max(s for s, _ in scored)
+    chosen = [e for s, e in scored if s >= best - 1e-9]
+    titles = {normalize(e.title) for e in chosen}
+    words = "".join(sorted({title_core(e.title)[0] for e in chosen})) + "".join(t for t in titles)
+    grouped = [e for e in chosen if e.version]
+    if len(chosen) > 1 and grouped and len(titles) == 1:
+        by_date = sorted(chosen, key=lambda e: e.version)
+        if COMPARE.search(simple) or (OLDER.search(simple) and NEWER.search(simple)):
+            return DocumentScope(tuple(e.doc_id for e in by_date), words, tuple((e.doc_id,) for e in by_date))
+        year = re.search(r"((?:19|20)\d{2})年?(?:版|的版本|那版)", simple)
+        if year:
+            picked = [e for e in by_date if e.version.startswith(year.group(1))]
+            if picked:
+                return DocumentScope(tuple(e.doc_id for e in picked), words)
+        if OLDER.search(simple):
+            return DocumentScope(tuple(e.doc_id for e in by_date[:-1]), words)
+        current = [e for e in by_date if e.status == "current"] or by_date[-1:]
+        return DocumentScope(tuple(e.doc_id for e in current), words)
+    return DocumentScope(tuple(e.doc_id for e in chosen), words)

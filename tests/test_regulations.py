@@ -1,0 +1,102 @@
+"""Regulations on invented text: structure, header metadata, versions, named documents, list answers, answer kinds."""
+
+from assistant.answer.compose import compose_list, list_items
+from assistant.ingest.chunking import chunk_document
+from assistant.ingest.parsing import document_kind, parse_page
+from assistant.ingest.readers import join_pdf_lines, markdown_to_text
+from assistant.ingest.versions import assign_versions
+from assistant.search.analysis import required_answer
+from assistant.search.scope import CatalogEntry, resolve_scope
+
+REGULATION = markdown_to_text("""# 测试市河道保洁条例
+
+2010年3月1日 测试市第九届人民代表大会常务委员会第五次会议通过
+
+2020年6月2日 测试市第十届人民代表大会常务委员会第八次会议修订
+
+<!-- INFO END -->
+
+## 第一章 总则
+
+第一条 为了保持河道清洁，制定本条例。
+
+第二条 有下列情形之一的，责令改正：
+
+（一）向河道倾倒垃圾；
+
+（二）在堤岸堆放杂物；
+
+（三）擅自设置排污口。
+
+## 第二章 附则
+
+第三条 本条例自2020年9月1日起施行。
+""")
+
+
+def test_articles_keep_their_items_and_header_dates_are_read():
+    parsed = parse_page("hd.md", REGULATION)[0]
+    document = parsed.document
+    assert document.title == "测试市河道保洁条例" and document.kind == "条例" and document.year == 2020
+    assert dict(document.dates) == {"通过": "2010-03-01", "修订": "2020-06-02", "施行": "2020-09-01"}
+    assert document.issuer == "测试市人民代表大会常务委员会"
+    chunks = chunk_document(parsed, max_tokens=400, count_tokens=len)
+    article = next(c for c in chunks if c.section[-1] == "第二条")
+    assert article.section == ("第一章 总则", "第二条")
+    assert "责令改正" in article.text and "（三）擅自设置排污口" in article.text
+
+
+def test_list_answers_give_every_item_in_order():
+    text = "第二条 有下列情形之一的，责令改正：\n（一）向河道倾倒垃圾；\n（二）在堤岸堆放杂物；\n（三）擅自设置排污口。"
+    lead, items = list_items(text, 100)
+    assert lead == (100, 100 + text.index("\n")) and len(items) == 3
+    answer = compose_list(text, (lead[0] - 100, lead[1] - 100), [(s - 100, e - 100) for s, e in items], 80)
+    assert answer.startswith("有下列情形之一的") and answer.index("倾倒垃圾") < answer.index("堆放杂物") < answer.index("排污口")
+    assert "第二条" not in answer
+    assert list_items("第五条 只有一句话。", 0) is None
+
+
+def test_versions_of_one_title_and_repeals():
+    old = parse_page("old.md", REGULATION.replace("2020年6月2日", "2015年6月2日"))[0].document
+    new = parse_page("new.md", REGULATION)[0].document
+    repealer = parse_page("x.md", markdown_to_text(
+        "# 测试市水务条例\n\n2021年1月1日 测试市人大常委会通过\n\n第一条 本条例自2021年3月1日起施行，"
+                                                   "《测试市排水条例》同时废止。"))[0].document
+    drain_text = "# 测试市排水条例\n\n2001年1月1日 测试市人大常委会通过\n\n第一条 内容。"
+    drain = parse_page("d.md", markdown_to_text(drain_text))[0].document
+    marked = {d.doc_id: d for d in assign_versions([old, new, repealer, drain])}
+    assert marked["new.md"].status == "current" and marked["old.md"].status == "earlier"
+    assert marked["old.md"].version == "2015-06-02" and "旧版" in marked["old.md"].label
+    assert marked["d.md"].status == "repealed" and marked["x.md"].status == "current" and not marked["x.md"].version
+    assert document_kind("测试省实施《某法》办法") == "办法" and document_kind("关于测试的通知") == "通知"
+
+
+def test_questions_that_name_a_document_are_scoped_to_it():
+    catalog = [CatalogEntry("a", "测试市未成年人保护条例", "测试", "earlier", "2013-01-01"),
+               CatalogEntry("b", "测试市未成年人保护条例", "测试", "current", "2024-01-01"),
+               CatalogEntry("c", "测试市居家养老服务条例", "测试", "current", ""),
+               CatalogEntry("d", "残疾预防和残疾人康复条例", "", "current", "")]
+    assert resolve_scope("新版未保条例对网吧怎么规定", catalog, []).doc_ids == ("b",)
+    assert resolve_scope("旧版未保条例怎么规定", catalog, []).doc_ids == ("a",)
+    assert resolve_scope("未保条例新旧两版有什么变化", catalog, []).versions == (("a",), ("b",))
+    assert resolve_scope("那个居家养老条例里谁负责", catalog, []).doc_ids == ("c",)
+    assert resolve_scope("国务院那个康复条例", catalog, []).doc_ids == ("d",)
+    assert not resolve_scope("养老服务补贴是多少", catalog, [])
+
+
+def test_the_asked_kind_of_answer_is_required():
+    assert required_answer("罚款多少钱").search("处一万元以上三万元以下罚款")
+    assert not required_answer("罚款多少钱").search("依法给予处罚")
+    assert required_answer("多长时间内通知家长").search("应当在二十四小时内通知")
+    assert required_answer("多久召开一次").search("每半年召开一次")
+    assert required_answer("多大年龄算老年人").search("六十周岁以上的公民")
+    assert required_answer("比例是多少").search("不低于1.5%")
+    assert required_answer("这个比例达不到怎么办") is None
+
+
+def test_pdf_lines_are_joined_into_sentences_and_provisions_kept():
+    pages = ["测试条例\n第一条 为了保持河道清洁，\n制定本条例。\n第二条 有下列情形\n之一的：\n- 1 -",
+             "测试条例\n（一）倾倒垃圾；\n（二）堆放杂物。\n2", "测试条例\n第三条 附则。\n3"]
+    text = join_pdf_lines(pages)
+    assert text.split("\n") == ["第一条 为了保持河道清洁，制定本条例。", "第二条 有下列情形之一的：", "（一）倾倒垃圾；",
+                                "（二）堆放杂物。", "第三条 附则。"]
