@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import faiss
 
 # Up to this many vectors exact search is fast enough and needs no training.
 EXACT_LIMIT = 50_000
@@ -16,8 +20,9 @@ TIE = 0.002
 class VectorIndex:
     """Inner-product search; persisted with FAISS and memory-mapped on load."""
 
-    def __init__(self, index, nprobe: int | None = None) -> None:
-        self._index = index
+    def __init__(self, index: faiss.Index, nprobe: int | None = None) -> None:
+        # Flat or IVF (told apart by _is_ivf), so the IVF attributes are looked up at run time.
+        self._index: Any = index
         if nprobe is not None and hasattr(index, "nprobe"):
             index.nprobe = nprobe
 

@@ -20,7 +20,7 @@ class ChunkTable:
     FILES = ("chunk_text.bin", "chunk_offsets.npy", "chunk_meta.npy", "chunk_hash.npy", "sections.json",
              "responsible.json")
 
-    def __init__(self, doc_ids: Sequence[str], blob, offsets: np.ndarray, meta: np.ndarray, hashes: np.ndarray,
+    def __init__(self, doc_ids: Sequence[str], blob: np.ndarray, offsets: np.ndarray, meta: np.ndarray, hashes: np.ndarray,
                  sections: list[tuple[str, ...]], responsible: list[str]) -> None:
         self._doc_ids = list(doc_ids)
         # Plain array views of the maps: the same pages, without np.memmap's cost on every small slice.
@@ -143,7 +143,7 @@ class FilterIndex:
 class DocumentTable(Mapping[str, Document]):
     """Documents by id: metadata held in memory, display texts memory-mapped and decoded when asked for."""
 
-    def __init__(self, metas: list[dict], blob, offsets: np.ndarray) -> None:
+    def __init__(self, metas: list[dict], blob: np.ndarray, offsets: np.ndarray) -> None:
         self._metas = metas
         self._position = {m["doc_id"]: i for i, m in enumerate(metas)}
         self._blob = blob
