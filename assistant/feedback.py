@@ -59,7 +59,9 @@ class FeedbackStore:
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (time.strftime("%Y-%m-%dT%H:%M:%S"), question[:4000], json.dumps(history, ensure_ascii=False),
                  answer[:8000], json.dumps(citations, ensure_ascii=False), rating, comment[:2000]))
-            return int(cursor.lastrowid)
+            row_id = cursor.lastrowid
+            assert row_id is not None  # set by every INSERT
+            return row_id
 
     def items(self, *, rating: int | None = None) -> list[FeedbackItem]:
         """Stored feedback, oldest first, optionally only 👍 (1) or 👎 (-1)."""

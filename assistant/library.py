@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.api import Assistant
 from assistant.config import AskConfig, IndexConfig
@@ -18,6 +19,10 @@ from assistant.errors import IndexLoadError, UploadError
 from assistant.index.build import BuildReport, build_index
 from assistant.ingest.readers import SUPPORTED_SUFFIXES, extract_text
 from assistant.records import Document
+
+if TYPE_CHECKING:
+    from assistant.generate.generation import Generator
+    from embeddings.models import Embedder
 
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -43,7 +48,8 @@ class Library:
 
     def __init__(self, root: str | Path, *, seed: str | Path | None = None,
                  max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, index_config: IndexConfig = IndexConfig(),
-                 ask_config: AskConfig = AskConfig(), embedder=None, generator=None) -> None:
+                 ask_config: AskConfig = AskConfig(), embedder: Embedder | None = None,
+                 generator: Generator | None = None) -> None:
         if max_upload_bytes < 1:
             raise ValueError("max_upload_bytes must be positive")
         self.root = Path(root)

@@ -14,10 +14,14 @@ import json
 import re
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from embeddings.files import write_atomically
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 COMMON_FILE = "tokenizer-common.json"
 COMMON_IDS_FILE = "tokenizer-common-ids.npy"
@@ -129,13 +133,16 @@ class CommonTextTokenizer:
         if max_length < 1:
             raise ValueError("max_length must be at least 1")
         self._folder, self._max_length = folder, max_length
-        self._full = None
+        self._full: Tokenizer | None = None
         self._full_lock = threading.Lock()
         self.pruned_texts = 0  # how many texts the copy has tokenized (for tests and the curious)
         try:
             paths = ensure_common_tokenizer(folder)
         except OSError:
             paths = None  # a model folder this user cannot write to: the full tokenizer, slower to load, is exact
+        self._common: Tokenizer | None
+        self._original_ids: np.ndarray | None
+        self._specials: tuple[str, ...]
         if paths is None:
             self._common, self._original_ids, self._specials = None, None, ()
             self._normalizer = None
@@ -147,7 +154,7 @@ class CommonTextTokenizer:
         self._normalizer = self._common.normalizer
         self._specials = tuple(token.content for token in self._common.get_added_tokens_decoder().values())
 
-    def _full_tokenizer(self):
+    def _full_tokenizer(self) -> Tokenizer:
         with self._full_lock:
             if self._full is None:
                 from tokenizers import Tokenizer
@@ -167,6 +174,7 @@ class CommonTextTokenizer:
     def encode_batch(self, texts: list[str]) -> list[np.ndarray]:
         """The ids of each text, with the special tokens the tokenizer adds, truncated to max_length."""
         if self._common is not None and all(self.fits_copy(text) for text in texts):
+            assert self._original_ids is not None  # loaded together with the copy
             self.pruned_texts += len(texts)
             return [self._original_ids[np.asarray(e.ids, dtype=np.int64)] for e in self._common.encode_batch(texts)]
         return [np.asarray(e.ids, dtype=np.int64) for e in self._full_tokenizer().encode_batch(texts)]

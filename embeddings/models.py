@@ -7,9 +7,14 @@ import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+    from embeddings.onnx_bert import OnnxBertEncoder
 
 DEFAULT_MODEL = "default"
 
@@ -38,8 +43,10 @@ class SentenceTransformerEmbedder:
         # Nothing may reach a model hub at run time.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        self._model = None
-        self._query_encoder = None
+        self._model: SentenceTransformer | None = None
+        self._query_encoder: OnnxBertEncoder | None = None
+        self._query_prompt: str | None
+        self._passage_prompt: str | None
         self._batch_size = batch_size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = query_cache_size
@@ -63,15 +70,18 @@ class SentenceTransformerEmbedder:
             self.model_id = model
             self.model_hash = model_hash_of(model)
             st = self._sentence_transformer()
-            self.dimension = int(st.get_embedding_dimension() if hasattr(st, "get_embedding_dimension")
-                                 else st.get_sentence_embedding_dimension())
+            dimension = (st.get_embedding_dimension() if hasattr(st, "get_embedding_dimension")
+                         else st.get_sentence_embedding_dimension())
+            if dimension is None:
+                raise ValueError(f"embedding model {model!r} does not state its vector dimension")
+            self.dimension = int(dimension)
             prompts = getattr(st, "prompts", {}) or {}
             self._prompts = prompts
             self._query_prompt = "query" if "query" in prompts else None
             self._passage_prompt = "passage" if "passage" in prompts else (
                 "document" if "document" in prompts else None)
 
-    def _sentence_transformer(self):
+    def _sentence_transformer(self) -> SentenceTransformer:
         if self._model is None:
             from sentence_transformers import SentenceTransformer
 
@@ -83,7 +93,8 @@ class SentenceTransformerEmbedder:
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Unit vectors for questions; repeated questions come from the cache."""
-        out: list[np.ndarray | None] = []
+        out: list[np.ndarray | None] = []  # None: not cached yet
+        fresh: dict[str, np.ndarray] = {}
         missing: list[str] = []
         with self._lock:
             for text in texts:
@@ -105,8 +116,8 @@ class SentenceTransformerEmbedder:
                         self._cache[text] = vector
                         while len(self._cache) > self._cache_size:
                             self._cache.popitem(last=False)
-            out = [fresh[t] if v is None else v for t, v in zip(texts, out)]
-        return np.vstack(out).astype(np.float32) if out else np.zeros((0, self.dimension), np.float32)
+        rows = [fresh[t] if v is None else v for t, v in zip(texts, out)]
+        return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, self.dimension), np.float32)
 
     def encode_passages(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
         """Unit vectors for passages, batched by length."""

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import faiss
 
 # Up to this many vectors exact search is fast enough and needs no training.
 EXACT_LIMIT = 50_000
@@ -16,8 +20,9 @@ TIE = 0.002
 class VectorIndex:
     """Inner-product search; persisted with FAISS and memory-mapped on load."""
 
-    def __init__(self, index, nprobe: int | None = None) -> None:
-        self._index = index
+    def __init__(self, index: faiss.Index, nprobe: int | None = None) -> None:
+        # Flat or IVF (told apart by _is_ivf), so the IVF attributes are looked up at run time.
+        self._index: Any = index
         if nprobe is not None and hasattr(index, "nprobe"):
             index.nprobe = nprobe
 
@@ -49,7 +54,7 @@ class VectorIndex:
         n, dimension = int(vectors.shape[0]), int(vectors.shape[1])
         data = np.ascontiguousarray(vectors, dtype=np.float32)
         if n <= exact_limit:
-            index = faiss.IndexFlatIP(dimension)
+            index: faiss.Index = faiss.IndexFlatIP(dimension)
             if n:
                 index.add(data)
             return cls(index)
@@ -142,13 +147,16 @@ class VectorIndex:
                 # The clusters usually visited may hold too few allowed rows: widen until k are found.
                 nprobe = self._index.nprobe
                 while True:
-                    params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
+                    # faiss's stubs omit the keyword constructor that its Python wrapper adds to every
+                    # SearchParameters class (faiss.class_wrappers.handle_SearchParameters).
+                    params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)  # type: ignore[call-arg]
                     scores, ids = self._index.search(vector, k, params=params)
                     if (ids[0] >= 0).sum() >= k or nprobe >= self._index.nlist:
                         break
                     nprobe = min(self._index.nlist, nprobe * 4)
             else:
-                scores, ids = self._index.search(vector, k, params=faiss.SearchParameters(sel=selector))
+                scores, ids = self._index.search(
+                    vector, k, params=faiss.SearchParameters(sel=selector))  # type: ignore[call-arg]  # as above
             del bits  # the selector points into it until the search has returned
         else:
             scores, ids = self._index.search(vector, k)

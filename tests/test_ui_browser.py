@@ -10,7 +10,8 @@ import pytest
 
 from assistant.config import PROJECT_ROOT, default_corpus_dir
 
-pytestmark = pytest.mark.integration
+# The UI answers with the real model, so these are integration tests too.
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -72,6 +72,7 @@ def build_app(library: Library, feedback: FeedbackStore) -> gr.Blocks:  # noqa: 
             log.exception("answering failed")
             yield chat + asked + [{"role": "assistant", "content": FAILED}], "", turns, no_sources, [], EMPTY_VIEWER
             return
+        assert answer is not None  # ask_stream always ends with the Answer
         sources: list[dict] = []
         if answer.abstained:
             for i, passage in enumerate(answer.retrieved[:3], start=1):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import prompts
@@ -70,7 +70,7 @@ class Generator:
             raise LLMError("the model gave no usable rewritten question")
         return reply
 
-    def build_messages(self, question: str, history: Sequence[dict], documents: dict[str, Document],
+    def build_messages(self, question: str, history: Sequence[dict], documents: Mapping[str, Document],
                        passages: Sequence[RetrievedPassage]) -> tuple[list[dict], list[RetrievedPassage], dict]:
         """The chat messages, the passages that fit the budget (best first), and the budget figures."""
         system = prompts.load("system")
@@ -99,7 +99,7 @@ class Generator:
                    "llm_passages": float(len(chosen))}
         return [{"role": "system", "content": system}, {"role": "user", "content": user}], chosen, figures
 
-    def generate(self, question: str, history: Sequence[dict], documents: dict[str, Document],
+    def generate(self, question: str, history: Sequence[dict], documents: Mapping[str, Document],
                  passages: Sequence[RetrievedPassage], first_marker: int = 1) -> Iterator[str | Generated]:
         """Yield the draft as it streams in, then one Generated: checked, or saying why to fall back."""
         started = time.perf_counter()

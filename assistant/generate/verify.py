@@ -40,8 +40,8 @@ def extract_facts(text: str) -> Facts:
             dates.add((int(m.group(4)), int(m.group(5)), int(m.group(6))))
     numbers: set[tuple[float, bool]] = set()
     for m in _ARABIC.finditer(norm):
-        value = float(m.group(1)) * {"万": 1e4, "亿": 1e8}.get(m.group(2) or "", 1)
-        numbers.add((round(value, 6), bool(m.group(3))))
+        amount = float(m.group(1)) * {"万": 1e4, "亿": 1e8}.get(m.group(2) or "", 1)
+        numbers.add((round(amount, 6), bool(m.group(3))))
     for m in _CN_PERCENT.finditer(norm):
         value = chinese_number(m.group(1))
         if value is not None:

@@ -27,6 +27,7 @@ from assistant.ingest.versions import assign_versions
 from assistant.records import Chunk, Document
 from assistant.text.normalize import normalize, readable
 from assistant.text.tokens import count_tokens
+from embeddings.models import Embedder
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
 
 
 def build_index(corpus_dir: Path, index_dir: Path, config: IndexConfig = IndexConfig(), *,
-                embedder=None, progress: bool = False,
+                embedder: Embedder | None = None, progress: bool = False,
                 log: Callable[[str], None] = lambda message: None) -> BuildReport:
     """Build (or refresh) the index for `corpus_dir` into `index_dir`, atomically."""
     from embeddings.models import load_embedder, model_hash_of

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import TextIO
 
 from assistant.errors import IndexBusyError
 from embeddings.files import write_atomically
@@ -22,17 +23,17 @@ class WriterLock:
 
     def __init__(self, index_dir: Path) -> None:
         self._path = index_dir.parent / f".{index_dir.name}.lock"
-        self._handle = None
+        self._handle: TextIO | None = None
 
     def __enter__(self) -> WriterLock:
         import fcntl
 
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = self._path.open("w")
+        self._handle = handle = self._path.open("w")
         try:
-            fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            self._handle.close()
+            handle.close()
             raise IndexBusyError(
                 f"another process is writing the index {self._path.parent}; try again when it ends") from None
         return self

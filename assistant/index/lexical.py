@@ -8,11 +8,15 @@ import threading
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from assistant.config import policy_home
 from assistant.text.normalize import normalize
+
+if TYPE_CHECKING:
+    import bm25s
 
 _WORD = re.compile(r"[\w\u3400-\u9fff]")
 
@@ -103,7 +107,7 @@ class Segmenter:
 class BM25Index:
     """BM25 scores over tokenized chunks, persisted with bm25s."""
 
-    def __init__(self, model) -> None:
+    def __init__(self, model: bm25s.BM25) -> None:
         self._model = model
         self._vocab = set(model.vocab_dict)
 

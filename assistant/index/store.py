@@ -6,10 +6,14 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.errors import IndexLoadError
 from assistant.index.lexical import BM25Index
 from assistant.index.tables import ChunkTable, DocumentTable, FilterIndex
+
+if TYPE_CHECKING:
+    from embeddings.vector_index import VectorIndex
 
 FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
@@ -39,7 +43,7 @@ class IndexStore:
     """A loaded index: documents, chunks, filter lists, BM25 and vectors."""
 
     def __init__(self, folder: Path, manifest: Manifest, documents: DocumentTable, chunks: ChunkTable,
-                 bm25: BM25Index, vectors, doc_freq: dict[str, int], filters: FilterIndex) -> None:
+                 bm25: BM25Index, vectors: VectorIndex, doc_freq: dict[str, int], filters: FilterIndex) -> None:
         self.folder = folder
         self.manifest = manifest
         self.documents = documents

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +20,7 @@ class ChunkTable:
     FILES = ("chunk_text.bin", "chunk_offsets.npy", "chunk_meta.npy", "chunk_hash.npy", "sections.json",
              "responsible.json")
 
-    def __init__(self, doc_ids: Sequence[str], blob, offsets: np.ndarray, meta: np.ndarray, hashes: np.ndarray,
+    def __init__(self, doc_ids: Sequence[str], blob: np.ndarray, offsets: np.ndarray, meta: np.ndarray, hashes: np.ndarray,
                  sections: list[tuple[str, ...]], responsible: list[str]) -> None:
         self._doc_ids = list(doc_ids)
         # Plain array views of the maps: the same pages, without np.memmap's cost on every small slice.
@@ -85,8 +86,8 @@ class ChunkTable:
         (folder / "responsible.json").write_text(json.dumps(list(responsible), ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path, documents: Sequence[Document]) -> ChunkTable:
-        """Open the table, memory-mapped."""
+    def load(cls, folder: Path, documents: Sequence[Document | dict]) -> ChunkTable:
+        """Open the table, memory-mapped; `documents` are records or their metadata (only doc_id is read)."""
         blob = np.memmap(folder / "chunk_text.bin", dtype=np.uint8, mode="r") \
             if (folder / "chunk_text.bin").stat().st_size else np.zeros(0, dtype=np.uint8)
         offsets = np.load(folder / "chunk_offsets.npy", mmap_mode="r")
@@ -122,7 +123,8 @@ class FilterIndex:
             for name in names:
                 if name in text:
                     place_rows.setdefault(name, []).append(row)
-        arrays = {f"year_{k}": np.array(v, dtype=np.int32) for k, v in year_rows.items()}
+        # Values typed Any: otherwise mypy matches the unpacked names against savez's `allow_pickle: bool`.
+        arrays: dict[str, Any] = {f"year_{k}": np.array(v, dtype=np.int32) for k, v in year_rows.items()}
         keys = sorted(place_rows)
         arrays.update({f"place_{i}": np.array(place_rows[k], dtype=np.int32) for i, k in enumerate(keys)})
         np.savez(folder / "filters.npz", **arrays)
@@ -138,10 +140,10 @@ class FilterIndex:
         return cls(years, places)
 
 
-class DocumentTable(Mapping):
+class DocumentTable(Mapping[str, Document]):
     """Documents by id: metadata held in memory, display texts memory-mapped and decoded when asked for."""
 
-    def __init__(self, metas: list[dict], blob, offsets: np.ndarray) -> None:
+    def __init__(self, metas: list[dict], blob: np.ndarray, offsets: np.ndarray) -> None:
         self._metas = metas
         self._position = {m["doc_id"]: i for i, m in enumerate(metas)}
         self._blob = blob

