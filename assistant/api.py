@@ -103,6 +103,7 @@ class Assistant:
         citations: list[Citation] = []
         part_results: list[list[Ranked]] = []
         missing: list[str] = []
+        stated = False
         for part in frame.parts:
             ranked = self._retrieve(frame, part.filters, timings)
             part_results.append(ranked)
@@ -113,9 +114,9 @@ class Assistant:
             if composed is None:
                 missing.append(part.label)
                 continue
-            sentence, new_citations = composed
-            sentences.append((f"{part.label}：" if part.label else "") + sentence)
-            citations.extend(new_citations)
+            stated = stated or composed.stated
+            sentences.append((f"{part.label}：" if part.label else "") + composed.text)
+            citations.extend(composed.citations)
 
         # Parts take turns in the retrieved list, so each part's best passages stay near the top.
         retrieved: list[Ranked] = []
@@ -131,6 +132,10 @@ class Assistant:
             return
         text = join_parts(sentences, missing)
         final_citations = tuple(citations)
+        if not stated:
+            # The documents address the topic without the value asked for: said, cited, and not an answer.
+            yield self._answer(frame, text, True, final_citations, retrieved, timings, started, notices)
+            return
         if self.generator is not None:
             generated = None
             for item in self.generator.generate(frame.full, history, self.store.documents, self._passages(retrieved)):

@@ -71,6 +71,10 @@ class AnswerWeights:
     required_topic_coverage: float = 0.5  # a sentence stating the asked figure must be this much on topic
     provision_topic_share: float = 0.8  # … or its article, at this share (an item's topic is in its lead-in)
     min_sentence_chars: int = 4
+    # A provision that is the closest by meaning (question–passage cosine at least this) answers with less
+    # word overlap: colloquial questions share few words with the text. 0 turns this off.
+    paraphrase_similarity: float = 0.85  # calibrated on the development set: 0.78–0.86 give the same figures
+    paraphrase_min_coverage: float = 0.3  # … but it must still cover this share of the topic words
     heading_sentence_chars: int = 30  # a provision's first sentence this short, with no digit, is its title
 
     def __post_init__(self) -> None:

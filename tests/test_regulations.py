@@ -100,3 +100,33 @@ def test_pdf_lines_are_joined_into_sentences_and_provisions_kept():
     text = join_pdf_lines(pages)
     assert text.split("\n") == ["第一条 为了保持河道清洁，制定本条例。", "第二条 有下列情形之一的：", "（一）倾倒垃圾；",
                                 "（二）堆放杂物。", "第三条 附则。"]
+
+
+def test_a_figure_is_required_when_one_is_asked_for():
+    assert required_answer("每月补贴多少").search("每人每月二百元")
+    assert not required_answer("护理补贴每月多少").search("完善重度残疾人护理补贴制度")
+
+
+def test_a_value_left_to_others_is_recognised():
+    from assistant.answer.decide import DELEGATION
+
+    assert DELEGATION.search("具体标准由省级人民政府规定")
+    assert DELEGATION.search("每年为从业人员提供一定学时的免费培训")
+    assert DELEGATION.search("按照国家和本市有关规定享受岗位补贴")
+    assert not DELEGATION.search("每人每月发放二百元补贴")
+
+
+def test_paraphrase_acceptance_needs_the_closest_passage_by_meaning():
+    from assistant.answer.candidates import Evidence
+    from assistant.answer.decide import paraphrased
+    from assistant.config import AnswerWeights
+    from assistant.search.retrieval import Ranked
+
+    weights = AnswerWeights(paraphrase_similarity=0.85, paraphrase_min_coverage=0.3)
+    evidence = Evidence(row=1, start=0, end=10, score=1.0, chunk_coverage=0.4, sentence_coverage=0.2)
+    close = [Ranked(1, 0.1, ("dense",), 0.9), Ranked(2, 0.1, ("dense",), 0.8)]
+    assert paraphrased(evidence, close, weights)
+    assert not paraphrased(evidence, [Ranked(1, 0.1, ("dense",), 0.9), Ranked(2, 0.1, ("dense",), 0.95)], weights)
+    assert not paraphrased(evidence, [Ranked(1, 0.1, ("dense",), 0.8)], weights)
+    weak = Evidence(row=1, start=0, end=10, score=1.0, chunk_coverage=0.1, sentence_coverage=0.2)
+    assert not paraphrased(weak, close, weights)

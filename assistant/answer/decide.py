@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from assistant.answer.candidates import Evidence, FormsCache, choose_evidence
 from assistant.answer.compose import compose
 from assistant.answer.metadata import answer_from_metadata
-from assistant.config import AskConfig
+from assistant.config import AnswerWeights, AskConfig
 from assistant.index.store import IndexStore
 from assistant.records import Citation
 from assistant.search.analysis import QuestionFrame
@@ -21,16 +24,53 @@ def covers(evidence: Evidence, terms: Sequence[str], min_coverage: float) -> boo
     return evidence.chunk_coverage >= min_coverage and evidence.sentence_coverage > 0
 
 
+# A provision that speaks to the topic but leaves the value to someone else, or to other rules.
+DELEGATION = re.compile(
+    r"具体(?:办法|标准|范围|程序|数额|比例|规定|实施办法|细则|措施)?(?:由|按照|另行)|由[^，。；]{2,40}(?:制定|规定|确定|拟定)"
+    r"|按照(?:国家|本市|本省|省|市|有关)[^，。；]{0,24}规定|一定(?:学时|范围|比例|数额|数量|标准|期限|额度)|另行(?:制定|规定)")
+
+
+@dataclass(frozen=True)
+class PartAnswer:
+    """The cited answer to one part; `stated` is False when the documents address the topic but do not
+    give what was asked (the value is left to others), which the answer says instead of guessing."""
+
+    text: str
+    citations: list[Citation]
+    stated: bool = True
+
+
 def answer_part(store: IndexStore, forms: FormsCache, frame: QuestionFrame, ranked: Sequence[Ranked],
-                years: tuple[int, ...], n: int, limit: int,
-                config: AskConfig) -> tuple[str, list[Citation]] | None:
+                years: tuple[int, ...], n: int, limit: int, config: AskConfig) -> PartAnswer | None:
     """The cited answer to one part from its ranked chunks (citations numbered from `n`), or None."""
     if frame.metadata_kind:
         composed = answer_from_metadata(store, frame, ranked, n, years)
         if composed is not None:
-            return composed
-    evidence = choose_evidence(store, forms, [r.row for r in ranked], frame, years, config.weights,
-                               config.evidence_depth)
-    if evidence and covers(evidence[0], frame.terms, config.min_coverage):
-        return compose(store, evidence, n, frame, limit, config.wording)
+            return PartAnswer(*composed)
+    rows = [r.row for r in ranked]
+    evidence = choose_evidence(store, forms, rows, frame, years, config.weights, config.evidence_depth)
+    if evidence and (covers(evidence[0], frame.terms, config.min_coverage)
+                     or paraphrased(evidence[0], ranked, config.weights)):
+        return PartAnswer(*compose(store, evidence, n, frame, limit, config.wording))
+    if frame.required is None:
+        return None
+    # Nothing states the value asked for: a provision on the topic that leaves it to others is what to say.
+    loose = dataclasses.replace(frame, required=None, both_parts=False)
+    evidence = choose_evidence(store, forms, rows, loose, years, config.weights, config.evidence_depth)
+    if evidence and DELEGATION.search(evidence[0].norm) and (
+            covers(evidence[0], frame.terms, config.min_coverage) or paraphrased(evidence[0], ranked, config.weights)):
+        text, citations = compose(store, evidence[:1], n, loose, limit, config.wording)
+        return PartAnswer("文档没有写明具体数值，只作了如下规定：" + text, citations, stated=False)
     return None
+
+
+def paraphrased(evidence: Evidence, ranked: Sequence[Ranked], weights: AnswerWeights) -> bool:
+    """The question says in other words what the evidence's provision says: the provision is the closest
+    by meaning of all retrieved, close enough, and shares at least some of the question's words."""
+    if weights.paraphrase_similarity <= 0 or not ranked:
+        return False
+    by_row = {r.row: r.similarity for r in ranked}
+    closest = max(by_row.values())
+    similarity = by_row.get(evidence.row, 0.0)
+    return (similarity >= weights.paraphrase_similarity and similarity >= closest - 1e-6
+            and evidence.chunk_coverage >= weights.paraphrase_min_coverage and evidence.sentence_coverage > 0)

@@ -147,13 +147,22 @@ _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
 )
 
 
+# 多少 / 几 ask for a figure; 哪几 and 几乎 do not.
+_ASKS_FIGURE = re.compile(r"多少|(?<!哪)几(?!乎)")
+_ANY_FIGURE = re.compile(r"\d|[一二三四五六七八九十两百千万]+"
+                         r"(?:分之|倍|成|个|项|类|次|人|名|户|元|米|日|天|年|月|岁|周岁|学时|平方米|公里|亩)")
+
+
 def required_answer(question: str) -> re.Pattern[str] | None:
     """What an answer sentence must contain: 多少人 needs a count of people, 几项 a count of items, 多少钱 an
     amount, 多长时间 a duration, 多大年龄 an age, 比例 a ratio."""
     simple = normalize(question)
     match = _ASKED_UNIT.search(simple)
     if not match:
-        return next((states for asks, states in _ASKED_KINDS if asks.search(simple)), None)
+        kind = next((states for asks, states in _ASKED_KINDS if asks.search(simple)), None)
+        if kind is None and _ASKS_FIGURE.search(simple):
+            return _ANY_FIGURE
+        return kind
     unit = match.group(2) or match.group(3)
     units = _UNIT_SYNONYMS.get(unit, re.escape(unit))
     if match.group(3):
@@ -262,5 +271,5 @@ def _framed(asked: str, full: str, facts: QueryFacts, terms: tuple[str, ...], pa
         item=ordinal_target(full), first_item=bool(_FIRST_ITEM.search(full)), focus=focus_term(full, terms),
         both_parts=bool(_BOTH_PARTS.search(full)) or (facts.intent in (Intent.NUMBER, Intent.WHEN) and "和" in full),
         required=required_answer(full) if facts.intent in (Intent.NUMBER, Intent.WHAT, Intent.WHEN) and not ordinal
-        else None,
+        and not ASKS_LIST.search(normalize(full)) else None,
         asks_list=bool(ASKS_LIST.search(normalize(full))) and ordinal_target(full) is None)

@@ -22,6 +22,7 @@ class Ranked:
     row: int
     score: float
     retrievers: tuple[str, ...]
+    similarity: float = 0.0  # the question–passage cosine, when dense retrieval found it
 
 
 class Retriever:
@@ -80,6 +81,7 @@ class Retriever:
         if not mask.any():
             return []
         ranked_lists: dict[str, list[int]] = {}
+        similarity: dict[int, float] = {}
         if mode in (RetrieverMode.HYBRID, RetrieverMode.BM25):
             t0 = time.perf_counter()
             scores = self.store.bm25.scores(self.segmenter.terms(question))
@@ -96,6 +98,7 @@ class Retriever:
             t1 = time.perf_counter()
             scores, ids = self.store.vectors.search(vector, candidates, None if mask.all() else mask)
             ranked_lists["dense"] = [int(i) for i in ids if mask[int(i)]][:candidates]
+            similarity = {int(i): float(s) for s, i in zip(scores, ids, strict=False) if i >= 0}
             timings["encode_ms"] = timings.get("encode_ms", 0.0) + (t1 - t0) * 1000
             timings["vector_ms"] = timings.get("vector_ms", 0.0) + (time.perf_counter() - t1) * 1000
         t0 = time.perf_counter()
@@ -107,4 +110,4 @@ class Retriever:
                 found_by.setdefault(row, []).append(name)
         best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
         timings["fusion_ms"] = timings.get("fusion_ms", 0.0) + (time.perf_counter() - t0) * 1000
-        return [Ranked(row, score, tuple(found_by[row])) for row, score in best]
+        return [Ranked(row, score, tuple(found_by[row]), similarity.get(row, 0.0)) for row, score in best]
