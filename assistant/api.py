@@ -162,7 +162,13 @@ class Assistant:
             question = question[: self.config.max_question_chars]
             notices.append(f"问题过长，只使用了前{self.config.max_question_chars}个字。")
         full = self._rewrite(question, history, notices)
-        return frame_question(question, full, self.retriever.segmenter.topic_words(full), self._regions,
+        topic_words = self.retriever.segmenter.topic_words(full)
+        own = readable(question).strip()
+        if full != question and full.endswith(own):
+            # A follow-up asked together with the question before it: that question finds the provision,
+            # but what the answer must speak to is what the follow-up asks.
+            topic_words = self.retriever.segmenter.topic_words(own) or topic_words
+        return frame_question(question, full, topic_words, self._regions,
                               doc_ids=doc_ids, years=years, regions=regions, catalog=self._catalog)
 
     def _rewrite(self, question: str, history: Sequence[dict], notices: list[str]) -> str:

@@ -17,6 +17,9 @@ _TRAILING_ASK = re.compile(
     r"(?:呢|吗)?[?？。]*$")
 
 
+_LEANS_BACK = re.compile(r"^(?:那|这|还|它|其|该|此|另外|如果|要是)")
+
+
 def _topic_words(text: str, known_regions: Iterable[str]) -> str:
     """What is left of a question without years, regions, question words and punctuation."""
     simple = readable(text)
@@ -24,7 +27,8 @@ def _topic_words(text: str, known_regions: Iterable[str]) -> str:
     for name in find_regions(simple, known_regions):
         simple = simple.replace(name, "")
     simple = re.sub(r"[那呢吗吧啊呀么？?！!。，,、\s的]|那么|还有|同样|这个|这项|该项|请问", "", simple)
-    simple = re.sub(r"由谁负责|谁负责|由谁|谁|什么时候|何时|多少|几个|哪些|什么|怎么样|如何|是|有|为|负责|牵头", "", simple)
+    simple = re.sub(r"由谁负责|谁负责|由谁|谁|什么时候|何时|多少|几个|哪些|哪个|什么|怎么样|如何|是|有|为|负责|牵头"
+                    r"|单位|部门|^由", "", simple)
     return simple
 
 
@@ -91,12 +95,29 @@ def rewrite(question: str, history: Sequence[dict] = (), known_regions: Iterable
         if turn.get("role") != "user" or not str(turn.get("content", "")).strip():
             continue
         content = str(turn["content"]).strip()
-        resolved = _merge(resolved, content, known) if resolved and is_elliptical(content, known) else content
+        resolved = _resolve(resolved, content, known) if resolved else content
     if not resolved:
         return question
-    if is_elliptical(question, known):
-        return _merge(resolved, question, known)
-    return _carry_scope(resolved, question, known)
+    return _resolve(resolved, question, known)
+
+
+def leans_back(question: str) -> bool:
+    """A short question that points at the previous turn: 那…, 这事…, 还…, …的呢？"""
+    simple = readable(question).strip()
+    return len(simple) <= 16 and bool(_LEANS_BACK.match(simple) or simple.rstrip("？?。 ").endswith("呢"))
+
+
+def _resolve(previous: str, question: str, known: tuple[str, ...]) -> str:
+    """The standalone form of `question` after `previous`: a year, place or topic swapped in where the rules
+    know how; otherwise, for a question that leans on the previous one, both asked together."""
+    if not (is_elliptical(question, known) or leans_back(question)):
+        return _carry_scope(previous, question, known)
+    merged = _merge(previous, question, known) if is_elliptical(question, known) else question
+    own = _topic_words(question, known)
+    if len(own) >= 3 and own not in readable(merged):
+        # The follow-up's own words would be lost: keep the previous question as its context.
+        return f"{readable(previous).strip().rstrip('？?。')}，{readable(question).strip()}"
+    return merged
 
 
 def _carry_scope(previous: str, question: str, known: tuple[str, ...]) -> str:
