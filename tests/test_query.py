@@ -41,7 +41,8 @@ def test_intent_and_regions():
 
 
 def test_a_follow_up_that_leans_back_is_asked_with_the_question_before_it():
-    history = [{"role": "user", "content": "测试市用人单位不缴纳保障金怎么处理？"}, {"role": "assistant", "content": "责令限期缴纳"}]
+    history = [{"role": "user", "content": "测试市用人单位不缴纳保障金怎么处理？"},
+               {"role": "assistant", "content": "责令限期缴纳"}]
     assert rewrite("逾期仍不缴纳的呢？", history) == "测试市用人单位不缴纳保障金怎么处理，逾期仍不缴纳的呢？"
     assert rewrite("这项由哪些单位负责？", FIRST) != "2020年消费扶贫专柜目标是多少，这项由哪些单位负责？"
     assert rewrite("2019年易地扶贫搬迁多少人", FIRST) == "2019年易地扶贫搬迁多少人"

@@ -114,8 +114,9 @@ def _resolve(previous: str, question: str, known: tuple[str, ...]) -> str:
         return _carry_scope(previous, question, known)
     merged = _merge(previous, question, known) if is_elliptical(question, known) else question
     own = _topic_words(question, known)
-    if len(own) >= 3 and own not in readable(merged):
-        # The follow-up's own words would be lost: keep the previous question as its context.
+    kept = _topic_words(merged, known).replace(own, "")
+    if len(own) >= 3 and (own not in readable(merged) or len(kept) < 2):
+        # The follow-up's own words, or the previous question's, would be lost: ask both together.
         return f"{readable(previous).strip().rstrip('？?。')}，{readable(question).strip()}"
     return merged
 
