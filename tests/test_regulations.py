@@ -130,3 +130,14 @@ def test_paraphrase_acceptance_needs_the_closest_passage_by_meaning():
     assert not paraphrased(evidence, [Ranked(1, 0.1, ("dense",), 0.8)], weights)
     weak = Evidence(row=1, start=0, end=10, score=1.0, chunk_coverage=0.1, sentence_coverage=0.2)
     assert not paraphrased(weak, close, weights)
+
+
+def test_everyday_words_stand_for_the_documents_terms():
+    from assistant.answer.candidates import CoverageScorer
+    from assistant.text.lexicon import alternatives, expansions
+
+    alts = alternatives(("残联", "老人"), "老人去残联办什么")
+    assert "残疾人联合会" in alts["残联"] and "老年人" in alts["老人"]
+    assert "公共汽车" in expansions("坐公交车要钱吗")
+    score = CoverageScorer(["残联", "证件"], {"残联": 1.0, "证件": 1.0}, alternatives=alts)
+    assert score("向残疾人联合会提交证件") == 1.0 and score("提交证件") == 0.5

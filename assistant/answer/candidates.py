@@ -47,17 +47,18 @@ class CoverageScorer:
     __slots__ = ("_items", "_total", "_credit")
 
     def __init__(self, terms: Sequence[str], weights: dict[str, float], unseen: frozenset[str] = frozenset(),
-                 paraphrase_credit: float = 0.5) -> None:
+                 paraphrase_credit: float = 0.5, alternatives: dict[str, tuple[str, ...]] | None = None) -> None:
         self._total = sum(weights[t] for t in terms)
-        self._items = [(t, weights[t], t in unseen) for t in terms]
+        alts = alternatives or {}
+        self._items = [(t, weights[t], t in unseen, alts.get(t, ())) for t in terms]
         self._credit = paraphrase_credit
 
     def __call__(self, text: str) -> float:
         if self._total <= 0:
             return 0.0
         got = 0.0
-        for term, weight, paraphrase in self._items:
-            if term in text:
+        for term, weight, paraphrase, alts in self._items:
+            if term in text or any(a in text for a in alts):
                 got += weight
             elif paraphrase and all(c in text for c in term):
                 got += self._credit * weight
@@ -152,8 +153,8 @@ def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], 
     local = {t: 1.0 + math.log((len(sentences) + 1) / (1 + sum(1 for *_, n in sentences if t in n)))
              for t in terms}
     local_weights = {t: idf[t] * local[t] * (weights.focus_multiplier if t == frame.focus else 1.0) for t in terms}
-    local_coverage = CoverageScorer(terms, local_weights, unseen, weights.paraphrase_credit)
-    plain_coverage = CoverageScorer(terms, idf, unseen, weights.paraphrase_credit)
+    local_coverage = CoverageScorer(terms, local_weights, unseen, weights.paraphrase_credit, frame.alternatives)
+    plain_coverage = CoverageScorer(terms, idf, unseen, weights.paraphrase_credit, frame.alternatives)
     mix = weights.who_mix if frame.intent == Intent.WHO else weights.topic_mix
     out: list[Evidence] = []
     cache: dict[int, tuple[float, float, str]] = {}

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.records import Filters, Intent
 from assistant.search.scope import KINDS, CatalogEntry, DocumentScope, resolve_scope
+from assistant.text.lexicon import alternatives, expansions
 from assistant.text.normalize import normalize, readable
 from assistant.text.numbers import YEAR_MENTION, small_number
 from assistant.text.regions import PROVINCES
@@ -215,6 +216,7 @@ class QuestionFrame:
     both_parts: bool  # asks for two things at once (分别, 各, or two figures joined by 和)
     required: re.Pattern[str] | None  # what an answer sentence must state (a count in the asked unit)
     asks_list: bool = False  # asks for the items of a list (哪些情形, 包括哪几项, 分几类)
+    alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)  # words that stand for a topic term
 
 
 def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regions: Iterable[str] = (), *,
@@ -265,6 +267,9 @@ def _framed(asked: str, full: str, facts: QueryFacts, terms: tuple[str, ...], pa
     # Places become filters; left in the search text they only pull up title pages. Years stay:
     # a sentence that names the year asked about is often the answer.
     search_text = strip_filters(full, (), facts.regions) or full
+    extra = expansions(full)
+    if extra:
+        search_text = f"{search_text} {' '.join(extra)}"
     return QuestionFrame(
         asked=asked, full=full, years=facts.years, regions=facts.regions, intent=facts.intent, terms=terms,
         search_text=search_text, parts=parts, metadata_kind=metadata_kind(full), ordinal=ordinal,
@@ -272,4 +277,5 @@ def _framed(asked: str, full: str, facts: QueryFacts, terms: tuple[str, ...], pa
         both_parts=bool(_BOTH_PARTS.search(full)) or (facts.intent in (Intent.NUMBER, Intent.WHEN) and "和" in full),
         required=required_answer(full) if facts.intent in (Intent.NUMBER, Intent.WHAT, Intent.WHEN) and not ordinal
         and not ASKS_LIST.search(normalize(full)) else None,
-        asks_list=bool(ASKS_LIST.search(normalize(full))) and ordinal_target(full) is None)
+        asks_list=bool(ASKS_LIST.search(normalize(full))) and ordinal_target(full) is None,
+        alternatives=alternatives(terms, full))

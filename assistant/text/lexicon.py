@@ -1,0 +1,60 @@
+"""The policy-term lexicon: everyday words and short names that stand for the documents' terms."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+from assistant.config import policy_home
+from assistant.text.normalize import normalize
+
+
+def _groups(text: str) -> list[list[str]]:
+    groups = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        words = [normalize(w) for w in line.split() if w]
+        if len(words) >= 2:
+            groups.append(words)
+    return groups
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> dict[str, tuple[str, ...]]:
+    """Each word of the lexicon with the other words of its groups (the bundled file, then the user's)."""
+    texts = [resources.files("assistant").joinpath("data/synonyms.txt").read_text(encoding="utf-8")]
+    user = policy_home() / "synonyms.txt"
+    if user.is_file():
+        texts.append(user.read_text(encoding="utf-8"))
+    table: dict[str, list[str]] = {}
+    for text in texts:
+        for group in _groups(text):
+            for word in group:
+                table.setdefault(word, []).extend(w for w in group if w != word and w not in table[word])
+    return {word: tuple(others) for word, others in table.items()}
+
+
+def alternatives(terms: tuple[str, ...], question: str) -> dict[str, tuple[str, ...]]:
+    """For each topic term, the words that stand for it; lexicon words found in the question inside a term
+    count too (腿脚不方便的老人 -> 老人 -> 老年人)."""
+    table = synonyms()
+    simple = normalize(question)
+    out: dict[str, tuple[str, ...]] = {}
+    for term in terms:
+        alts = list(table.get(term, ()))
+        for word, others in table.items():
+            if len(word) >= 2 and word != term and word in term and word in simple:
+                alts.extend(o for o in others if o not in alts)
+        if alts:
+            out[term] = tuple(alts)
+    return out
+
+
+def expansions(question: str) -> tuple[str, ...]:
+    """The documents' words for the everyday words of a question, to search by as well."""
+    simple = normalize(question)
+    found: list[str] = []
+    for word, others in synonyms().items():
+        if len(word) >= 2 and word in simple:
+            found.extend(o for o in others if o not in found and o not in simple)
+    return tuple(found)
