@@ -98,7 +98,8 @@ class Assistant:
         frame = self._frame(question, history, notices, doc_ids=doc_ids, years=years, regions=regions)
         timings["normalize_ms"] = (time.perf_counter() - t0) * 1000
 
-        limit = self.config.max_answer_chars // len(frame.parts)
+        parts = len(frame.parts)
+        limit = self.config.max_answer_chars if parts == 1 else self.config.wording.max_parts_chars // parts
         sentences: list[str] = []
         citations: list[Citation] = []
         part_results: list[list[Ranked]] = []

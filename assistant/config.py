@@ -97,6 +97,7 @@ class Wording:
     short_sentence_chars: int = 20  # a quote this short takes the next sentence along
     max_units_chars: int = 90  # responsible units listed before 等
     max_list_chars: int = 190  # a list answer: lead-in and every item, before the citation marker
+    max_parts_chars: int = 180  # an answer of several parts (years, places, documents), shared among them
 
     def __post_init__(self) -> None:
         if self.min_part_chars < 10 or self.max_section_chars < 4 or self.max_units_chars < 10:

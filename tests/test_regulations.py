@@ -141,3 +141,16 @@ def test_everyday_words_stand_for_the_documents_terms():
     assert "公共汽车" in expansions("坐公交车要钱吗")
     score = CoverageScorer(["残联", "证件"], {"残联": 1.0, "证件": 1.0}, alternatives=alts)
     assert score("向残疾人联合会提交证件") == 1.0 and score("提交证件") == 0.5
+
+
+def test_several_named_documents_become_parts_in_the_order_named():
+    catalog = [CatalogEntry("a", "测试市慈善条例", "测试", "current", ""),
+               CatalogEntry("b", "样例市慈善促进条例", "样例", "current", ""),
+               CatalogEntry("c", "残疾人就业条例", "", "current", ""),
+               CatalogEntry("d", "残疾预防和残疾人康复条例", "", "current", "")]
+    assert resolve_scope("测试慈善条例和样例慈善促进条例各自哪天施行", catalog, []).documents == (("a",), ("b",))
+    assert resolve_scope("康复条例和残疾人就业条例分别怎么说", catalog, []).documents == (("d",), ("c",))
+    # A title's core used as a topic, without its kind word, names no document.
+    assert not resolve_scope("欠缴残疾人就业保障金怎么办", catalog, [])
+    # 促进条例 alone is too generic to name 样例市慈善促进条例.
+    assert resolve_scope("残疾人就业条例和促进条例", catalog, []).doc_ids == ("c",)

@@ -152,6 +152,7 @@ def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: Ques
         else:
             groups.append([item])
     room = max(wording.min_part_chars, limit // len(groups))
+    frame_parts = len(frame.parts)
     texts: list[str] = []
     citations: list[Citation] = []
     for index, group in enumerate(groups):
@@ -162,7 +163,8 @@ def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: Ques
         if len(section) > wording.max_section_chars:
             section = section[: wording.max_section_chars - 2] + "…"
         same_doc = index > 0 and store.chunks[groups[0][0].row].doc_id == chunk.doc_id
-        if same_doc:
+        if same_doc or (frame_parts > 1 and section):
+            # In an answer of several parts the citation names the document; the part says the provision.
             lead = f"{section}：" if section else ""
         else:
             lead = f"根据《{document.title}》{section}：" if section else f"根据《{document.title}》："

@@ -238,6 +238,10 @@ def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regi
             return _framed(asked, full, facts, terms, tuple(
                 Part(_version_label(catalog, ids), Filters(doc_ids=ids, years=tuple(years), regions=tuple(regions)))
                 for ids in scope.versions))
+        if scope.documents:
+            return _framed(asked, full, facts, terms, tuple(
+                Part(_document_label(catalog, ids), Filters(doc_ids=ids, years=tuple(years), regions=tuple(regions)))
+                for ids in scope.documents))
         if len({e.title for e in catalog if e.doc_id in scope.doc_ids}) == 1:
             # One named document is scope enough: a year in the question names its version, not a filter.
             facts = QueryFacts((), facts.regions, facts.intent)
@@ -252,6 +256,11 @@ def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regi
     else:
         parts = (Part("", Filters(years=fixed_years or facts.years, regions=fixed_regions or facts.regions, **base)),)
     return _framed(asked, full, facts, terms, parts)
+
+
+def _document_label(catalog: Sequence[CatalogEntry], ids: tuple[str, ...]) -> str:
+    entry = next((e for e in catalog if e.doc_id in ids), None)
+    return f"《{entry.title}》" if entry else ""
 
 
 def _version_label(catalog: Sequence[CatalogEntry], ids: tuple[str, ...]) -> str:

@@ -14,6 +14,11 @@ _WRAPPER = re.compile(r"中华人民共和国|实施|关于|印发|《|》|的")
 _PLACE = re.compile(r"^(?:[\u4e00-\u9fff]{2,3}?(?:省|市|自治区|特别行政区)){1,2}")
 OLDER = re.compile(r"旧版|老版|原版|原来的|以前的|之前的|修订前|修改前|过去的|早先")
 NEWER = re.compile(r"新版|现行|最新|修订后|修改后|现在的")
+_JOINED = re.compile(r"和|与|及|跟|同|、|还是|相比|比较|对比|分别|各自")
+# Words that end or start many titles and so name none of them on their own.
+_GENERIC = frozenset({"促进", "保护", "管理", "保障", "服务", "实施", "建设", "发展", "工作", "安全", "权益", "防治"})
+_SURE = 0.7  # a name this sure may stand beside another in one question
+_MAX_NAMED = 4
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _YEAR_WORD = re.compile(r"(?:19|20)\d{2}年?")
 COMPARE = re.compile(r"变化|不同|区别|差别|差异|改了|修改了|有何变|新旧|两版|前后")
@@ -37,6 +42,7 @@ class DocumentScope:
     doc_ids: tuple[str, ...] = ()
     title_words: str = ""  # the normalized title core; topic terms inside it name the document, not the topic
     versions: tuple[tuple[str, ...], ...] = ()  # doc ids per version when the question compares versions
+    documents: tuple[tuple[str, ...], ...] = ()  # doc ids per document when the question names several
 
     def __bool__(self) -> bool:
         return bool(self.doc_ids)
@@ -80,8 +86,9 @@ def name_score(question: str, title: str) -> float:
     core = _YEAR_WORD.sub("", core) if title_years and not asked_years else core
     if not core or len(core) < 2:
         return 0.0
-    # A document is named with its kind word (条例, 办法 …) or by its core in full.
-    if core in question and (len(core) >= 4 or (kind and kind in question)):
+    # A document is named by its core with its kind word (条例, 办法 …), or by a long core alone.
+    # A core said without its kind word is often just the topic (残疾人就业保障金): only long ones name.
+    if core in question and ((kind and kind in question) or len(core) >= 6):
         return 1.0 + len(core) / 100
     if not kind or kind not in question:
         return 0.0
@@ -89,10 +96,31 @@ def name_score(question: str, title: str) -> float:
     share = len(grams & _bigrams(question)) / len(grams) if grams else 0.0
     if any(a in question for a in _abbreviations(core)):
         share = max(share, 0.8)
-    # The end of a long name with the kind word: 残疾预防和残疾人康复条例 as 康复条例.
-    if any(core[-n:] + kind in question for n in range(2, min(6, len(core)) + 1)):
+    # The end or the start of a long name with the kind word: 残疾预防和残疾人康复条例 as 康复条例,
+    # 老年人权益保障条例 as 老年人条例.
+    if any((core[-n:] + kind in question and core[-n:] not in _GENERIC) or (core[:n] + kind in question
+           and core[:n] not in _GENERIC) for n in range(2, min(6, len(core)) + 1)):
         share = max(share, 0.7)
     return share if share >= 0.6 else 0.0
+
+
+def _position(question: str, title: str) -> int:
+    """Where the question names the title (for ordering named documents): its place name when said, else the
+    longest part of its core that the question says."""
+    simple = normalize(title)
+    place = _PLACE.match(simple)
+    if place:
+        for size in range(len(place.group(0)), 1, -1):
+            found = question.find(place.group(0)[:size])
+            if found >= 0:
+                return found
+    core, _ = title_core(title)
+    for size in range(len(core), 1, -1):
+        hits = [question.find(core[i:i + size]) for i in range(len(core) - size + 1)]
+        hits = [h for h in hits if h >= 0]
+        if hits:
+            return min(hits)
+    return len(question)
 
 
 def resolve_scope(question: str, catalog: Sequence[CatalogEntry], regions: Sequence[str]) -> DocumentScope:
@@ -104,6 +132,20 @@ def resolve_scope(question: str, catalog: Sequence[CatalogEntry], regions: Seque
     if not scored:
         return DocumentScope()
     best = max(s for s, _ in scored)
+    by_title: dict[str, list[tuple[float, CatalogEntry]]] = {}
+    for score, entry in scored:
+        by_title.setdefault(normalize(entry.title), []).append((score, entry))
+    named = sorted((t for t, members in by_title.items() if max(s for s, _ in members) >= _SURE),
+                   key=lambda t: -max(s for s, _ in by_title[t]))
+    # As many documents as the question says kind words (条例 … 办法 …), the best named first; then in the
+    # order the question names them.
+    named = sorted(named[: sum(simple.count(k) for k in KINDS)], key=lambda t: _position(simple, t))
+    if len(named) >= 2 and _JOINED.search(simple) and len(named) <= _MAX_NAMED:
+        # "A条例和B办法…": each named document is a part of its own.
+        parts = tuple(tuple(e.doc_id for _, e in by_title[t] if e.status == "current" or len(by_title[t]) == 1)
+                      or tuple(e.doc_id for _, e in by_title[t]) for t in named)
+        words = "".join(title_core(t)[0] + t for t in named)
+        return DocumentScope(tuple(d for p in parts for d in p), words, documents=parts)
     chosen = [e for s, e in scored if s >= best - 1e-9]
     titles = {normalize(e.title) for e in chosen}
     words = "".join(sorted({title_core(e.title)[0] for e in chosen})) + "".join(t for t in titles)
