@@ -154,3 +154,25 @@ def test_several_named_documents_become_parts_in_the_order_named():
     assert not resolve_scope("欠缴残疾人就业保障金怎么办", catalog, [])
     # 促进条例 alone is too generic to name 样例市慈善促进条例.
     assert resolve_scope("残疾人就业条例和促进条例", catalog, []).doc_ids == ("c",)
+
+
+def test_a_file_named_by_its_date_gives_the_version_date():
+    text = markdown_to_text("# 测试市河道保洁条例\n\n<!-- INFO END -->\n\n第一条 内容。\n\n第九条 本条例自2009年6月1日起施行。")
+    document = parse_page("测试市河道保洁条例(2009-02-24).md", text)[0].document
+    assert document.version_date() == "2009-02-24" and document.year == 2009
+    undated = parse_page("测试市河道保洁条例.md", text)[0].document
+    assert undated.version_date() == "2009-06-01"
+
+
+def test_which_version_is_in_force_and_when_it_last_changed():
+    from assistant.answer.metadata import answer_metadata
+    from assistant.search.analysis import metadata_kind
+
+    document = parse_page("hd.md", REGULATION)[0].document
+    assert metadata_kind("这个条例现在有效的是哪一版") == "version"
+    assert metadata_kind("最近一次是哪年修订的") == "date"
+    found = answer_metadata(assign_versions([document])[0], "date", "最近一次是哪年修订的")
+    assert found is not None and "2020年6月2日" in found.sentence
+    assert document.display_text[found.start:found.end].startswith("2020年6月2日")
+    version = answer_metadata(document, "version", "现在有效的是哪一版")
+    assert version is not None and "现行有效" in version.sentence

@@ -27,6 +27,8 @@ def _date_kind(question: str) -> tuple[str, ...]:
     simple = normalize(question)
     if re.search(r"施行|实施|生效", simple):
         return ("施行",)
+    if re.search(r"修正|修订|修改", simple):
+        return ("修改",)
     if re.search(r"通过", simple):
         return ("通过", "公布")
     if "落款" in simple or "成文" in simple:
@@ -34,6 +36,25 @@ def _date_kind(question: str) -> tuple[str, ...]:
     if "发布" in simple or "公开" in simple:
         return ("发布", "印发", "成文")
     return ("印发", "成文", "发布")
+
+
+def _latest_change(document: Document) -> str:
+    """The date of the latest 修正 or 修订, or ""."""
+    changed = [value for kind, value in document.dates if kind in ("修正", "修订")]
+    return max(changed) if changed else ""
+
+
+def _version_answer(document: Document) -> MetadataAnswer | None:
+    """Which text is in force: this document's version and status, shown at its latest dated header line."""
+    iso = document.version_date()
+    if not iso:
+        return None
+    year, month, day = (int(part) for part in iso.split("-"))
+    shown = f"{year}年{month}月{day}日"
+    span = _find(document, shown) or (0, min(len(document.display_text), document.display_text.find("\n") % 200 or 40))
+    status = {"current": "现行有效的版本", "earlier": "旧版本（已有更新的版本）", "repealed": "已被废止"}.get(
+        document.status, "现行有效的版本")
+    return MetadataAnswer(f"《{document.title}》{shown}的文本是{status}。", *span)
 
 
 def _line_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -67,9 +88,11 @@ def answer_metadata(document: Document, kind: str, question: str) -> MetadataAns
         span = _find(document, document.issuer)
         if span:
             return MetadataAnswer(f"{title}由{document.issuer}印发。", *span)
+    if kind == "version":
+        return _version_answer(document)
     if kind == "date":
         for which in _date_kind(question):
-            iso = document.date(which)
+            iso = _latest_change(document) if which == "修改" else document.date(which)
             if not iso:
                 continue
             year, month, day = (int(part) for part in iso.split("-"))
@@ -79,7 +102,7 @@ def answer_metadata(document: Document, kind: str, question: str) -> MetadataAns
                 or _find(document, iso)
             if span:
                 label = {"成文": "成文（落款）日期", "印发": "印发日期", "发布": "发布日期", "施行": "施行日期",
-                         "通过": "通过日期", "公布": "公布日期"}[which]
+                         "通过": "通过日期", "公布": "公布日期", "修改": "最近一次修改日期"}[which]
                 return MetadataAnswer(f"{title}的{label}是{shown}。", *span)
     return None
 

@@ -22,7 +22,7 @@ from assistant.index.store import FORMAT_VERSION, MANIFEST, IndexStore, Manifest
 from assistant.index.tables import ChunkTable, DocumentTable, FilterIndex
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.corpus import SkippedFile, read_corpus
-from assistant.ingest.parsing import parse_page
+from assistant.ingest.parsing import PARSER_VERSION, parse_page
 from assistant.ingest.versions import assign_versions
 from assistant.records import Chunk, Document
 from assistant.text.normalize import normalize, readable
@@ -111,7 +111,8 @@ def build_index(corpus_dir: Path, index_dir: Path, config: IndexConfig = IndexCo
         if previous is not None and previous.manifest.corpus_files == fingerprint and \
                 previous.manifest.model_hash == model_hash and \
                 previous.manifest.max_chunk_tokens == config.max_chunk_tokens and \
-                previous.manifest.dictionary_hash == dictionary_hash():
+                previous.manifest.dictionary_hash == dictionary_hash() and \
+                previous.manifest.parser_version == PARSER_VERSION:
             return BuildReport(index_dir, len(previous.documents), len(previous.chunks), 0, len(previous.chunks),
                                tuple(skipped), time.perf_counter() - started, unchanged=True)
         if embedder is None:
@@ -190,6 +191,7 @@ def _write_index(index_dir: Path, documents: list[Document], chunks: list[Chunk]
         manifest = Manifest(
             format_version=FORMAT_VERSION, model_id=model_id, model_hash=model_hash, dimension=dimension,
             max_chunk_tokens=max_chunk_tokens, dictionary_hash=dictionary_hash(), corpus_files=corpus_files,
+            parser_version=PARSER_VERSION,
             documents=len(documents), chunks=len(chunks), built_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
             vector_index=vector_index.kind, vector_nprobe=nprobe, vector_recall_at_10=recall)
         # The manifest is written last: a folder without one is never taken for an index.

@@ -37,6 +37,7 @@ class Manifest:
     vector_index: str = "flat"
     vector_nprobe: int = 0
     vector_recall_at_10: float = 1.0
+    parser_version: int = 0  # documents parsed by an older parser are parsed again (vectors are reused)
 
 
 class IndexStore:

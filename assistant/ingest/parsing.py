@@ -11,6 +11,9 @@ from assistant.text.normalize import normalize, normalize_mapped, readable
 from assistant.text.numbers import ARTICLE, CN_NUMERALS, DATE_CN, DOC_NUMBER
 from assistant.text.regions import MUNICIPALITIES, PROVINCES, dominant_province, region_of_issuer
 
+# Raised whenever parsing changes what documents or chunks come out, so built indexes are parsed again.
+PARSER_VERSION = 2
+
 # Heading markers at the start of a (normalized) line, and their depth in the tree.
 # Regulations nest 编 > 章 > 节 > 条 > 项 (一); policy documents 一、 > (一) > 1. > (1). An item (一) inside
 # an article belongs to it, so articles sit between the two orders.
@@ -27,6 +30,7 @@ _MARKERS: tuple[tuple[int, re.Pattern[str]], ...] = (
 # A regulation's header: "2007年2月14日 国务院第169次常务会议通过", "…第一次修正", "2007年5月1日 施行".
 _ENACTMENT = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日\s*(.*?)(通过|公布|修正|修订|施行|批准|发布)[)）\s]*$")
 _IN_FORCE = re.compile(r"(?:本(?:条例|办法|规定|细则|决定))自(\d{4})年(\d{1,2})月(\d{1,2})日起施行")
+_FILE_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-_.年]?(\d{2})[-_.月]?(\d{2})(?!\d)")
 _REPEALS = re.compile(r"《([^》]{4,60})》(?:同时)?废止")
 _KINDS = ("条例", "办法", "规定", "细则", "意见", "方案", "要点", "通知", "规划", "批复", "决定", "决议", "计划", "纲要",
           "措施", "法")
@@ -189,7 +193,8 @@ def _find_year(title: str, number: str, dates: tuple[tuple[str, str], ...]) -> i
             if k == kind:
                 return int(value[:4])
     # A regulation is of the year of its latest text: revised, amended, adopted or published.
-    enacted = [value for k, value in dates if k in ("修订", "修正", "通过", "公布", "批准")]
+    enacted = [value for k, value in dates if k in ("修订", "修正", "通过", "公布", "批准")] or \
+        [value for k, value in dates if k in ("文件", "施行")]
     return int(max(enacted)[:4]) if enacted else None
 
 
@@ -291,6 +296,10 @@ def parse_page(source_file: str, raw: str) -> list[ParsedDocument]:
         region = _find_region(issuer, title, full)
         number = _find_number(simple_lines)
         dates = _find_dates(simple_lines, page_head if index == 0 else "") + tuple(_enactment_dates(simple_lines, full))
+        named = _FILE_DATE.search(source_file)
+        if named and not any(k in ("通过", "公布", "修正", "修订", "印发", "成文") for k, _ in dates):
+            # Libraries often name a file by its version's date: 条例(2009-02-24).md.
+            dates += (("文件", _iso(*named.groups())),)
         issuer = issuer or _enacting_body(simple_lines)
         document = Document(
             doc_id=source_file if index == 0 else f"{source_file}#{index + 1}",

@@ -32,13 +32,17 @@ ORDINAL_ITEM = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,2})(?
 _ASKS_DOC_NUMBER = re.compile(r"文号|发文字号|发文号")
 _ASKS_DOC_DATE = re.compile(
     r"(?:哪天|哪一天|什么时候|何时|哪年|几号|日期|时间)(?:开始)?(?:施行|实施|生效)|(?:施行|生效)(?:日期|时间)"
+    r"|(?:哪天|哪一天|什么时候|何时|哪年)(?:修正|修订|修改|通过)|(?:修正|修订|修改|通过)(?:的)?(?:日期|时间)"
+    r"|最近一次.{0,6}(?:修正|修订|修改)"
     r"|(?:印发|成文|发布|落款|出台|发文)(?:的)?(?:日期|时间)|(?:哪天|哪一天|什么时候|何时|哪年)(?:印发|发布|出台|成文|发文)"
     r"|(?:印发|发布|出台|成文)(?:于|在)?(?:哪天|哪一天|什么时候|何时)|落款")
+_ASKS_DOC_VERSION = re.compile(r"哪一版|哪个版本|哪版|现行(?:的)?(?:是|版)|有效的是|现在有效|最新的?(?:版|一版)")
 _ASKS_DOC_ISSUER = re.compile(r"(?:哪个|哪些|什么|哪家)(?:单位|部门|机关|机构)(?:印发|发布|出台|制定|发文)"
                               r"|(?:谁|哪里)(?:印发|发布|出台|制定)|(?:印发|发文|发布|制定)(?:单位|机关|机构|部门)")
 # Words of a question about a document itself, which say nothing of its topic.
 METADATA_WORDS = ("文号", "发文字号", "印发", "成文", "发布", "落款", "日期", "出台", "发文", "单位", "部门", "机关",
-                  "机构", "通知", "文件", "哪天", "时间", "施行", "实施", "生效", "开始", "哪一天", "什么时候")
+                  "机构", "通知", "文件", "哪天", "时间", "施行", "实施", "生效", "开始", "哪一天", "什么时候", "修正",
+                  "修订", "修改", "最近", "一次", "现在", "有效", "哪一版", "版本", "现行", "最新")
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,8 @@ def metadata_kind(question: str) -> str:
     simple = normalize(question)
     if _ASKS_DOC_NUMBER.search(simple):
         return "number"
+    if _ASKS_DOC_VERSION.search(simple):
+        return "version"
     if _ASKS_DOC_DATE.search(simple):
         return "date"
     if _ASKS_DOC_ISSUER.search(simple):
@@ -125,7 +131,8 @@ def question_terms(terms: Sequence[str], years: tuple[int, ...], regions: tuple[
     drop = {str(y) for y in years} | {str(y)[2:] for y in years} | set(regions) | set(PROVINCES) | {"年"}
     out: list[str] = []
     for term in terms:
-        if term in drop or term.isdigit() or term in out or ORDINAL_ITEM.fullmatch(term) or _QUESTION_WORD.fullmatch(term):
+        if term in drop or term.isdigit() or term in out or ORDINAL_ITEM.fullmatch(term) or _QUESTION_WORD.fullmatch(term) \
+                or _VERSION_WORD.fullmatch(term):
             continue
         out.append(term)
     return out
@@ -134,6 +141,8 @@ def question_terms(terms: Sequence[str], years: tuple[int, ...], regions: tuple[
 # Words that ask rather than say what about: never topic words an answer must contain.
 _QUESTION_WORD = re.compile(r"多长时间|多久|多少|多大|几天|几个|几年|什么|哪些|哪个|怎么|怎么办|怎样|如何|是否|有没有|要不要"
                             r"|能不能|可不可以|哪里|哪儿|去哪|多少钱|为什么|啥|是不是")
+# Words that say which version is meant: scope, not topic.
+_VERSION_WORD = re.compile(r"年?版本?|新版|旧版|老版|现行|最新|新旧|两版|原来|以前|修订前|修订后|修改前|修改后")
 _NUMERAL = r"[\d.一二三四五六七八九十两百千万零〇]+"
 # Kinds of answer a question may ask for beyond a count in a unit, and what states one.
 _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
