@@ -123,23 +123,29 @@ def list_items(text: str, offset: int) -> tuple[tuple[int, int], list[tuple[int,
     return (offset + lead_start, offset + len(before)), items
 
 
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+_ITEM_MARK = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、])\s*")
+
+
 def _item_text(item: str, room: int) -> str:
-    """An item said briefly: its first clause when the whole does not fit."""
+    """An item said briefly: as many of its clauses as fit, else its start."""
     item = readable(item).strip().rstrip("；;。，,")
     if len(item) <= room:
         return item
-    clause = re.split(r"[，,；;。]", item, maxsplit=1)[0]
-    return clause if len(clause) <= room else clause[: max(4, room - 1)] + "…"
+    cut = max((m.start() for m in re.finditer(r"[，,；;、]", item[: room + 1])), default=0)
+    return item[:cut] if cut >= room // 2 else item[: max(4, room - 1)] + "…"
 
 
 def compose_list(display: str, lead: tuple[int, int], items: Sequence[tuple[int, int]], room: int) -> str:
     """The lead-in and all items, in order, each short enough that the whole fits in `room`."""
     head = readable(display[lead[0]:lead[1]]).strip()
     head = re.sub(r"^第[一二三四五六七八九十百零〇\d]+条\s*", "", head)
-    if len(head) > room // 3:
-        head = snippet(head, (), Intent.WHAT, room // 3).rstrip("：:") + "："
-    each = max(6, (room - len(head)) // len(items) - 1)
-    return head + "；".join(_item_text(display[s:e], each) for s, e in items)
+    if len(head) > room // 5:
+        head = snippet(head, (), Intent.WHAT, max(12, room // 5)).rstrip("：:") + "："
+    each = max(6, (room - len(head)) // len(items) - 2)
+    texts = [_ITEM_MARK.sub("", display[s:e]) for s, e in items]
+    marks = _CIRCLED if len(items) <= len(_CIRCLED) else ""
+    return head + "；".join((marks[i] if marks else "") + _item_text(t, each) for i, t in enumerate(texts))
 
 
 def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: QuestionFrame, limit: int,
