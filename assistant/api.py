@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from assistant.answer.candidates import FormsCache, rerank
-from assistant.answer.compose import abstention, join_parts
+from assistant.answer.compose import abstention, comparison, join_parts
 from assistant.answer.decide import answer_part
 from assistant.config import AskConfig, default_index_dir
 from assistant.errors import LLMError, QuestionError
@@ -131,7 +131,8 @@ class Assistant:
             # Nothing to cite: the model is not asked, so it cannot answer from its own memory.
             yield self._answer(frame, text, True, (), nearest, timings, started, notices)
             return
-        text = join_parts(sentences, missing)
+        lead = comparison(citations) if frame.compares and not missing else ""
+        text = join_parts(sentences, missing, lead)
         final_citations = tuple(citations)
         if not stated:
             # The documents address the topic without the value asked for: said, cited, and not an answer.

@@ -176,3 +176,15 @@ def test_which_version_is_in_force_and_when_it_last_changed():
     assert document.display_text[found.start:found.end].startswith("2020年6月2日")
     version = answer_metadata(document, "version", "现在有效的是哪一版")
     assert version is not None and "现行有效" in version.sentence
+
+
+def test_comparisons_say_same_or_different():
+    from assistant.answer.compose import comparison
+    from assistant.records import Citation
+
+    def cite(text):
+        return Citation(1, "d", "t", "", "s", text, 0, len(text))
+
+    assert comparison([cite("第五条 每年培训一次。"), cite("第七条 每年培训一次。")]) == "两者规定相同。"
+    assert comparison([cite("第五条 每年培训一次。"), cite("第五条 每年培训两次。")]).startswith("两者规定不同")
+    assert comparison([cite("只有一处。")]) == ""

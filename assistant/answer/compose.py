@@ -223,9 +223,17 @@ def abstention(store: IndexStore, frame: QuestionFrame, nearest: Sequence[Ranked
     return text
 
 
-def join_parts(sentences: Sequence[str], missing: Sequence[str]) -> str:
+def comparison(citations: Sequence[Citation]) -> str:
+    """Same or different: whether the parts' quoted provisions say the same thing (numbers and words alike)."""
+    if len(citations) < 2:
+        return ""
+    said = {re.sub(r"^第[一二三四五六七八九十百零〇\d]+条", "", normalize(c.text)).strip() for c in citations}
+    return "两者规定相同。" if len(said) == 1 else "两者规定不同："
+
+
+def join_parts(sentences: Sequence[str], missing: Sequence[str], lead: str = "") -> str:
     """The parts' answers as one text, naming the parts the documents do not answer."""
-    text = "；".join(s.rstrip("。") for s in sentences) + "。"
+    text = lead + "；".join(s.rstrip("。") for s in sentences) + "。"
     if missing and any(missing):
         text += f"（{'、'.join(m for m in missing if m)}：文档中未找到相关规定。）"
     return text
