@@ -188,3 +188,11 @@ def test_comparisons_say_same_or_different():
     assert comparison([cite("第五条 每年培训一次。"), cite("第七条 每年培训一次。")]) == "两者规定相同。"
     assert comparison([cite("第五条 每年培训一次。"), cite("第五条 每年培训两次。")]).startswith("两者规定不同")
     assert comparison([cite("只有一处。")]) == ""
+
+
+def test_specifics_left_to_others_are_not_an_answer():
+    from assistant.search.analysis import frame_question
+
+    frame = frame_question("具体办事流程是什么", "具体办事流程是什么", ["办事", "流程"])
+    assert frame.asks_specifics
+    assert not frame_question("谁负责", "谁负责", []).asks_specifics

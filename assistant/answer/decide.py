@@ -12,7 +12,7 @@ from assistant.answer.compose import compose
 from assistant.answer.metadata import answer_from_metadata
 from assistant.config import AnswerWeights, AskConfig
 from assistant.index.store import IndexStore
-from assistant.records import Citation
+from assistant.records import Citation, Intent
 from assistant.search.analysis import QuestionFrame
 from assistant.search.retrieval import Ranked
 
@@ -28,6 +28,10 @@ def covers(evidence: Evidence, terms: Sequence[str], min_coverage: float) -> boo
 DELEGATION = re.compile(
     r"具体(?:办法|标准|范围|程序|数额|比例|规定|实施办法|细则|措施)?(?:由|按照|另行)|由[^，。；]{2,40}(?:制定|规定|确定|拟定)"
     r"|按照(?:国家|本市|本省|省|市|有关)[^，。；]{0,24}规定|一定(?:学时|范围|比例|数额|数量|标准|期限|额度)|另行(?:制定|规定)")
+
+
+UNSTATED = "文档没有写明具体内容，只作了如下规定："
+_FIGURE = re.compile(r"\d|[一二三四五六七八九十百千万]+(?:元|日|天|个月|年|周岁|米|%)")
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,12 @@ def answer_part(store: IndexStore, forms: FormsCache, frame: QuestionFrame, rank
     evidence = choose_evidence(store, forms, rows, frame, years, config.weights, config.evidence_depth)
     if evidence and (covers(evidence[0], frame.terms, config.min_coverage)
                      or paraphrased(evidence[0], ranked, config.weights)):
-        return PartAnswer(*compose(store, evidence, n, frame, limit, config.wording))
+        text, citations = compose(store, evidence, n, frame, limit, config.wording)
+        if frame.asks_specifics and frame.intent != Intent.WHO and DELEGATION.search(evidence[0].norm) \
+                and not _FIGURE.search(evidence[0].norm):
+            # Asked for the specifics, the provision only says who sets them: that is not an answer.
+            return PartAnswer(UNSTATED + text, citations, stated=False)
+        return PartAnswer(text, citations)
     if frame.required is None:
         return None
     # Nothing states the value asked for: a provision on the topic that leaves it to others is what to say.
@@ -60,7 +69,7 @@ def answer_part(store: IndexStore, forms: FormsCache, frame: QuestionFrame, rank
     if evidence and DELEGATION.search(evidence[0].norm) and (
             covers(evidence[0], frame.terms, config.min_coverage) or paraphrased(evidence[0], ranked, config.weights)):
         text, citations = compose(store, evidence[:1], n, loose, limit, config.wording)
-        return PartAnswer("文档没有写明具体数值，只作了如下规定：" + text, citations, stated=False)
+        return PartAnswer(UNSTATED + text, citations, stated=False)
     return None
 
 

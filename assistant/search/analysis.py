@@ -143,6 +143,7 @@ _QUESTION_WORD = re.compile(r"多长时间|多久|多少|多大|几天|几个|�
                             r"|能不能|可不可以|哪里|哪儿|去哪|多少钱|为什么|啥|是不是")
 # Words that say which version is meant: scope, not topic.
 _VERSION_WORD = re.compile(r"年?版本?|新版|旧版|老版|现行|最新|新旧|两版|原来|以前|修订前|修订后|修改前|修改后")
+_SPECIFICS = re.compile(r"具体|标准|流程|程序|细则|怎么算|如何计算|多少|几[个项天年月次]|费率|金额|额度")
 _COMPARES = re.compile(r"不同|区别|差别|差异|一样|相同|变化|变了|改了|有何变|共同点|比较|对比|相比|高吗|低吗|多吗|少吗")
 _NUMERAL = r"[\d.一二三四五六七八九十两百千万零〇]+"
 # Kinds of answer a question may ask for beyond a count in a unit, and what states one.
@@ -228,6 +229,7 @@ class QuestionFrame:
     asks_list: bool = False  # asks for the items of a list (哪些情形, 包括哪几项, 分几类)
     alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)  # words that stand for a topic term
     compares: bool = False  # asks whether parts differ (有什么不同, 一样吗, 变化)
+    asks_specifics: bool = False  # asks for specifics (具体, 标准, 流程, 多少) that a provision may leave to others
 
 
 def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regions: Iterable[str] = (), *,
@@ -298,4 +300,5 @@ def _framed(asked: str, full: str, facts: QueryFacts, terms: tuple[str, ...], pa
         required=required_answer(full) if facts.intent in (Intent.NUMBER, Intent.WHAT, Intent.WHEN) and not ordinal
         and not ASKS_LIST.search(normalize(full)) else None,
         asks_list=bool(ASKS_LIST.search(normalize(full))) and ordinal_target(full) is None,
-        alternatives=alternatives(terms, full), compares=bool(_COMPARES.search(normalize(full))) and len(parts) > 1)
+        alternatives=alternatives(terms, full), compares=bool(_COMPARES.search(normalize(full))) and len(parts) > 1,
+        asks_specifics=bool(_SPECIFICS.search(normalize(full))))
