@@ -42,7 +42,7 @@ class Assistant:
         self._regions = tuple(sorted({store.documents.meta(d)["region"] for d in store.documents} - {""}))
         metas = [store.documents.meta(d) for d in store.documents]
         self._catalog = tuple(CatalogEntry(m["doc_id"], m["title"], m["region"], m.get("status", "current"),
-                                           m.get("version", "")) for m in metas)
+                                           m.get("version", ""), m.get("issuer", "")) for m in metas)
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, *, embedder: Embedder | None = None,

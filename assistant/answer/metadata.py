@@ -125,9 +125,11 @@ def answer_from_metadata(store: IndexStore, frame: QuestionFrame, ranked: Sequen
         return sum(1.0 for t in topic if t in label) / len(topic) if topic else 0.0
 
     best = max(order, key=lambda d: (named(d), store.documents[d].year in years, -order.index(d)))
-    # Only a question that names the document (every topic word in its title, issuer or number)
-    # is about the document itself; "when is the 倡议书 published" is about an activity.
-    if topic and named(best) < 1.0:
+    # Only a question that names the document (every topic word in its title, issuer or number, or the
+    # document resolved from its name) is about the document itself; "when is the 倡议书 published" is
+    # about an activity.
+    scoped = any(best in part.filters.doc_ids for part in frame.parts)
+    if topic and named(best) < 1.0 and not scoped:
         return None
     document = store.documents[best]
     found = answer_metadata(document, frame.metadata_kind, frame.full)

@@ -140,7 +140,7 @@ def question_terms(terms: Sequence[str], years: tuple[int, ...], regions: tuple[
 
 # Words that ask rather than say what about: never topic words an answer must contain.
 _QUESTION_WORD = re.compile(r"多长时间|多久|多少|多大|几天|几个|几年|什么|哪些|哪个|怎么|怎么办|怎样|如何|是否|有没有|要不要"
-                            r"|能不能|可不可以|哪里|哪儿|去哪|多少钱|为什么|啥|是不是")
+                            r"|能不能|可不可以|哪里|哪儿|去哪|多少钱|为什么|啥|是不是|那个|这个|那份|这份|那部|是从|从什么")
 # Words that say which version is meant: scope, not topic.
 _VERSION_WORD = re.compile(r"年?版本?|新版|旧版|老版|现行|最新|新旧|两版|原来|以前|修订前|修订后|修改前|修改后")
 _SPECIFICS = re.compile(r"具体|标准|流程|程序|细则|怎么算|如何计算|多少|几[个项天年月次]|费率|金额|额度")
@@ -243,8 +243,9 @@ def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regi
     if scope:
         # The words that name the document say nothing of what is asked about it.
         simple = normalize(full)
-        topic = tuple(t for t in terms if (t not in scope.title_words and not any(t in k for k in KINDS))
-                      or simple.count(t) > 1)
+        issuers = "".join(e.issuer for e in catalog if e.doc_id in scope.doc_ids)
+        topic = tuple(t for t in terms if (t not in scope.title_words and t not in issuers
+                                           and not any(t in k for k in KINDS)) or simple.count(t) > 1)
         terms = topic or terms
         doc_ids = scope.doc_ids
         if scope.versions:

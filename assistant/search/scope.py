@@ -33,6 +33,7 @@ class CatalogEntry:
     region: str
     status: str
     version: str
+    issuer: str = ""
 
 
 @dataclass(frozen=True)
