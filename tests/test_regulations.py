@@ -196,3 +196,11 @@ def test_specifics_left_to_others_are_not_an_answer():
     frame = frame_question("具体办事流程是什么", "具体办事流程是什么", ["办事", "流程"])
     assert frame.asks_specifics
     assert not frame_question("谁负责", "谁负责", []).asks_specifics
+
+
+def test_abstentions_say_in_plain_words_what_was_asked():
+    from assistant.answer.compose import asked_about
+
+    assert asked_about("2019年消费扶贫专柜目标是多少", (2019,), ()) == "消费扶贫专柜目标"
+    assert asked_about("测试市那个养老条例里谁负责培训？", (), ()) == "测试市养老条例里负责培训"
+    assert asked_about("那2019年呢？", (2019,), ()) == ""

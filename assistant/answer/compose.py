@@ -209,10 +209,16 @@ def abstention(store: IndexStore, frame: QuestionFrame, nearest: Sequence[Ranked
     """Says the documents do not answer, what was looked for, and the nearest provisions."""
     terms = frame.terms
     scope = "、".join([f"{y}年" for y in frame.years] + list(frame.regions))
-    # Name the longest topic words only: 消费扶贫专柜, not also 消费 and 专柜.
-    topic = "、".join([t for t in terms if not any(t != o and t in o for o in terms)][:4])
-    about = f"关于“{topic}”的" if topic else "相关"
+    what = asked_about(frame.full, frame.years, frame.regions)
+    if not what:
+        # Name the longest topic words only: 消费扶贫专柜, not also 消费 and 专柜.
+        what = "、".join([t for t in terms if not any(t != o and t in o for o in terms)][:4])
+    about = f"关于“{what}”的" if what else "相关"
     text = f"文档中没有找到{scope}{about}规定，无法回答这个问题。"
+    named = [store.documents[d].title for d in dict.fromkeys(d for p in frame.parts for d in p.filters.doc_ids)
+             if d in store.documents]
+    if named:
+        text += "（查找范围：" + "、".join(f"《{t}》" for t in named[:3]) + "）"
     shown = []
     for ranked in nearest[:3]:
         chunk = store.chunks[ranked.row]
@@ -221,6 +227,22 @@ def abstention(store: IndexStore, frame: QuestionFrame, nearest: Sequence[Ranked
     if shown:
         text += "可能相关：" + "；".join(dict.fromkeys(shown)) + "。"
     return text
+
+
+_ASK_WORDS = re.compile(
+    r"(?:是|要)?(?:多少钱|多少|几[个项类天年月次人种条]?|什么时候|何时|哪天|哪些|哪几|哪个|什么|由谁|谁|怎么|怎样|如何|是否"
+    r"|有没有|要不要|能不能)|[吗呢啊呀]$|^(?:请问|想问一下|问一下|那个|这个|那份|这份|那么|那)")
+
+
+def asked_about(question: str, years: Sequence[int], regions: Sequence[str]) -> str:
+    """What a question asks about, in its own words: 2019年消费扶贫专柜目标是多少 -> 消费扶贫专柜目标."""
+    text = readable(question).strip().rstrip("？?。！!")
+    for year in years:
+        text = re.sub(rf"{year}年|{str(year)[2:]}年", "", text)
+    for region in regions:
+        text = re.sub(rf"{region}(?:省|市|自治区)?", "", text)
+    text = _ASK_WORDS.sub("", text).strip("，,、的 ")
+    return text if 2 <= len(text) <= 30 else ""
 
 
 def comparison(citations: Sequence[Citation]) -> str:
