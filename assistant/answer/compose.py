@@ -231,7 +231,7 @@ def abstention(store: IndexStore, frame: QuestionFrame, nearest: Sequence[Ranked
 
 _ASK_WORDS = re.compile(
     r"(?:是|要)?(?:多少钱|多少|几[个项类天年月次人种条]?|什么时候|何时|哪天|哪些|哪几|哪个|什么|由谁|谁|怎么|怎样|如何|是否"
-    r"|有没有|要不要|能不能)|[吗呢啊呀]$|^(?:请问|想问一下|问一下|那个|这个|那份|这份|那么|那)")
+    r"|有没有|要不要|能不能)|那个|这个|那份|这份|[吗呢啊呀]$|^(?:请问|想问一下|问一下|那么|那)")
 
 
 def asked_about(question: str, years: Sequence[int], regions: Sequence[str]) -> str:
