@@ -41,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--rounds", type=int, default=5,
                        help="repeat the bundled build and the peer comparison this many times; the best counts")
     bench.add_argument("--json", type=Path, default=None, help="write every figure to this JSON file")
+    curve = sub.add_parser("curve", help="accuracy against abstention for a range of answer thresholds")
+    curve.add_argument("--questions", type=Path, default=GOLDEN)
+    curve_source = curve.add_mutually_exclusive_group()
+    curve_source.add_argument("--index-dir", type=Path, default=None)
+    curve_source.add_argument("--corpus", type=Path, default=None)
+    curve.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
     load = sub.add_parser("load", help="load check against a running web UI (python -m ui)")
     load.add_argument("--url", default="http://127.0.0.1:7860/")
     load.add_argument("--clients", type=int, default=10)
@@ -63,6 +69,19 @@ def _default_feedback_db() -> Path:
     from assistant import policy_home
 
     return policy_home() / "library" / "feedback.db"
+
+
+def _curve(args: argparse.Namespace, questions: list) -> int:
+    from assistant import default_index_dir
+    from eval.curve import curve_table, threshold_curve
+    from eval.runner import index_for_corpus
+
+    index_dir = args.index_dir or default_index_dir()
+    if args.corpus is not None:
+        index_dir = index_for_corpus(args.corpus, log=lambda m: print(m, file=sys.stderr))
+    rows = threshold_curve(questions, index_dir)
+    print(json.dumps(rows, ensure_ascii=False, indent=2) if args.json else curve_table(rows))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         questions = load_questions(args.questions)
+        if args.command == "curve":
+            return _curve(args, questions)
         if args.command == "run":
             index_dir = args.index_dir
             if args.corpus is not None:

@@ -109,3 +109,16 @@ def test_golden_gate(tmp_path):
                             capture_output=True, text=True, env=env, timeout=300)
     assert report.returncode == 0, report.stderr
     assert (tmp_path / "rep" / "report.md").is_file() and (tmp_path / "rep" / "hit_at_k.png").is_file()
+
+
+def test_threshold_curve_moves_abstention_with_the_threshold(fake_index):
+    from eval.curve import curve_table, threshold_curve
+    from tests.conftest import FakeEmbedder
+
+    questions = [Question("a", "2020年消费扶贫专柜目标是多少", "number", "1万个", ("1万",), ("设立1万个消费扶贫专柜",), ("f",)),
+                 Question("b", "2022年重庆要设立多少个消费扶贫专柜？", "unanswerable", "", (), (), ())]
+    rows = threshold_curve(questions, fake_index, (0.3, 1.0), embedder=FakeEmbedder())
+    assert [r["min_coverage"] for r in rows] == [0.3, 1.0]
+    assert rows[0]["accuracy"] == 1.0 and rows[0]["abstained"] == 0.5
+    assert rows[1]["abstained"] >= rows[0]["abstained"]
+    assert "| 0.3 |" in curve_table(rows)
