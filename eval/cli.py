@@ -71,14 +71,28 @@ def _default_feedback_db() -> Path:
     return policy_home() / "library" / "feedback.db"
 
 
+def _import_feedback(args: argparse.Namespace) -> int:
+    from assistant import FeedbackStore
+    from eval.feedback import feedback_candidates, write_candidates
+
+    db = args.db or _default_feedback_db()
+    if not db.is_file():
+        print(f"error: no feedback database at {db}", file=sys.stderr)
+        return 2
+    rows = feedback_candidates(FeedbackStore(db))
+    write_candidates(rows, args.out)
+    print(f"{len(rows)} candidate(s) written to {args.out}; fill in answer, must_contain, evidence, source_file")
+    return 0
+
+
 def _curve(args: argparse.Namespace, questions: list) -> int:
-    from assistant import default_index_dir
+    from assistant import default_corpus_dir
     from eval.curve import curve_table, threshold_curve
     from eval.runner import index_for_corpus
 
-    index_dir = args.index_dir or default_index_dir()
-    if args.corpus is not None:
-        index_dir = index_for_corpus(args.corpus, log=lambda m: print(m, file=sys.stderr))
+    index_dir = args.index_dir
+    if index_dir is None:
+        index_dir = index_for_corpus(args.corpus or default_corpus_dir(), log=lambda m: print(m, file=sys.stderr))
     rows = threshold_curve(questions, index_dir)
     print(json.dumps(rows, ensure_ascii=False, indent=2) if args.json else curve_table(rows))
     return 0
@@ -93,17 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     from eval.runner import index_for_corpus, read_results, run_questions, write_results
 
     if args.command == "import-feedback":
-        from assistant import FeedbackStore
-        from eval.feedback import feedback_candidates, write_candidates
-
-        db = args.db or _default_feedback_db()
-        if not db.is_file():
-            print(f"error: no feedback database at {db}", file=sys.stderr)
-            return 2
-        rows = feedback_candidates(FeedbackStore(db))
-        write_candidates(rows, args.out)
-        print(f"{len(rows)} candidate(s) written to {args.out}; fill in answer, must_contain, evidence, source_file")
-        return 0
+        return _import_feedback(args)
     if args.command == "bench":
         from assistant import default_corpus_dir
         from eval.bench import flat_figures, run_bench, table
