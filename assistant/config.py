@@ -97,6 +97,7 @@ class Wording:
     short_sentence_chars: int = 20  # a quote this short takes the next sentence along
     max_units_chars: int = 90  # responsible units listed before 等
     max_list_chars: int = 190  # a list answer: lead-in and every item, before the citation marker
+    whole_article_chars: int = 160  # an article this short is quoted whole (0: always its best sentence)
     max_parts_chars: int = 180  # an answer of several parts (years, places, documents), shared among them
 
     def __post_init__(self) -> None:

@@ -204,3 +204,9 @@ def test_abstentions_say_in_plain_words_what_was_asked():
     assert asked_about("2019年消费扶贫专柜目标是多少", (2019,), ()) == "消费扶贫专柜目标"
     assert asked_about("测试市那个养老条例里谁负责培训？", (), ()) == "测试市养老条例里负责培训"
     assert asked_about("那2019年呢？", (2019,), ()) == ""
+
+
+def test_a_short_article_is_answered_whole():
+    from assistant.answer.compose import _without_number
+
+    assert _without_number("第七条 本市每年评选一次。但是，遇有特殊情况的除外。") == "本市每年评选一次。但是，遇有特殊情况的除外。"

@@ -12,6 +12,7 @@ from assistant.records import Chunk, Citation, Document, Intent
 from assistant.search.analysis import QuestionFrame
 from assistant.search.retrieval import Ranked
 from assistant.text.normalize import normalize, readable
+from assistant.text.numbers import ARTICLE
 from assistant.text.sentences import sentence_spans
 
 _CLAUSE_END = re.compile(r"[，,；;：:]")
@@ -148,6 +149,14 @@ def compose_list(display: str, lead: tuple[int, int], items: Sequence[tuple[int,
     return head + "；".join((marks[i] if marks else "") + _item_text(t, each) for i, t in enumerate(texts))
 
 
+def _is_article(chunk: Chunk) -> bool:
+    return bool(chunk.section) and bool(ARTICLE.match(chunk.section[-1]))
+
+
+def _without_number(text: str) -> str:
+    return readable(ARTICLE.sub("", text.strip(), count=1)).strip().replace("\n", "")
+
+
 def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: QuestionFrame, limit: int,
             wording: Wording) -> tuple[str, list[Citation]]:
     """The answer sentence for chosen evidence, with citations numbered from `n`."""
@@ -187,6 +196,9 @@ def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: Ques
             (lead_start, lead_end), items = listed
             body = compose_list(display, (lead_start, lead_end), items, wording.max_list_chars - len(lead))
             start, end = min(start, lead_start), items[-1][1]
+        elif len(groups) == 1 and _is_article(chunk) and len(_without_number(chunk.text)) <= wording.whole_article_chars:
+            # A short article is answered whole: its sentences lean on each other (a rule, then its exception).
+            body, start, end = _without_number(chunk.text), chunk.start, chunk.end
         else:
             each = max(wording.min_part_chars, room - len(lead)) // len(group)
             body = "；".join(snippet(display[e.start:e.end], frame.terms, frame.intent, each).rstrip("。；;")
