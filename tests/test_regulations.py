@@ -209,4 +209,5 @@ def test_abstentions_say_in_plain_words_what_was_asked():
 def test_a_short_article_is_answered_whole():
     from assistant.answer.compose import _without_number
 
-    assert _without_number("第七条 本市每年评选一次。但是，遇有特殊情况的除外。") == "本市每年评选一次。但是，遇有特殊情况的除外。"
+    text = "第七条 本市每年评选一次。但是，遇有特殊情况的除外。"
+    assert _without_number(text) == "本市每年评选一次。但是，遇有特殊情况的除外。"
