@@ -22,6 +22,9 @@ def compact_section(section: tuple[str, ...]) -> str:
     """三、… › (十)开展消费扶贫专项行动 -> 三(十)开展消费扶贫专项行动."""
     if not section or section == ("前言",):
         return ""
+    if ARTICLE.match(section[-1]):
+        # Articles are numbered through the whole regulation: 第十二条 says where, without its chapter.
+        return readable(section[-1])
     parts = []
     for label in section[:-1]:
         marker = re.match(r"^(第[^章条编]+[章条编]|[一二三四五六七八九十百]+、|\([^)]*\)|（[^）]*）|\d+[.、]|\S{0,6})", label)
