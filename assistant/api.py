@@ -131,7 +131,9 @@ class Assistant:
             # Nothing to cite: the model is not asked, so it cannot answer from its own memory.
             yield self._answer(frame, text, True, (), nearest, timings, started, notices)
             return
-        lead = comparison(citations) if frame.compares and not missing else ""
+        # Same or different is only said of versions of one text: two regions' texts always differ in words.
+        one_title = len({c.title for c in citations}) == 1
+        lead = comparison(citations) if frame.compares and not missing and one_title else ""
         text = join_parts(sentences, missing, lead)
         final_citations = tuple(citations)
         if not stated:

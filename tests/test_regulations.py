@@ -211,3 +211,10 @@ def test_a_short_article_is_answered_whole():
 
     text = "第七条 本市每年评选一次。但是，遇有特殊情况的除外。"
     assert _without_number(text) == "本市每年评选一次。但是，遇有特殊情况的除外。"
+
+
+def test_a_name_inside_a_better_name_names_nothing_else():
+    catalog = [CatalogEntry("c", "残疾人就业条例", "", "current", ""),
+               CatalogEntry("d", "残疾预防和残疾人康复条例", "", "current", ""),
+               CatalogEntry("g", "样例省就业促进条例", "样例", "current", "")]
+    assert resolve_scope("残疾人就业条例和康复条例分别是哪天施行的", catalog, []).documents == (("c",), ("d",))

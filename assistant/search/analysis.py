@@ -246,8 +246,13 @@ def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regi
         issuers = "".join(e.issuer for e in catalog if e.doc_id in scope.doc_ids)
         topic = tuple(t for t in terms if (t not in scope.title_words and t not in issuers
                                            and not any(t in k for k in KINDS)) or simple.count(t) > 1)
-        terms = topic or terms
-        doc_ids = scope.doc_ids
+        named_regions = {e.region for e in catalog if e.doc_id in scope.doc_ids}
+        if len(facts.regions) > 1 and not scope.documents and not set(facts.regions) <= named_regions:
+            # 上海和广州的慈善条例: the name says the kind of document, the regions say which ones.
+            scope = DocumentScope()
+        else:
+            terms = topic or terms
+            doc_ids = scope.doc_ids
         if scope.versions:
             return _framed(asked, full, facts, terms, tuple(
                 Part(_version_label(catalog, ids), Filters(doc_ids=ids, years=tuple(years), regions=tuple(regions)))

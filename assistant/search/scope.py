@@ -105,6 +105,18 @@ def name_score(question: str, title: str) -> float:
     return share if share >= 0.6 else 0.0
 
 
+def _mask(question: str, title: str) -> str:
+    """The question with the words that name this title blanked out."""
+    core, kind = title_core(title)
+    pieces = [core] + [core[:n] for n in range(len(core), 1, -1)] + [core[-n:] for n in range(len(core), 1, -1)]
+    pieces += sorted(_abbreviations(core), key=len, reverse=True)
+    for piece in pieces:
+        for form in (piece + kind, piece):
+            if len(form) >= 2 and form in question:
+                return question.replace(form, "□" * len(form), 1)
+    return question
+
+
 def _position(question: str, title: str) -> int:
     """Where the question names the title (for ordering named documents): its place name when said, else the
     longest part of its core that the question says."""
@@ -136,10 +148,17 @@ def resolve_scope(question: str, catalog: Sequence[CatalogEntry], regions: Seque
     by_title: dict[str, list[tuple[float, CatalogEntry]]] = {}
     for score, entry in scored:
         by_title.setdefault(normalize(entry.title), []).append((score, entry))
-    named = sorted((t for t, members in by_title.items() if max(s for s, _ in members) >= _SURE),
-                   key=lambda t: -max(s for s, _ in by_title[t]))
-    # As many documents as the question says kind words (条例 … 办法 …), the best named first; then in the
+    ranked = sorted((t for t, members in by_title.items() if max(s for s, _ in members) >= _SURE),
+                    key=lambda t: -max(s for s, _ in by_title[t]))
+    # As many documents as the question says kind words (条例 … 办法 …), the best named first, each named by
+    # words no better-named document used (就业条例 inside 残疾人就业条例 names nothing else); then in the
     # order the question names them.
+    named: list[str] = []
+    rest = simple
+    for title in ranked:
+        if name_score(rest, title) >= _SURE:
+            named.append(title)
+            rest = _mask(rest, title)
     named = sorted(named[: sum(simple.count(k) for k in KINDS)], key=lambda t: _position(simple, t))
     if len(named) >= 2 and _JOINED.search(simple) and len(named) <= _MAX_NAMED:
         # "A条例和B办法…": each named document is a part of its own.
