@@ -49,6 +49,7 @@ class DocumentScope:
         return bool(self.doc_ids)
 
 
+@lru_cache(maxsize=65536)
 def title_core(title: str) -> tuple[str, str]:
     """The distinctive part of a title and its kind: 上海市未成年人保护条例 -> (未成年人保护, 条例)."""
     simple = normalize(title)
@@ -60,8 +61,9 @@ def title_core(title: str) -> tuple[str, str]:
     return core, kind
 
 
-def _bigrams(text: str) -> set[str]:
-    return {text[i:i + 2] for i in range(len(text) - 1)}
+@lru_cache(maxsize=65536)
+def _bigrams(text: str) -> frozenset[str]:
+    return frozenset(text[i:i + 2] for i in range(len(text) - 1))
 
 
 @lru_cache(maxsize=65536)
@@ -136,11 +138,47 @@ def _position(question: str, title: str) -> int:
     return len(question)
 
 
+class _TitleIndex:
+    """Which catalog entries a question could name, found by the two-character pieces of their title cores."""
+
+    def __init__(self, catalog: Sequence[CatalogEntry]) -> None:
+        self.catalog = catalog
+        self.by_piece: dict[str, list[int]] = {}
+        self.long_cores: list[tuple[str, int]] = []
+        self.abbreviations: dict[str, list[int]] = {}
+        for i, entry in enumerate(catalog):
+            core, _ = title_core(entry.title)
+            for piece in _bigrams(core):
+                self.by_piece.setdefault(piece, []).append(i)
+            for short in _abbreviations(core):
+                self.abbreviations.setdefault(short, []).append(i)
+
+
+_INDEXES: dict[int, _TitleIndex] = {}
+
+
+def _candidates(question: str, catalog: Sequence[CatalogEntry]) -> list[CatalogEntry]:
+    """The entries sharing a piece of their title's core (or a short name) with the question: every name_score
+    above 0 needs one, so the others are never scored (a library of thousands stays fast)."""
+    index = _INDEXES.get(id(catalog))
+    if index is None or index.catalog is not catalog:
+        index = _TitleIndex(catalog)
+        _INDEXES.clear()  # one catalog at a time: the loaded library's
+        _INDEXES[id(catalog)] = index
+    found: set[int] = set()
+    for i in range(len(question) - 1):
+        found.update(index.by_piece.get(question[i:i + 2], ()))
+    for short, entries in index.abbreviations.items():
+        if short in question:
+            found.update(entries)
+    return [catalog[i] for i in sorted(found)]
+
+
 def resolve_scope(question: str, catalog: Sequence[CatalogEntry], regions: Sequence[str]) -> DocumentScope:
     """The documents the question names (the best-named title, in the regions it names), with the version it
     asks for: older / newer / both when it compares them; the current one when it says nothing."""
     simple = normalize(question)
-    scored = [(name_score(simple, entry.title), entry) for entry in catalog]
+    scored = [(name_score(simple, entry.title), entry) for entry in _candidates(simple, catalog)]
     scored = [(s, e) for s, e in scored if s > 0 and (not regions or not e.region or e.region in regions)]
     if not scored:
         return DocumentScope()
