@@ -121,8 +121,8 @@ _QUESTION = st.text(max_size=400) | _ODD_TEXT | \
 SECONDS_PER_CALL = 5.0  # far above the few milliseconds a call takes: a bound, not a benchmark
 
 
-@settings(max_examples=int(os.environ.get("INPUT_EXAMPLES", "200")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("INPUT_EXAMPLES", "200")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(question=_QUESTION, history=_HISTORY)
 def test_any_question_and_history_gives_an_answer_or_a_question_error(fake_assistant, question, history):
     started = time.perf_counter()
