@@ -38,12 +38,13 @@ class StressReport:
     expected_question_errors: int  # of those, for a question that was not text or was empty
     refused_real_questions: int  # QuestionError for a question with text in it: a bug too
     latencies_ms: list[float] = field(default_factory=list, repr=False)
+    kind_latencies_ms: dict[str, list[float]] = field(default_factory=dict, repr=False)
     kinds: Counter = field(default_factory=Counter)
     failures: list[dict] = field(default_factory=list)
 
-    def percentile(self, share: float) -> float:
-        """The latency (ms) below which `share` of the calls finished."""
-        ordered = sorted(self.latencies_ms)
+    def percentile(self, share: float, kind: str | None = None) -> float:
+        """The latency (ms) below which `share` of the calls (of one question kind) finished."""
+        ordered = sorted(self.latencies_ms if kind is None else self.kind_latencies_ms.get(kind, []))
         if not ordered:
             return 0.0
         return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
@@ -55,7 +56,10 @@ class StressReport:
                 "refused_real_questions": self.refused_real_questions,
                 "latency_ms": {"p50": round(self.percentile(0.5), 2), "p99": round(self.percentile(0.99), 2),
                                "max": round(max(self.latencies_ms, default=0.0), 2)},
-                "question_kinds": dict(sorted(self.kinds.items())), "failures": self.failures[:20]}
+                "question_kinds": dict(sorted(self.kinds.items())),
+                "latency_ms_by_kind": {k: {"p50": round(self.percentile(0.5, k), 2), "p99": round(self.percentile(0.99, k), 2),
+                                           "max": round(max(v), 2)} for k, v in sorted(self.kind_latencies_ms.items())},
+                "failures": self.failures[:20]}
 
 
 def _golden_questions(path: Path = GOLDEN) -> tuple[list[str], list[list[dict]]]:
@@ -199,7 +203,9 @@ def run_stress(assistant: Assistant, iterations: int = 10_000, *, seed: int = 0,
             report.failures.append({"iteration": i, "kind": kind, "history": history_kind,
                                     "error": f"{type(exc).__name__}: {exc}"[:300], "question": repr(question)[:200],
                                     "history_value": repr(history)[:200]})
-        report.latencies_ms.append((time.perf_counter() - t0) * 1000)
+        elapsed = (time.perf_counter() - t0) * 1000
+        report.latencies_ms.append(elapsed)
+        report.kind_latencies_ms.setdefault(kind, []).append(elapsed)
         if (i + 1) % 1000 == 0:
             log(f"{i + 1}/{iterations}: {report.unexpected} unexpected, p50 {report.percentile(0.5):.1f} ms")
     report.seconds = time.perf_counter() - started
@@ -215,7 +221,9 @@ def table(report: StressReport) -> str:
              f"for real questions {figures['refused_real_questions']})",
              f"latency p50 {figures['latency_ms']['p50']} ms, p99 {figures['latency_ms']['p99']} ms, "
              f"max {figures['latency_ms']['max']} ms",
-             "question kinds: " + ", ".join(f"{k} {v}" for k, v in figures["question_kinds"].items())]
+             "by question kind (count, p50 / p99 / max ms): " + "; ".join(
+                 f"{k} {figures['question_kinds'][k]}, {v['p50']} / {v['p99']} / {v['max']}"
+                 for k, v in figures["latency_ms_by_kind"].items())]
     for failure in figures["failures"][:5]:
         lines.append(f"  failure: {failure}")
     return "\n".join(lines)
