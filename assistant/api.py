@@ -228,7 +228,9 @@ def _clean_history(history: object, notices: list[str]) -> list[dict]:
         notices.append("对话历史的格式不对（应为若干条 {role, content} 记录的列表），已忽略，本问题按新对话回答。")
         return []
     try:
-        raw = list(itertools.islice(history, _HISTORY_SCAN))
+        # A list is read from its end (the latest turns count); any other iterable for at most so many turns.
+        raw = list(history[-_HISTORY_SCAN:]) if isinstance(history, Sequence) else \
+            list(itertools.islice(history, _HISTORY_SCAN))
     except Exception:  # an iterable that fails while read counts as no history
         notices.append("对话历史无法读取，已忽略，本问题按新对话回答。")
         return []

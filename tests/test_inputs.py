@@ -134,3 +134,9 @@ def test_any_question_and_history_gives_an_answer_or_a_question_error(fake_assis
         assert isinstance(answer.text, str) and answer.text
         answer.to_result("x")
     assert time.perf_counter() - started < SECONDS_PER_CALL
+
+
+def test_the_latest_turns_of_a_very_long_list_are_used(fake_assistant):
+    history = [{"role": "user", "content": "塔城地区扶贫日理论研讨会由哪个部门负责？"}] * 50_000 + GOOD
+    answer = fake_assistant.ask("那2019年呢？", history)
+    assert answer.rewritten_question.startswith("2019年") and "专柜" in answer.rewritten_question
