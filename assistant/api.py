@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from assistant.answer.candidates import FormsCache, rerank
@@ -25,7 +25,7 @@ from assistant.search.analysis import QuestionFrame, frame_question
 from assistant.search.followup import is_elliptical, rewrite
 from assistant.search.retrieval import Ranked, Retriever
 from assistant.search.scope import CatalogEntry
-from assistant.text.normalize import readable
+from assistant.text.normalize import readable, sanitize
 from embeddings.models import Embedder
 
 
@@ -77,9 +77,13 @@ class Assistant:
         rows = self.store.chunks.rows_of(self.store.document_order.index(doc_id))
         return len({self.store.chunks[int(r)].section for r in rows} - {("前言",)})
 
-    def ask(self, question: str, history: Sequence[dict] = (), *, doc_ids: Sequence[str] = (),
+    def ask(self, question: str, history: object = (), *, doc_ids: Sequence[str] = (),
             years: Sequence[int] = (), regions: Sequence[str] = ()) -> Answer:
-        """Answer `question`, using `history` for follow-ups; optional filters narrow the search."""
+        """Answer `question`, using `history` for follow-ups; optional filters narrow the search.
+
+        `history` is a list of {"role": "user" | "assistant", "content": str} turns; any other value or turn is
+        dropped with a notice in `answer.notices`, and only the latest turns are used (see `_clean_history`).
+        A question that is not text, or is empty, raises QuestionError."""
         answer: Answer | None = None
         for item in self.ask_stream(question, history, doc_ids=doc_ids, years=years, regions=regions):
             if isinstance(item, Answer):
@@ -87,7 +91,7 @@ class Assistant:
         assert answer is not None
         return answer
 
-    def ask_stream(self, question: str, history: Sequence[dict] = (), *, doc_ids: Sequence[str] = (),
+    def ask_stream(self, question: str, history: object = (), *, doc_ids: Sequence[str] = (),
                    years: Sequence[int] = (), regions: Sequence[str] = ()) -> Iterator[str | Answer]:
         """Like `ask`, but first yields the draft of a generated answer as it arrives (str pieces), then
         the checked Answer; the extractive path yields the Answer alone."""
@@ -95,7 +99,9 @@ class Assistant:
         notices: list[str] = []
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        frame = self._frame(question, history, notices, doc_ids=doc_ids, years=years, regions=regions)
+        turns = _clean_history(history, notices)
+        frame = self._frame(question, turns, notices, doc_ids=_strings(doc_ids), years=_years(years),
+                            regions=_strings(regions))
         timings["normalize_ms"] = (time.perf_counter() - t0) * 1000
 
         parts = len(frame.parts)
@@ -125,7 +131,7 @@ class Assistant:
             retrieved.extend(r for r in group if r is not None and r.row not in {x.row for x in retrieved})
         if not citations:
             nearest = retrieved or self.retriever.search(
-                frame.full, Filters(doc_ids=tuple(doc_ids)), k=self.config.top_k, candidates=self.config.candidates,
+                frame.full, Filters(doc_ids=_strings(doc_ids)), k=self.config.top_k, candidates=self.config.candidates,
                 rrf_k=self.config.rrf_k, mode=self.config.retriever)
             text = abstention(self.store, frame, nearest)
             # Nothing to cite: the model is not asked, so it cannot answer from its own memory.
@@ -142,7 +148,7 @@ class Assistant:
             return
         if self.generator is not None:
             generated = None
-            for item in self.generator.generate(frame.full, history, self.store.documents, self._passages(retrieved)):
+            for item in self.generator.generate(frame.full, turns, self.store.documents, self._passages(retrieved)):
                 if isinstance(item, str):
                     yield item
                 else:
@@ -156,15 +162,19 @@ class Assistant:
                 notices.extend(generated.notices)
         yield self._answer(frame, text, False, final_citations, retrieved, timings, started, notices)
 
-    def _frame(self, question: str, history: Sequence[dict], notices: list[str], *, doc_ids: Sequence[str],
+    def _frame(self, question: object, history: Sequence[dict], notices: list[str], *, doc_ids: Sequence[str],
                years: Sequence[int], regions: Sequence[str]) -> QuestionFrame:
         """Check the question, resolve a follow-up, and read the question once."""
-        if not isinstance(question, str) or not question.strip():
+        if not isinstance(question, str):
+            raise QuestionError(f"问题必须是文字（收到的是 {type(question).__name__}）：请输入要查询的问题。")
+        limit = self.config.max_question_chars
+        # Cut before cleaning, so a huge input costs no more than a long one; again after, to the limit.
+        question = sanitize(question[: limit * 4]).strip()
+        if not question:
             raise QuestionError("问题为空：请输入要查询的问题。")
-        question = question.strip()
-        if len(question) > self.config.max_question_chars:
-            question = question[: self.config.max_question_chars]
-            notices.append(f"问题过长，只使用了前{self.config.max_question_chars}个字。")
+        if len(question) > limit:
+            question = question[:limit].rstrip()
+            notices.append(f"问题过长，只使用了前{limit}个字。")
         full = self._rewrite(question, history, notices)
         topic_words = self.retriever.segmenter.topic_words(full)
         own = readable(question).strip()
@@ -215,3 +225,84 @@ class Assistant:
         return Answer(question=frame.asked, text=readable(text) if abstained else text, abstained=abstained,
                       citations=citations, retrieved=self._passages(ranked), timings=timings,
                       rewritten_question=frame.full, notices=tuple(notices))
+
+
+# Limits on the conversation a question carries: the latest turns, each cut, and all of them together.
+MAX_HISTORY_TURNS = 20
+MAX_TURN_CHARS = 2000
+MAX_HISTORY_CHARS = 12000
+_HISTORY_SCAN = 10_000  # turns read at most from any iterable (a generator may never end)
+
+
+def _clean_history(history: object, notices: list[str]) -> list[dict]:
+    """The usable turns of any `history` value: {"role": "user" | "assistant", "content": str} with the text
+    cleaned; other turns dropped, only the latest MAX_HISTORY_TURNS kept, each cut to MAX_TURN_CHARS, and older
+    turns dropped beyond MAX_HISTORY_CHARS in all, each with a notice."""
+    if history is None:
+        return []
+    if isinstance(history, str | bytes | bytearray | Mapping) or not isinstance(history, Iterable):
+        notices.append("对话历史的格式不对（应为若干条 {role, content} 记录的列表），已忽略，本问题按新对话回答。")
+        return []
+    try:
+        # A list is read from its end (the latest turns count); any other iterable for at most so many turns.
+        raw = list(history[-_HISTORY_SCAN:]) if isinstance(history, Sequence) else \
+            list(itertools.islice(history, _HISTORY_SCAN))
+    except Exception:  # an iterable that fails while read counts as no history
+        notices.append("对话历史无法读取，已忽略，本问题按新对话回答。")
+        return []
+    turns: list[dict] = []
+    dropped = 0
+    for turn in raw:
+        role = turn.get("role") if isinstance(turn, Mapping) else None
+        content = turn.get("content") if isinstance(turn, Mapping) else None
+        if not isinstance(role, str) or role not in ("user", "assistant") or not isinstance(content, str):
+            dropped += 1
+            continue
+        turns.append({"role": role, "content": content})
+    if dropped:
+        notices.append(f"对话历史中有{dropped}条记录格式不对（应含 role 为 user 或 assistant、content 为文字），已忽略。")
+    if len(turns) > MAX_HISTORY_TURNS:
+        turns = turns[-MAX_HISTORY_TURNS:]
+        notices.append(f"对话历史过长，只使用了最近的{MAX_HISTORY_TURNS}条记录。")
+    cut = False
+    for turn in turns:
+        content = sanitize(turn["content"][: MAX_TURN_CHARS * 4])
+        if len(content) > MAX_TURN_CHARS:
+            content, cut = content[:MAX_TURN_CHARS], True
+        turn["content"] = content
+    if cut:
+        notices.append(f"对话历史中有过长的发言，每条只使用了前{MAX_TURN_CHARS}个字。")
+    total, kept = 0, len(turns)
+    for i in range(len(turns) - 1, -1, -1):
+        total += len(turns[i]["content"])
+        if total > MAX_HISTORY_CHARS:
+            kept = len(turns) - 1 - i
+            break
+    if kept < len(turns):
+        turns = turns[len(turns) - kept:]
+        notices.append(f"对话历史总字数过多，只使用了最近的{kept}条记录。")
+    return turns
+
+
+def _strings(values: object) -> tuple[str, ...]:
+    """A filter of names (document ids, regions): one name or a list of them; anything else is ignored."""
+    if isinstance(values, str):
+        return (values,) if values else ()
+    if not isinstance(values, Iterable) or isinstance(values, bytes | bytearray | Mapping):
+        return ()
+    return tuple(v for v in itertools.islice(values, 10_000) if isinstance(v, str) and v)
+
+
+def _years(values: object) -> tuple[int, ...]:
+    """A filter of years: one year or a list of them (whole numbers, or text of one); anything else is ignored."""
+    if isinstance(values, int | str):
+        values = (values,)
+    if not isinstance(values, Iterable) or isinstance(values, bytes | bytearray | Mapping):
+        return ()
+    years: list[int] = []
+    for v in itertools.islice(values, 1000):
+        if isinstance(v, str) and v.strip().isascii() and v.strip().isdigit():
+            v = int(v.strip())
+        if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 9999:
+            years.append(v)
+    return tuple(years)

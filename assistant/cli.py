@@ -21,6 +21,8 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("--model", default="default",
                        help="'default' (bundled multilingual-e5-small) or a sentence-transformers name or folder")
     index.add_argument("--max-chunk-tokens", type=int, default=IndexConfig.max_chunk_tokens)
+    index.add_argument("--verify", action="store_true",
+                       help="check the index at --index-dir against the checksums in its manifest; build nothing")
 
     for name, text in (("ask", "answer one question"), ("chat", "interactive chat in the terminal")):
         cmd = sub.add_parser(name, help=text)
@@ -74,12 +76,25 @@ def _print_answer(answer) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    import logging
+
+    # Details of a failure (in English) go to the log on stderr; the user reads the one Chinese message.
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     args = _parser().parse_args(argv)
     from assistant.api import Assistant
     from assistant.errors import IndexBusyError, IndexLoadError, QuestionError
     from assistant.index.build import build_index
 
     try:
+        if args.command == "index" and args.verify:
+            from assistant.index.store import verify_index
+
+            try:
+                print(verify_index(args.index_dir))
+            except IndexLoadError as exc:
+                print(f"错误：{exc}", file=sys.stderr)
+                return 1
+            return 0
         if args.command == "index":
             report = build_index(args.corpus, args.index_dir,
                                  IndexConfig(model=args.model, max_chunk_tokens=args.max_chunk_tokens),

@@ -47,6 +47,15 @@ def _parser() -> argparse.ArgumentParser:
     curve_source.add_argument("--index-dir", type=Path, default=None)
     curve_source.add_argument("--corpus", type=Path, default=None)
     curve.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
+    stress = sub.add_parser("stress", help="random and hostile questions and histories through the public API")
+    stress_source = stress.add_mutually_exclusive_group()
+    stress_source.add_argument("--index-dir", type=Path, default=None, help="an index built by `python -m assistant index`")
+    stress_source.add_argument("--corpus", type=Path, default=None,
+                               help="a folder of documents: build or reuse its index (default: the bundled corpus)")
+    stress.add_argument("--iterations", type=int, default=10_000)
+    stress.add_argument("--seed", type=int, default=0)
+    stress.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",
+                        help="print the figures as JSON (or write them to FILE)")
     load = sub.add_parser("load", help="load check against a running web UI (python -m ui)")
     load.add_argument("--url", default="http://127.0.0.1:7860/")
     load.add_argument("--clients", type=int, default=10)
@@ -126,12 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             args.json.write_text(json.dumps(flat_figures(results), ensure_ascii=False, indent=2), encoding="utf-8")
         return 0
-    if args.command == "load":
-        from eval.loadcheck import run_load
-
-        print(json.dumps(run_load(args.url, clients=args.clients, questions=args.questions), ensure_ascii=False,
-                         indent=2))
-        return 0
+    if args.command in ("stress", "load"):
+        return _stress(args) if args.command == "stress" else _load(args)
     try:
         questions = load_questions(args.questions)
         if args.command == "curve":
@@ -175,3 +180,35 @@ def main(argv: list[str] | None = None) -> int:
     except (QuestionFileError, IndexLoadError, IndexBusyError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def _stress(args) -> int:
+    from assistant import Assistant, IndexBusyError, IndexLoadError, default_corpus_dir
+    from eval.runner import index_for_corpus
+    from eval.stress import run_stress, table
+
+    if args.iterations < 1:
+        print("error: --iterations must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        index_dir = args.index_dir or index_for_corpus(args.corpus or default_corpus_dir(),
+                                                       log=lambda m: print(m, file=sys.stderr))
+        assistant = Assistant.load(index_dir)
+    except (IndexLoadError, IndexBusyError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    report = run_stress(assistant, args.iterations, seed=args.seed, log=lambda m: print(m, file=sys.stderr))
+    if args.json == "-":
+        print(json.dumps(report.figures(), ensure_ascii=False, indent=2))
+    else:
+        print(table(report))
+        if args.json:
+            Path(args.json).write_text(json.dumps(report.figures(), ensure_ascii=False, indent=2), encoding="utf-8")
+    return 1 if report.unexpected or report.refused_real_questions else 0
+
+
+def _load(args) -> int:
+    from eval.loadcheck import run_load
+
+    print(json.dumps(run_load(args.url, clients=args.clients, questions=args.questions), ensure_ascii=False, indent=2))
+    return 0

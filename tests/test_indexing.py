@@ -57,21 +57,21 @@ def test_missing_foreign_and_corrupt_indexes_name_the_rebuild_command(fake_index
     broken = tmp_path / "broken"
     shutil.copytree(fake_index, broken)
     (broken / "vectors.faiss").write_bytes(b"garbage")
-    with pytest.raises(IndexLoadError, match="damaged"):
+    with pytest.raises(IndexLoadError, match="索引已损坏"):
         IndexStore.load(broken)
     import numpy as np
     truncated = tmp_path / "truncated"
     shutil.copytree(fake_index, truncated)
     meta = np.load(truncated / "chunk_meta.npy")
     np.save(truncated / "chunk_meta.npy", meta[:-3])
-    with pytest.raises(IndexLoadError, match="damaged"):
+    with pytest.raises(IndexLoadError, match="索引已损坏"):
         IndexStore.load(truncated)
     miscounted = tmp_path / "miscounted"
     shutil.copytree(fake_index, miscounted)
     manifest = json.loads((miscounted / "manifest.json").read_text(encoding="utf-8"))
     manifest["chunks"] += 1
     (miscounted / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    with pytest.raises(IndexLoadError, match="incomplete"):
+    with pytest.raises(IndexLoadError, match="索引已损坏"):
         IndexStore.load(miscounted)
 
 
@@ -94,7 +94,7 @@ def test_interrupted_build_leaves_the_previous_index_usable(corpus_copy, tmp_pat
 
 def test_a_second_writer_is_refused(tmp_path, corpus_copy):
     target = tmp_path / "idx"
-    with WriterLock(target), pytest.raises(IndexBusyError, match="another process"):
+    with WriterLock(target), pytest.raises(IndexBusyError, match="另一个进程"):
         build_index(corpus_copy, target, embedder=FakeEmbedder())
 
 

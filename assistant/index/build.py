@@ -16,7 +16,7 @@ import numpy as np
 
 from assistant.config import IndexConfig
 from assistant.errors import IndexLoadError
-from assistant.index.files import WriterLock, swap_in
+from assistant.index.files import WriterLock, file_checksums, swap_in
 from assistant.index.lexical import BM25Index, Segmenter, dictionary_hash
 from assistant.index.store import FORMAT_VERSION, MANIFEST, IndexStore, Manifest
 from assistant.index.tables import ChunkTable, DocumentTable, FilterIndex
@@ -188,12 +188,14 @@ def _write_index(index_dir: Path, documents: list[Document], chunks: list[Chunk]
         vector_index = VectorIndex.build(vectors)
         nprobe, recall = vector_index.tune(vectors) if vector_index.kind != "flat" else (0, 1.0)
         vector_index.save(tmp / "vectors.faiss")
+        file_sha256, file_sizes = file_checksums(tmp)  # every file but the manifest, checked on load and --verify
         manifest = Manifest(
             format_version=FORMAT_VERSION, model_id=model_id, model_hash=model_hash, dimension=dimension,
             max_chunk_tokens=max_chunk_tokens, dictionary_hash=dictionary_hash(), corpus_files=corpus_files,
             parser_version=PARSER_VERSION,
             documents=len(documents), chunks=len(chunks), built_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
-            vector_index=vector_index.kind, vector_nprobe=nprobe, vector_recall_at_10=recall)
+            vector_index=vector_index.kind, vector_nprobe=nprobe, vector_recall_at_10=recall,
+            file_sha256=file_sha256, file_sizes=file_sizes)
         # The manifest is written last: a folder without one is never taken for an index.
         (tmp / MANIFEST).write_text(json.dumps(dataclasses.asdict(manifest), ensure_ascii=False, indent=2),
                                     encoding="utf-8")

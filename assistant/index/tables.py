@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -38,7 +39,8 @@ class ChunkTable:
     def __getitem__(self, row: int) -> Chunk:
         doc, start, end, tokens, section, responsible, local = self._meta[row].tolist()
         begin, stop = self._offsets[row : row + 2].tolist()
-        text = self._blob[begin:stop].tobytes().decode("utf-8")
+        # A flipped byte in the blob must not break a question; `--verify` reports it.
+        text = self._blob[begin:stop].tobytes().decode("utf-8", errors="replace")
         doc_id = self._doc_ids[doc]
         return Chunk(f"{doc_id}:{local:04d}", doc_id, self._sections[section], text, start, end, tokens,
                      self._responsible[responsible])
@@ -90,16 +92,36 @@ class ChunkTable:
         """Open the table, memory-mapped; `documents` are records or their metadata (only doc_id is read)."""
         blob = np.memmap(folder / "chunk_text.bin", dtype=np.uint8, mode="r") \
             if (folder / "chunk_text.bin").stat().st_size else np.zeros(0, dtype=np.uint8)
-        offsets = np.load(folder / "chunk_offsets.npy", mmap_mode="r")
-        meta = np.load(folder / "chunk_meta.npy", mmap_mode="r")
-        hashes = np.load(folder / "chunk_hash.npy", mmap_mode="r")
-        sections = [tuple(s) for s in json.loads((folder / "sections.json").read_text(encoding="utf-8"))]
+        offsets = np.load(folder / "chunk_offsets.npy", mmap_mode="r", allow_pickle=False)
+        meta = np.load(folder / "chunk_meta.npy", mmap_mode="r", allow_pickle=False)
+        hashes = np.load(folder / "chunk_hash.npy", mmap_mode="r", allow_pickle=False)
+        raw_sections = json.loads((folder / "sections.json").read_text(encoding="utf-8"))
         responsible = json.loads((folder / "responsible.json").read_text(encoding="utf-8"))
-        if len(offsets) != len(meta) + 1 or len(hashes) != len(meta) or (len(meta) and offsets[-1] != len(blob)):
+        if not isinstance(raw_sections, list) or not all(isinstance(s, list) and all(isinstance(w, str) for w in s)
+                                                          for s in raw_sections):
+            raise ValueError("sections.json is not a list of heading paths")
+        sections = [tuple(s) for s in raw_sections]
+        if not isinstance(responsible, list) or not all(isinstance(r, str) for r in responsible):
+            raise ValueError("responsible.json is not a list of strings")
+        if meta.ndim != 2 or meta.shape[1] != 7 or meta.dtype.kind not in "iu":
+            raise ValueError(f"chunk_meta.npy has shape {meta.shape} and type {meta.dtype}, not (n, 7) integers")
+        if hashes.ndim != 1 or hashes.dtype != np.dtype("S24"):
+            raise ValueError(f"chunk_hash.npy has type {hashes.dtype}, not S24")
+        if len(offsets) != len(meta) + 1 or len(hashes) != len(meta):
             raise ValueError("chunk files disagree in length")
-        if len(meta) and (int(meta[:, 0].max()) >= len(documents) or int(meta[:, 4].max()) >= len(sections)
-                          or int(meta[:, 5].max()) >= len(responsible)):
-            raise ValueError("chunk metadata points outside its tables")
+        check_offsets(offsets, len(blob), "chunk_offsets.npy")
+        if len(meta):
+            if int(meta.min()) < 0:
+                raise ValueError("chunk metadata holds negative numbers")
+            if int(meta[:, 0].max()) >= len(documents) or int(meta[:, 4].max()) >= len(sections) \
+                    or int(meta[:, 5].max()) >= len(responsible):
+                raise ValueError("chunk metadata points outside its tables")
+            if bool((meta[:, 1] > meta[:, 2]).any()):
+                raise ValueError("a chunk ends before it starts")
+            # Every chunk starts on a character: a UTF-8 continuation byte (10xxxxxx) there means a bad offset.
+            starts = np.asarray(offsets[:-1])[np.asarray(offsets[:-1]) < len(blob)]
+            if len(starts) and bool(((np.asarray(blob)[starts] & 0xC0) == 0x80).any()):
+                raise ValueError("a chunk offset falls inside a character")
         return cls([d["doc_id"] if isinstance(d, dict) else d.doc_id for d in documents], blob, offsets, meta, hashes,
                    sections, responsible)
 
@@ -134,10 +156,29 @@ class FilterIndex:
     def load(cls, folder: Path) -> FilterIndex:
         """Read the inverted lists."""
         keys = json.loads((folder / "filter_places.json").read_text(encoding="utf-8"))
-        with np.load(folder / "filters.npz") as data:
-            years = {int(name[5:]): data[name] for name in data.files if name.startswith("year_")}
-            places = {keys[int(name[6:])]: data[name] for name in data.files if name.startswith("place_")}
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            raise ValueError("filter_places.json is not a list of place names")
+        years: dict[int, np.ndarray] = {}
+        places: dict[str, np.ndarray] = {}
+        with np.load(folder / "filters.npz", allow_pickle=False) as data:
+            for name in data.files:
+                kind, _, number = name.partition("_")
+                if kind not in ("year", "place") or not number.isdigit() or (kind == "place" and int(number) >= len(keys)):
+                    raise ValueError(f"filters.npz holds an unknown list {name!r}")
+                rows = data[name]
+                if rows.ndim != 1 or rows.dtype.kind not in "iu":
+                    raise ValueError(f"filters.npz list {name!r} is not a list of rows")
+                if kind == "year":
+                    years[int(number)] = rows
+                else:
+                    places[keys[int(number)]] = rows
         return cls(years, places)
+
+    def check(self, rows: int) -> None:
+        """Raise ValueError unless every listed row is one of the `rows` chunks."""
+        for name, values in [*self.years.items(), *self.places.items()]:
+            if len(values) and (int(values.min()) < 0 or int(values.max()) >= rows):
+                raise ValueError(f"the filter list for {name} points outside the chunks")
 
 
 class DocumentTable(Mapping[str, Document]):
@@ -164,7 +205,7 @@ class DocumentTable(Mapping[str, Document]):
         if cached is not None:
             return cached
         i = self._position[doc_id]
-        text = bytes(self._blob[int(self._offsets[i]):int(self._offsets[i + 1])]).decode("utf-8")
+        text = bytes(self._blob[int(self._offsets[i]):int(self._offsets[i + 1])]).decode("utf-8", errors="replace")
         meta = dict(self._metas[i])
         meta["dates"] = tuple(tuple(pair) for pair in meta["dates"])
         meta["repeals"] = tuple(meta.get("repeals", ()))
@@ -196,10 +237,62 @@ class DocumentTable(Mapping[str, Document]):
     def load(cls, folder: Path) -> DocumentTable:
         """Open the table; texts stay on disk until used."""
         with (folder / "documents.jsonl").open(encoding="utf-8") as handle:
-            metas = [json.loads(line) for line in handle if line.strip()]
+            metas = [_document_meta(line, number) for number, line in enumerate(handle, 1) if line.strip()]
+        if len({m["doc_id"] for m in metas}) != len(metas):
+            raise ValueError("documents.jsonl names a document twice")
         size = (folder / "doc_text.bin").stat().st_size
         blob = np.memmap(folder / "doc_text.bin", dtype=np.uint8, mode="r") if size else np.zeros(0, np.uint8)
-        offsets = np.load(folder / "doc_offsets.npy", mmap_mode="r")
-        if len(offsets) != len(metas) + 1 or (metas and int(offsets[-1]) != len(blob)):
+        offsets = np.load(folder / "doc_offsets.npy", mmap_mode="r", allow_pickle=False)
+        if len(offsets) != len(metas) + 1:
             raise ValueError("document files disagree in length")
+        check_offsets(offsets, len(blob), "doc_offsets.npy")
         return cls(metas, blob, offsets)
+
+    def byte_lengths(self) -> np.ndarray:
+        """For every document, the length of its display text in UTF-8 bytes (at least its length in characters)."""
+        return np.diff(np.asarray(self._offsets))
+
+
+def check_offsets(offsets: np.ndarray, blob_size: int, name: str) -> None:
+    """Raise ValueError unless `offsets` are whole numbers from 0, never decreasing, ending at the blob's size."""
+    if offsets.ndim != 1 or offsets.dtype.kind not in "iu" or not len(offsets):
+        raise ValueError(f"{name} is not a list of offsets")
+    values = np.asarray(offsets)
+    if int(values[0]) != 0 or int(values[-1]) != blob_size:
+        raise ValueError(f"{name} does not span its blob ({int(values[0])}..{int(values[-1])} of {blob_size} bytes)")
+    if bool((np.diff(values) < 0).any()):
+        raise ValueError(f"{name} goes backwards")
+
+
+# Types of the fields of a documents.jsonl line; which fields must be there, and which may, comes from the
+# Document record itself (its fields without a default are required, its text lives in doc_text.bin).
+_STR = (str,)
+_TYPES: dict[str, tuple[type, ...]] = {"doc_id": _STR, "source_file": _STR, "title": _STR, "issuer": _STR,
+                                       "number": _STR, "dates": (list,), "region": _STR, "year": (int, type(None)),
+                                       "kind": _STR, "repeals": (list,), "status": _STR, "version": _STR}
+_FIELDS = {f.name: f for f in dataclasses.fields(Document) if f.name != "display_text"}
+_REQUIRED = [name for name, f in _FIELDS.items()
+             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+
+
+def _document_meta(line: str, number: int) -> dict:
+    """One line of documents.jsonl, checked: a JSON object with every required field of the right type."""
+    meta = json.loads(line)
+    if not isinstance(meta, dict):
+        raise ValueError(f"documents.jsonl line {number} is not an object")
+    missing = [f for f in _REQUIRED if f not in meta]
+    if missing:
+        raise ValueError(f"documents.jsonl line {number} lacks {', '.join(missing)}")
+    unknown = sorted(set(meta) - set(_FIELDS))
+    if unknown:
+        raise ValueError(f"documents.jsonl line {number} has unknown fields {', '.join(unknown)}")
+    for field, types in _TYPES.items():
+        if field in meta and (not isinstance(meta[field], types) or isinstance(meta[field], bool)):
+            raise ValueError(f"documents.jsonl line {number}: {field} is a {type(meta[field]).__name__}")
+    if not meta["doc_id"]:
+        raise ValueError(f"documents.jsonl line {number} has an empty doc_id")
+    if not all(isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in meta.get("dates", ())):
+        raise ValueError(f"documents.jsonl line {number}: dates are not (kind, date) pairs")
+    if not all(isinstance(t, str) for t in meta.get("repeals", ())):
+        raise ValueError(f"documents.jsonl line {number}: repeals are not titles")
+    return meta

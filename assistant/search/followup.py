@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from assistant.search.analysis import INTENT_WHEN, INTENT_WHO, find_regions, find_years, intent_of
 from assistant.text.normalize import readable
@@ -91,10 +91,13 @@ def rewrite(question: str, history: Sequence[dict] = (), known_regions: Iterable
     """Turn an elliptical follow-up into a full question using the earlier user turns."""
     known = tuple(known_regions)
     resolved = ""
-    for turn in history:
-        if turn.get("role") != "user" or not str(turn.get("content", "")).strip():
+    for turn in history if isinstance(history, Sequence) and not isinstance(history, str) else ():
+        # Only user turns whose content is text count; any other shape (None content included) is skipped.
+        if not isinstance(turn, Mapping) or turn.get("role") != "user" or not isinstance(turn.get("content"), str):
             continue
-        content = str(turn["content"]).strip()
+        content = turn["content"].strip()
+        if not content:
+            continue
         resolved = _resolve(resolved, content, known) if resolved else content
     if not resolved:
         return question

@@ -45,15 +45,39 @@ def _t2s():
 
 @lru_cache(maxsize=65536)
 def _simplify_char(char: str) -> str:
-    out = _t2s().convert(char)
+    try:
+        out = _t2s().convert(char)
+    except UnicodeError:
+        return char
     return out if len(out) == 1 else char
+
+
+# What `sanitize` removes: surrogate code points (a lone one cannot be encoded at all), control characters
+# other than tab and line ends, bidirectional overrides and isolates (which can make shown text lie about its
+# order), the byte-order mark and the two non-characters U+FFFE/U+FFFF.
+_UNSAFE = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def sanitize(text: str) -> str:
+    """`text` without the characters no reader needs and some code cannot take (see `_UNSAFE`); a surrogate
+    pair (as a JSON decoder may leave one) becomes the character it encodes. Run on outside text (questions,
+    history, feedback) before anything else reads it."""
+    if not _UNSAFE.search(text):
+        return text
+    if _SURROGATE.search(text):
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
+    return _UNSAFE.sub("", text)
 
 
 def to_simplified(text: str) -> str:
     """Traditional to simplified, one character for one character, so offsets survive."""
     if not text:
         return text
-    whole = _t2s().convert(text)
+    try:
+        whole = _t2s().convert(text)
+    except UnicodeError:  # a surrogate OpenCC cannot take: convert the rest, keep it (and every offset)
+        return "".join(_simplify_char(c) for c in text)
     if len(whole) == len(text):
         return whole
     return "".join(_simplify_char(c) for c in text)
