@@ -25,10 +25,12 @@ class MetadataAnswer:
 
 def _date_kind(question: str) -> tuple[str, ...]:
     simple = normalize(question)
-    if re.search(r"施行|实施|生效", simple):
+    if re.search(r"施行(?:日期|时间)|(?:哪天|哪一天|何时|什么时候|哪年)(?:开始)?(?:施行|实施|生效)|生效", simple):
         return ("施行",)
     if re.search(r"修正|修订|修改", simple):
         return ("修改",)
+    if re.search(r"施行|开始实施|实施(?:日期|时间)", simple):
+        return ("施行",)
     if re.search(r"通过", simple):
         return ("通过", "公布")
     if "落款" in simple or "成文" in simple:
