@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--rounds", type=int, default=5,
                        help="repeat the bundled build and the peer comparison this many times; the best counts")
     bench.add_argument("--json", type=Path, default=None, help="write every figure to this JSON file")
+    baseline = sub.add_parser("baseline", help="retrieval hit@k of a plain BM25 over whole articles, to compare")
+    baseline.add_argument("--questions", type=Path, default=GOLDEN)
+    baseline.add_argument("--corpus", type=Path, required=True, help="a folder of .md/.txt documents")
     curve = sub.add_parser("curve", help="accuracy against abstention for a range of answer thresholds")
     curve.add_argument("--questions", type=Path, default=GOLDEN)
     curve_source = curve.add_mutually_exclusive_group()
@@ -94,6 +97,13 @@ def _import_feedback(args: argparse.Namespace) -> int:
     return 0
 
 
+def _baseline(args: argparse.Namespace, questions: list) -> int:
+    from eval.baseline import bm25_article_hits
+
+    print(json.dumps(bm25_article_hits(questions, args.corpus), ensure_ascii=False, indent=2))
+    return 0
+
+
 def _curve(args: argparse.Namespace, questions: list) -> int:
     from assistant import default_corpus_dir
     from eval.curve import curve_table, threshold_curve
@@ -139,8 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         return _stress(args) if args.command == "stress" else _load(args)
     try:
         questions = load_questions(args.questions)
-        if args.command == "curve":
-            return _curve(args, questions)
+        if args.command in ("curve", "baseline"):
+            return _curve(args, questions) if args.command == "curve" else _baseline(args, questions)
         if args.command == "run":
             index_dir = args.index_dir
             if args.corpus is not None:

@@ -122,3 +122,15 @@ def test_threshold_curve_moves_abstention_with_the_threshold(fake_index):
     assert rows[0]["accuracy"] == 1.0 and rows[0]["abstained"] == 0.5
     assert rows[1]["abstained"] >= rows[0]["abstained"]
     assert "| 0.3 |" in curve_table(rows)
+
+
+def test_plain_bm25_baseline_over_whole_articles(tmp_path):
+    from eval.baseline import articles, bm25_article_hits
+
+    (tmp_path / "a.md").write_text("# 测试条例\n\n第一条 河道保洁由乡镇负责。\n\n第二条 垃圾每日清运一次。\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("关于测试的通知\n\n一、每年培训二百人。", encoding="utf-8")
+    texts = articles(tmp_path)
+    assert "第一条 河道保洁由乡镇负责。" in texts and any("每年培训二百人" in t for t in texts)
+    questions = [Question("q", "垃圾多久清运一次", "when", "每日", ("每日",), ("垃圾每日清运一次",), ("a.md",))]
+    figures = bm25_article_hits(questions, tmp_path)
+    assert figures["questions"] == 1 and figures["hit@10"] == 1.0
