@@ -75,8 +75,6 @@ class AnswerWeights:
     # word overlap: colloquial questions share few words with the text. 0 turns this off.
     paraphrase_similarity: float = 0.85  # calibrated on the development set: 0.78–0.86 give the same figures
     paraphrase_min_coverage: float = 0.3  # … but it must still cover this share of the topic words
-    similarity_weight: float = 4.0  # times the provision's question–passage cosine above the floor (dev: 0 -> 4 gives +0.02)
-    similarity_floor: float = 0.8
     heading_sentence_chars: int = 30  # a provision's first sentence this short, with no digit, is its title
 
     def __post_init__(self) -> None:

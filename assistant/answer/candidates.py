@@ -132,7 +132,7 @@ class FormsCache:
 
 def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], frame: QuestionFrame,
                      years: tuple[int, ...], weights: AnswerWeights, *, required: re.Pattern[str] | None = None,
-                     depth: int | None = None, similarity: dict[int, float] | None = None) -> list[Evidence]:
+                     depth: int | None = None) -> list[Evidence]:
     """Every sentence of the first `depth` rows that may answer, with its score; with `required`, only
     sentences that state it and are about the question's topic."""
     terms = list(frame.terms)
@@ -176,9 +176,6 @@ def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], 
         # for a task is a property of the provision, so there the provision's match leads.
         score = mix[0] * own + mix[1] * with_heading + mix[2] * chunk_cov + mix[3] * heading_cov
         score += intent_bonus(frame.intent, norm, chunk, weights, frame.ordinal) + weights.rank_bonus / (1 + rank)
-        if similarity:
-            # Closeness in meaning of the whole provision: what word overlap misses in other words.
-            score += weights.similarity_weight * max(0.0, similarity.get(row, 0.0) - weights.similarity_floor)
         if years and any(str(y) in norm for y in years):
             score += weights.year_bonus
         if frame.first_item and index <= 1:
@@ -192,22 +189,20 @@ def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], 
 
 
 def rerank(store: IndexStore, forms: FormsCache, rows: Sequence[int], frame: QuestionFrame,
-           years: tuple[int, ...], weights: AnswerWeights, similarity: dict[int, float] | None = None) -> list[int]:
+           years: tuple[int, ...], weights: AnswerWeights) -> list[int]:
     """Order retrieved chunks by how well their best sentence answers the question (ties keep fusion order)."""
     best: dict[int, float] = {}
-    for c in score_candidates(store, forms, rows, frame, years, weights, similarity=similarity):
+    for c in score_candidates(store, forms, rows, frame, years, weights):
         best[c.row] = max(best.get(c.row, 0.0), c.score)
     position = {row: i for i, row in enumerate(rows)}
     return sorted(rows, key=lambda row: (-best.get(row, 0.0), position[row]))
 
 
 def choose_evidence(store: IndexStore, forms: FormsCache, rows: Sequence[int], frame: QuestionFrame,
-                    years: tuple[int, ...], weights: AnswerWeights, depth: int,
-                    similarity: dict[int, float] | None = None) -> list[Evidence]:
+                    years: tuple[int, ...], weights: AnswerWeights, depth: int) -> list[Evidence]:
     """The best sentence among the first `depth` retrieved chunks; when the question asks for two things
     at once (分别, 各), also the sentence of the same provision that covers what the first leaves out."""
-    candidates = score_candidates(store, forms, rows, frame, years, weights, required=frame.required, depth=depth,
-                                  similarity=similarity)
+    candidates = score_candidates(store, forms, rows, frame, years, weights, required=frame.required, depth=depth)
     if not candidates:
         return []
     best = max(candidates, key=lambda c: c.score)

@@ -52,8 +52,7 @@ def answer_part(store: IndexStore, forms: FormsCache, frame: QuestionFrame, rank
         if composed is not None:
             return PartAnswer(*composed)
     rows = [r.row for r in ranked]
-    similarity = {r.row: r.similarity for r in ranked}
-    evidence = choose_evidence(store, forms, rows, frame, years, config.weights, config.evidence_depth, similarity)
+    evidence = choose_evidence(store, forms, rows, frame, years, config.weights, config.evidence_depth)
     if evidence and (covers(evidence[0], frame.terms, config.min_coverage)
                      or paraphrased(evidence[0], ranked, config.weights)):
         text, citations = compose(store, evidence, n, frame, limit, config.wording)
@@ -66,7 +65,7 @@ def answer_part(store: IndexStore, forms: FormsCache, frame: QuestionFrame, rank
         return None
     # Nothing states the value asked for: a provision on the topic that leaves it to others is what to say.
     loose = dataclasses.replace(frame, required=None, both_parts=False)
-    evidence = choose_evidence(store, forms, rows, loose, years, config.weights, config.evidence_depth, similarity)
+    evidence = choose_evidence(store, forms, rows, loose, years, config.weights, config.evidence_depth)
     if evidence and DELEGATION.search(evidence[0].norm) and (
             covers(evidence[0], frame.terms, config.min_coverage) or paraphrased(evidence[0], ranked, config.weights)):
         text, citations = compose(store, evidence[:1], n, loose, limit, config.wording)
