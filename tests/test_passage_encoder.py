@@ -93,3 +93,14 @@ def test_progress_lines_give_rate_and_time_left():
     progress.add(10)  # at 40 s: 60 done, 1.5/s
     assert lines[0] == "encoding: 40/100 passages (40%), 2.0 passages/s, about 30s left"
     assert len(lines) == 2 and "60/100" in lines[1] and "about 27s left" in lines[1]
+
+
+def test_library_bench_holds_out_the_median_document_and_refuses_a_missing_folder(tmp_path, capsys):
+    from eval.bench import _held_out
+    from eval.cli import main
+
+    for i, size in enumerate((10, 300, 20, 5000, 40)):
+        (tmp_path / f"{i}.md").write_text("条" * size, encoding="utf-8")
+    assert _held_out(tmp_path).name == "4.md"  # sizes 10, 20, 40, 300, 5000: the middle one
+    assert main(["bench", "--library", str(tmp_path / "missing")]) == 2
+    assert "no library folder" in capsys.readouterr().err
