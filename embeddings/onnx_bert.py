@@ -8,6 +8,7 @@ import os
 import struct
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,10 @@ import numpy as np
 GRAPH_FILE = "encoder.onnx"
 # Bump when the graph below changes, so a stale cached graph is rebuilt rather than used.
 GRAPH_VERSION = "3"
+# Tokens (padding included) per batch when many texts are encoded. On the 2-core development machine, 2048
+# took the fewest CPU-seconds per passage of 2048, 4096 and 8192 (2.5 against 2.7 and 3.3 per 100 regulation
+# articles of about 95 tokens), one single-threaded batch per core.
+DEFAULT_TOKEN_BUDGET = 2048
 _build_lock = threading.Lock()
 
 
@@ -193,10 +198,56 @@ class OnnxBertEncoder:
         """Unit vectors for the texts (any prompt prefix already added by the caller)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        return self._encode_ids(self._tokenizer.encode_batch(texts))
+
+    def encode_many(self, texts: list[str], *, token_budget: int = DEFAULT_TOKEN_BUDGET, max_batch: int = 64,
+                    workers: int = 1, on_batch: Callable[[int], None] | None = None) -> np.ndarray:
+        """Unit vectors for many texts, in their order: the texts are tokenized, sorted by token length and
+        run in batches of at most `token_budget` tokens (padding included), so a batch holds texts of nearly
+        one length and no time goes to padding; `workers` batches run at once (ONNX Runtime releases the
+        interpreter while it computes); `on_batch(n)` is called after each batch of n texts."""
+        if token_budget < 1 or max_batch < 1 or workers < 1:
+            raise ValueError("token_budget, max_batch and workers must be at least 1")
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        if not texts:
+            return out
         encodings = self._tokenizer.encode_batch(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i]))
+        batches: list[list[int]] = []
+        start = 0
+        while start < len(order):
+            # Sorted ascending: the last text of a batch is its longest, so the batch costs its size × that.
+            end = start + 1
+            while end < len(order) and end - start < max_batch and \
+                    (end - start + 1) * len(encodings[order[end]]) <= token_budget:
+                end += 1
+            batches.append(order[start:end])
+            start = end
+
+        def run(rows: list[int]) -> None:
+            out[rows] = self._encode_ids([encodings[i] for i in rows])
+
+        if workers == 1:
+            for rows in batches:
+                run(rows)
+                if on_batch is not None:
+                    on_batch(len(rows))
+            return out
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            # Longest batches first, so that the last ones to finish are short and no worker idles long.
+            futures = [(pool.submit(run, rows), len(rows)) for rows in reversed(batches)]
+            for future, size in futures:
+                future.result()
+                if on_batch is not None:
+                    on_batch(size)
+        return out
+
+    def _encode_ids(self, encodings: list[np.ndarray]) -> np.ndarray:
         length = max(len(e) for e in encodings)
-        ids = np.full((len(texts), length), self._pad_id, dtype=np.int64)
-        mask = np.zeros((len(texts), length), dtype=np.float32)
+        ids = np.full((len(encodings), length), self._pad_id, dtype=np.int64)
+        mask = np.zeros((len(encodings), length), dtype=np.float32)
         for row, e in enumerate(encodings):
             ids[row, : len(e)] = e
             mask[row, : len(e)] = 1.0

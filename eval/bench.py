@@ -152,6 +152,107 @@ def bench_scale(source_index: Path, size: int, questions: Path, work: Path, log:
     return result
 
 
+def _held_out(library: Path) -> Path:
+    """The library file added last to time adding one document: the one of median size."""
+    files = sorted((f for f in library.iterdir() if f.is_file() and not f.name.startswith(".")),
+                   key=lambda f: (f.stat().st_size, f.name))
+    if len(files) < 2:
+        raise ValueError(f"{library} needs at least two documents")
+    return files[len(files) // 2]
+
+
+def bench_library(library: Path, questions: Path, work: Path, log: Callable[[str], None], *,
+                  encode_sample: int = 3000) -> dict:
+    """A real library folder: build (all documents but one), raw encoding of the same texts (a random sample
+    of `encode_sample` of them when there are more), size on disk, memory, cold start, warm latency over
+    `questions` (answers not judged), then the time to add the held-out document."""
+    import random
+
+    from assistant import build_index, load_embedder, passage_texts, warm_up
+
+    library = Path(library)
+    held_out = _held_out(library)
+    corpus = work / "library-corpus"
+    corpus.mkdir(parents=True)
+    for source in library.iterdir():
+        if source.is_file() and source != held_out:
+            shutil.copy2(source, corpus / source.name)
+    started = time.perf_counter()
+    embedder = load_embedder("default")
+    embedder.encode_passages(["预热"])  # the model loads here, so the build below times the build
+    warm_up()
+    model_load = time.perf_counter() - started
+    index_dir = work / "library-index"
+    started = time.perf_counter()
+    report = build_index(corpus, index_dir, embedder=embedder, progress=True, log=log)
+    build = time.perf_counter() - started
+    log(f"library: built in {build:.1f}s ({report.chunks} chunks, {report.encode_seconds:.1f}s of it encoding)")
+
+    texts = passage_texts(corpus)
+    sample = sorted(random.Random(0).sample(texts, encode_sample), key=len) if len(texts) > encode_sample else texts
+    started = time.perf_counter()
+    embedder.encode_passages(sample)
+    raw = time.perf_counter() - started
+    raw_rate = len(sample) / raw
+    build_rate = report.chunks / build
+    log(f"library: raw encoding {raw_rate:.1f} passages/s over {len(sample)} passages; build {build_rate:.1f}/s")
+
+    measured = _child_measure(index_dir, questions)
+    shutil.copy2(held_out, corpus / held_out.name)
+    added_lines: list[str] = []
+    started = time.perf_counter()
+    added = build_index(corpus, index_dir, embedder=embedder, log=added_lines.append)
+    add_s = time.perf_counter() - started
+    log(f"library: added {held_out.name} in {add_s:.2f}s ({added.embedded} passages encoded in "
+        f"{added.encode_seconds:.2f}s)")
+    return {"library": str(library), "documents": added.documents, "files": len(list(corpus.iterdir())),
+            "provisions": added.provisions, "chunks": added.chunks, "earlier_versions": added.earlier_versions,
+            "repealed": added.repealed, "skipped": len(added.skipped),
+            "passage_encoder": report.passage_encoder, "model_load_s": round(model_load, 2),
+            "build_s": round(build, 1), "build_encoding_s": round(report.encode_seconds, 1),
+            "build_besides_encoding_s": round(build - report.encode_seconds, 1),
+            "build_passages_per_s": round(build_rate, 1),
+            "raw_encoding_passages": len(sample), "raw_encoding_s": round(raw, 2),
+            "raw_passages_per_s": round(raw_rate, 1),
+            "pipeline_vs_encoding": round(build_rate / raw_rate, 3),
+            "index_mb": _folder_mb(index_dir), **measured,
+            "query_p50_ms": measured["stages"]["total_ms"]["p50"],
+            "query_p95_ms": measured["stages"]["total_ms"]["p95"],
+            "add_document": held_out.name, "add_document_s": round(add_s, 2),
+            "add_document_passages": added.embedded, "add_document_encoding_s": round(added.encode_seconds, 2),
+            "add_document_besides_encoding_s": round(add_s - added.encode_seconds, 2)}
+
+
+def library_table(r: dict) -> str:
+    """The library figures as Markdown."""
+    return "\n".join([
+        f"| library {Path(r['library']).name} | figure |", "|---|---|",
+        f"| files / documents / provisions / chunks | {r['files']} / {r['documents']} / {r['provisions']} / "
+        f"{r['chunks']} |",
+        f"| earlier versions / repealed / files skipped | {r['earlier_versions']} / {r['repealed']} / {r['skipped']} |",
+        f"| passage encoder | {r['passage_encoder']} |",
+        f"| build (of which encoding) | {r['build_s']} s ({r['build_encoding_s']} s) |",
+        f"| build throughput / raw encoding ({r['raw_encoding_passages']} passages) | {r['build_passages_per_s']} / "
+        f"{r['raw_passages_per_s']} passages/s = {r['pipeline_vs_encoding']} |",
+        f"| index on disk | {r['index_mb']} MB |",
+        f"| resident memory after load / after the questions | {r['rss_after_load_mb']} / "
+        f"{r['rss_after_queries_mb']} MB |",
+        f"| cold start to first answer (new process) | {r['cold_start_s']} s |",
+        f"| warm query p50 / p95 | {r['query_p50_ms']} / {r['query_p95_ms']} ms |",
+        f"| add one document ({r['add_document_passages']} passages) | {r['add_document_s']} s, of which encoding "
+        f"{r['add_document_encoding_s']} s |"])
+
+
+def run_library_bench(library: Path, questions: Path, *, encode_sample: int = 3000,
+                      log: Callable[[str], None] = print) -> dict:
+    """The library figures, built in a temporary folder that is removed afterwards."""
+    work = Path(tempfile.mkdtemp(prefix="policy-qa-bench-library-"))
+    try:
+        return bench_library(library, questions, work, log, encode_sample=encode_sample)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def _median(values: list[float]) -> float:
     """The p50 of one round's latencies (a round has one per question, so never none)."""
     value = percentile(values, 50)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 GOLDEN = Path(__file__).resolve().parent / "golden.jsonl"
+BLIND_1 = Path(__file__).resolve().parent / "sets" / "blind-1.jsonl"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,6 +60,11 @@ def _parser() -> argparse.ArgumentParser:
     stress.add_argument("--seed", type=int, default=0)
     stress.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",
                         help="print the figures as JSON (or write them to FILE)")
+    bench.add_argument("--library", type=Path, default=None,
+                       help="instead: index this real library folder and time build, memory, cold start, latency "
+                            "over --questions (default: blind-1, answers not judged) and adding one document")
+    bench.add_argument("--encode-sample", type=int, default=3000,
+                       help="with --library: raw encoding is timed on this many of its passages, at random")
     load = sub.add_parser("load", help="load check against a running web UI (python -m ui)")
     load.add_argument("--url", default="http://127.0.0.1:7860/")
     load.add_argument("--clients", type=int, default=10)
@@ -117,6 +123,44 @@ def _curve(args: argparse.Namespace, questions: list) -> int:
     return 0
 
 
+def _bench(args: argparse.Namespace) -> int:
+    """`python -m eval bench`: the bundled and synthetic figures, or with --library a real library's."""
+    from assistant import default_corpus_dir
+    from eval.bench import flat_figures, run_bench, table
+
+    try:
+        sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    except ValueError:
+        print("error: --sizes takes whole numbers separated by commas", file=sys.stderr)
+        return 2
+    if args.rounds < 1:
+        print("error: --rounds must be at least 1", file=sys.stderr)
+        return 2
+    if args.library is not None:
+        from eval.bench import library_table, run_library_bench
+
+        if not args.library.is_dir():
+            print(f"error: no library folder at {args.library}", file=sys.stderr)
+            return 2
+        if args.encode_sample < 1:
+            print("error: --encode-sample must be at least 1", file=sys.stderr)
+            return 2
+        questions = args.questions if args.questions != GOLDEN else BLIND_1
+        library = run_library_bench(args.library, questions, encode_sample=args.encode_sample,
+                                    log=lambda m: print(m, file=sys.stderr))
+        print(library_table(library))
+        if args.json:
+            args.json.write_text(json.dumps(flat_figures({"library": library}), ensure_ascii=False, indent=2),
+                                 encoding="utf-8")
+        return 0
+    results = run_bench(sizes=sizes, corpus=args.corpus or default_corpus_dir(), questions=args.questions,
+                        peer=not args.no_peer, rounds=args.rounds, log=lambda m: print(m, file=sys.stderr))
+    print(table(results))
+    if args.json:
+        args.json.write_text(json.dumps(flat_figures(results), ensure_ascii=False, indent=2), encoding="utf-8")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the evaluation command line; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -128,23 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "import-feedback":
         return _import_feedback(args)
     if args.command == "bench":
-        from assistant import default_corpus_dir
-        from eval.bench import flat_figures, run_bench, table
-
-        try:
-            sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
-        except ValueError:
-            print("error: --sizes takes whole numbers separated by commas", file=sys.stderr)
-            return 2
-        if args.rounds < 1:
-            print("error: --rounds must be at least 1", file=sys.stderr)
-            return 2
-        results = run_bench(sizes=sizes, corpus=args.corpus or default_corpus_dir(), questions=args.questions,
-                            peer=not args.no_peer, rounds=args.rounds, log=lambda m: print(m, file=sys.stderr))
-        print(table(results))
-        if args.json:
-            args.json.write_text(json.dumps(flat_figures(results), ensure_ascii=False, indent=2), encoding="utf-8")
-        return 0
+        return _bench(args)
     if args.command in ("stress", "load"):
         return _stress(args) if args.command == "stress" else _load(args)
     try:

@@ -43,8 +43,60 @@ class BuildReport:
     seconds: float
     unchanged: bool = False
     encode_seconds: float = 0.0  # of `seconds`, the time spent encoding passages
+    provisions: int = 0  # numbered provisions (distinct heading paths of a document, its preamble aside)
+    earlier_versions: int = 0  # documents that a newer text of the same title replaces
+    repealed: int = 0  # documents that a newer document says it repeals
+    passage_encoder: str = ""  # int8 or float, for the bundled model
+
+    def summary(self) -> str:
+        """The build in one paragraph: what was read, what the index holds, what was left out and why."""
+        state = "unchanged, reused" if self.unchanged else f"built in {self.seconds:.1f}s"
+        provisions = f"{self.provisions} provisions, " if self.provisions else ""
+        lines = [f"index {state}: {self.documents} documents, {provisions}{self.chunks} chunks; "
+                 f"{self.earlier_versions} earlier versions, {self.repealed} repealed; "
+                 f"encoded {self.embedded} passages"
+                 + (f" ({self.passage_encoder})" if self.passage_encoder else "")
+                 + (f" in {self.encode_seconds:.1f}s ({self.embedded / self.encode_seconds:.1f}/s)"
+                    if self.embedded and self.encode_seconds > 0 else "")
+                 + f", reused {self.reused}; {len(self.skipped)} files skipped"]
+        reasons: dict[str, list[str]] = {}
+        for item in self.skipped:
+            reasons.setdefault(item.reason, []).append(item.name)
+        for reason, names in sorted(reasons.items(), key=lambda kv: -len(kv[1])):
+            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            lines.append(f"  skipped {len(names)} ({reason}): {shown}")
+        return "\n".join(lines)
 
 
+class _Progress:
+    """Progress lines for a long stage, at most one per `every` seconds: done/total, rate and time left."""
+
+    def __init__(self, log: Callable[[str], None], what: str, total: int, unit: str, every: float,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
+        self._log, self._what, self._total, self._unit, self._every = log, what, total, unit, every
+        self._clock = clock
+        self._started = self._last = clock()
+        self.done = 0
+
+    def add(self, n: int) -> None:
+        self.done += n
+        now = self._clock()
+        if now - self._last >= self._every and self.done < self._total:
+            self._last = now
+            rate = self.done / max(now - self._started, 1e-9)
+            left = (self._total - self.done) / rate if rate > 0 else 0.0
+            self._log(f"{self._what}: {self.done}/{self._total} {self._unit} ({100 * self.done / self._total:.0f}%), "
+                      f"{rate:.1f} {self._unit}/s, about {_duration(left)} left")
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+# Passages handed to the embedder at once: small enough that progress is reported often, large enough
+# that its batching by length works (each slice is itself of nearly one length, as the todo list is sorted).
+ENCODE_SLICE = 512
 
 
 def embedding_text(document: Document, chunk: Chunk) -> str:
@@ -66,14 +118,20 @@ def warm_up() -> None:
     to_simplified("預熱")
 
 
-def _prepare(files, config: IndexConfig) -> tuple[list[Document], list[Chunk]]:
+def _prepare(files, config: IndexConfig, progress: _Progress | None = None) -> tuple[list[Document], list[Chunk]]:
     documents: list[Document] = []
     chunks: list[Chunk] = []
     for source in files:
         for parsed in parse_page(source.name, source.text):
             documents.append(parsed.document)
             chunks.extend(chunk_document(parsed, max_tokens=config.max_chunk_tokens, count_tokens=count_tokens))
+        if progress is not None:
+            progress.add(1)
     return assign_versions(documents), chunks
+
+
+def _provisions(chunks: list[Chunk]) -> int:
+    return len({(c.doc_id, c.section) for c in chunks} - {(c.doc_id, ("前言",)) for c in chunks})
 
 
 def passage_texts(corpus_dir: Path, config: IndexConfig = IndexConfig()) -> list[str]:
@@ -98,10 +156,12 @@ def build_index(corpus_dir: Path, index_dir: Path, config: IndexConfig = IndexCo
 
     started = time.perf_counter()
     index_dir = Path(index_dir)
+    every = 10.0 if progress else 30.0
     with WriterLock(index_dir):
         files, skipped = read_corpus(Path(corpus_dir))
         for item in skipped:
             log(f"skipped {item.name}: {item.reason}")
+        log(f"read {len(files)} files ({len(skipped)} skipped) in {time.perf_counter() - started:.1f}s")
         if not files:
             raise ValueError(f"no readable documents in {corpus_dir}")
         previous = _previous(index_dir)
@@ -113,12 +173,21 @@ def build_index(corpus_dir: Path, index_dir: Path, config: IndexConfig = IndexCo
                 previous.manifest.max_chunk_tokens == config.max_chunk_tokens and \
                 previous.manifest.dictionary_hash == dictionary_hash() and \
                 previous.manifest.parser_version == PARSER_VERSION:
-            return BuildReport(index_dir, len(previous.documents), len(previous.chunks), 0, len(previous.chunks),
-                               tuple(skipped), time.perf_counter() - started, unchanged=True)
+            metas = [previous.documents.meta(d) for d in previous.documents]
+            report = BuildReport(index_dir, len(previous.documents), len(previous.chunks), 0, len(previous.chunks),
+                                 tuple(skipped), time.perf_counter() - started, unchanged=True,
+                                 earlier_versions=sum(m.get("status") == "earlier" for m in metas),
+                                 repealed=sum(m.get("status") == "repealed" for m in metas))
+            log(report.summary())
+            return report
         if embedder is None:
             embedder = load_embedder(config.model)
 
-        documents, chunks = _prepare(files, config)
+        stage = time.perf_counter()
+        documents, chunks = _prepare(files, config, _Progress(log, "parsing", len(files), "files", every))
+        provisions = _provisions(chunks)
+        log(f"parsed {len(files)} files into {len(documents)} documents, {provisions} provisions, "
+            f"{len(chunks)} chunks in {time.perf_counter() - stage:.1f}s")
         by_id = {d.doc_id: d for d in documents}
         texts = [embedding_text(by_id[c.doc_id], c) for c in chunks]
         hashes = [_chunk_hash(embedder.model_hash, t) for t in texts]
@@ -135,22 +204,36 @@ def build_index(corpus_dir: Path, index_dir: Path, config: IndexConfig = IndexCo
                 vectors[i] = known[h]
         encode_started = time.perf_counter()
         if todo:
-            # Sorting by length keeps padding small inside each batch.
+            # Sorting by length keeps padding small inside each batch; slices of the sorted list let the
+            # build report its progress whatever the embedder.
             order = sorted(todo, key=lambda i: len(texts[i]))
-            encoded = embedder.encode_passages([texts[i] for i in order], show_progress=progress)
-            for row, i in enumerate(order):
-                vectors[i] = encoded[row]
+            encoding = _Progress(log, "encoding", len(order), "passages", every)
+            for start in range(0, len(order), ENCODE_SLICE):
+                part = order[start: start + ENCODE_SLICE]
+                encoded = embedder.encode_passages([texts[i] for i in part])
+                vectors[part] = encoded
+                encoding.add(len(part))
         encode_seconds = time.perf_counter() - encode_started
-        log(f"embedded {len(todo)} passages in {encode_seconds:.1f}s, reused {len(chunks) - len(todo)}")
+        rate = f" ({len(todo) / encode_seconds:.1f} passages/s)" if todo and encode_seconds > 0 else ""
+        log(f"embedded {len(todo)} passages in {encode_seconds:.1f}s{rate}, reused {len(chunks) - len(todo)}")
 
+        stage = time.perf_counter()
         segmenter = Segmenter.shared()
         corpus_terms = [segmenter.terms(t) for t in texts]
         filter_texts = [normalize(f"{by_id[c.doc_id].title} {' '.join(c.section)} {c.text}") for c in chunks]
+        log(f"segmented {len(texts)} passages in {time.perf_counter() - stage:.1f}s")
+        stage = time.perf_counter()
         _write_index(index_dir, documents, chunks, hashes, vectors, corpus_terms, filter_texts,
                      model_id=embedder.model_id, model_hash=embedder.model_hash, dimension=embedder.dimension,
                      max_chunk_tokens=config.max_chunk_tokens, corpus_files=fingerprint)
-        return BuildReport(index_dir, len(documents), len(chunks), len(todo), len(chunks) - len(todo),
-                           tuple(skipped), time.perf_counter() - started, encode_seconds=encode_seconds)
+        log(f"wrote the index in {time.perf_counter() - stage:.1f}s")
+        report = BuildReport(index_dir, len(documents), len(chunks), len(todo), len(chunks) - len(todo),
+                             tuple(skipped), time.perf_counter() - started, encode_seconds=encode_seconds,
+                             provisions=provisions, earlier_versions=sum(d.status == "earlier" for d in documents),
+                             repealed=sum(d.status == "repealed" for d in documents),
+                             passage_encoder=getattr(embedder, "passage_encoder", ""))
+        log(report.summary())
+        return report
 
 
 def write_index(index_dir: Path, documents: list[Document], chunks: list[Chunk], hashes: list[str],
