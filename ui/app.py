@@ -173,6 +173,11 @@ def build_app(library: Library, feedback: FeedbackStore, audit: AuditLog | None 
                     pending: dict | None):
         chat, turns = list(chat or []), list(turns or [])
         flush_dislike(pending, turns)
+        # The lists change under the page (other pages upload and delete), so the dropdowns accept any value
+        # and what no longer exists is dropped here.
+        known = {d.doc_id for d in library.documents()}
+        docs = [d for d in docs or [] if d in known]
+        year = year if (year or "").isdigit() else ALL
         question = (question or "").strip()
         asked = [{"role": "user", "content": escape(question)}]
         no_sources = gr.update(choices=[], value=None)
@@ -434,11 +439,12 @@ def build_app(library: Library, feedback: FeedbackStore, audit: AuditLog | None 
                     gr.Examples(EXAMPLES, inputs=question, label="示例问题")
                     with gr.Accordion("筛选范围", open=False):
                         doc_filter = gr.Dropdown([(d.label, d.doc_id) for d in documents], multiselect=True, label="文档",
+                                                 allow_custom_value=True,
                                                  elem_id="doc-filter")
                         region_filter = gr.Dropdown([ALL] + sorted({d.region for d in documents if d.region}), value=ALL,
-                                                    label="地区", elem_id="region-filter")
+                                                    label="地区", elem_id="region-filter", allow_custom_value=True)
                         year_filter = gr.Dropdown([ALL] + [str(y) for y in sorted({d.year for d in documents if d.year})],
-                                                  value=ALL, label="年份", elem_id="year-filter")
+                                                  value=ALL, label="年份", elem_id="year-filter", allow_custom_value=True)
                     with gr.Accordion("对最近一条回答提出反馈", open=False) as feedback_box:
                         rating = gr.Radio([LIKE, DISLIKE], label="评价", elem_id="rating")
                         comment = gr.Textbox(label="意见（可选）", elem_id="comment")
@@ -467,7 +473,8 @@ def build_app(library: Library, feedback: FeedbackStore, audit: AuditLog | None 
                     upload_status = gr.Markdown("", elem_id="upload-status")
                 with gr.Column():
                     delete_choice = gr.Dropdown([(delete_label(d), d.doc_id) for d in documents], value=None,
-                                                label="删除文档（按标题选择，删除其所在的整个文件）", elem_id="delete-choice")
+                                                label="删除文档（按标题选择，删除其所在的整个文件）", elem_id="delete-choice",
+                                                allow_custom_value=True)
                     delete_button = gr.Button("删除…", variant="stop", elem_id="delete-button")
                     with gr.Group(visible=False, elem_id="delete-confirm") as confirm_box:
                         confirm_text = gr.Markdown("", elem_id="delete-confirm-text")
