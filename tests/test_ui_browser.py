@@ -49,7 +49,7 @@ def server(tmp_path_factory):
     app = build_app(library, feedback, audit, sync_seconds=1.0)
     port = _free_port()
     app.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, show_error=False,
-                       **launch_options())
+                       **launch_options(max_upload_bytes=MAX_UPLOAD))
     yield {"url": f"http://127.0.0.1:{port}/", "library": library, "feedback": feedback, "root": root,
            "audit": audit}
     app.close()
@@ -285,7 +285,14 @@ def test_gradio_texts_are_chinese_and_upload_errors_are_shown_beside_the_upload(
     assert "拖放" in body or "点击上传" in body
     big = tmp_path / "很大的文件.txt"
     big.write_bytes("政策".encode() * (MAX_UPLOAD // 4))
-    upload(page, big, "过大")
+    # refused in the page, in Chinese, before anything is sent (Gradio's own message is English)
+    page.set_input_files("#upload input[type=file]", str(big))
+    wait_text(page, "#upload-error", "文件过大")
+    picture = tmp_path / "图片.png"
+    picture.write_bytes(b"\x89PNG\r\n")
+    page.set_input_files("#upload input[type=file]", str(picture))
+    wait_text(page, "#upload-error", "不支持的文件类型“.png”")
+    assert "exceed" not in page.inner_text("body") and "Invalid file type" not in page.inner_text("body")
     empty = tmp_path / "空文件.txt"
     empty.write_bytes(b"   ")
     upload(page, empty, "空")

@@ -40,10 +40,17 @@ EXPORT_FORMATS = ["Markdown（.md）", "Word（.docx）"]
 
 # How every server of this page is launched: Gradio's texts in Chinese (see ui/web.py), no footer links (API
 # page, "Built with Gradio", settings), no console banner (no share-link hint).
-def launch_options(*middleware: Middleware) -> dict:
-    """Keyword arguments for `launch` (a new dict each time: Gradio changes `app_kwargs`)."""
-    return {"footer_links": [], "quiet": True,
-            "app_kwargs": {"middleware": [Middleware(ChineseLocaleMiddleware), *middleware]}}
+def launch_options(*middleware: Middleware, max_upload_bytes: int | None = None) -> dict:
+    """Keyword arguments for `launch` (a new dict each time: Gradio changes `app_kwargs`). With
+    `max_upload_bytes`, the page refuses larger files in Chinese before sending them, and Gradio's own
+    (English) limit is set well above it, so it only stops requests that bypass the page."""
+    options: dict = {"footer_links": [], "quiet": True,
+                     "app_kwargs": {"middleware": [Middleware(ChineseLocaleMiddleware, max_upload_bytes=max_upload_bytes,
+                                                              upload_types=tuple(UPLOAD_TYPES)),
+                                                   *middleware]}}
+    if max_upload_bytes:
+        options["max_file_size"] = max_upload_bytes * 2 + 1048576
+    return options
 
 
 def _history(turns: list[dict]) -> list[dict]:

@@ -124,5 +124,5 @@ def main(argv: list[str] | None = None) -> int:
     print(f"网页界面：http://{args.host}:{args.port}/" + ("（需要登录）" if guard else ""), file=sys.stderr)
     app.queue(default_concurrency_limit=4).launch(
         server_name=args.host, server_port=args.port, auth=guard.check if guard else None, show_error=False,
-        max_file_size=args.max_upload_mb * 1048576, **launch_options(Middleware(ClientAddressMiddleware)))
+        **launch_options(Middleware(ClientAddressMiddleware), max_upload_bytes=library.max_upload_bytes))
     return 0
