@@ -425,7 +425,9 @@ def build_app(library: Library, feedback: FeedbackStore, audit: AuditLog | None 
     # ---- the page ----------------------------------------------------------------------------------------
 
     documents = library.documents()
-    with gr.Blocks(title="政策文件问答") as app:
+    # Gradio's cached copies (uploads chosen but never added, exports already downloaded) are deleted after
+    # ten minutes; an added upload's copy is deleted as soon as it has been read.
+    with gr.Blocks(title="政策文件问答", delete_cache=(600, 600)) as app:
         gr.Markdown("## 政策文件问答\n回答只依据文档库中的文件，每条回答都标注出处；文件中没有的内容会直接说明。")
         turns = gr.State([])
         sources = gr.State([])
