@@ -275,6 +275,8 @@ def test_active_filters_are_shown_and_named_in_abstentions(page, server):
     wait_text(page, "#active-filters", "地区=山东")
     ask(page, "2020年消费扶贫专柜目标是多少", "当前筛选：地区=山东")
     assert "1万个" not in page.inner_text("#chat")
+    # nothing offers to post the conversation to Hugging Face
+    assert page.locator("#chat button[aria-label*='分享'], #chat button[aria-label*='hare']").count() == 0
 
 
 def test_gradio_texts_are_chinese_and_upload_errors_are_shown_beside_the_upload(page, server, tmp_path):

@@ -440,7 +440,8 @@ def build_app(library: Library, feedback: FeedbackStore, audit: AuditLog | None 
             with gr.Row():
                 with gr.Column(scale=3):
                     active_filters = gr.Markdown(filters_line([], ALL, ALL), elem_id="active-filters")
-                    chat = gr.Chatbot(label="对话", height=460, elem_id="chat")
+                    # no "share" button: it would post the conversation to Hugging Face
+                    chat = gr.Chatbot(label="对话", height=460, elem_id="chat", buttons=["copy", "copy_all"])
                     question = gr.Textbox(label="问题", placeholder="例如：2020年消费扶贫专柜目标是多少", elem_id="question")
                     with gr.Row():
                         send = gr.Button("提问", variant="primary", elem_id="send")
@@ -511,9 +512,9 @@ def build_app(library: Library, feedback: FeedbackStore, audit: AuditLog | None 
         ask_outputs = [chat, question, turns, source_list, sources, viewer, pending_dislike]
         send.click(answer_turn, ask_inputs, ask_outputs, api_visibility="private")
         question.submit(answer_turn, ask_inputs, ask_outputs, api_visibility="private")
-        reset.click(new_chat, [turns, pending_dislike],
-                    [chat, turns, source_list, sources, viewer, feedback_status, pending_dislike, export_file],
-                    api_visibility="private")
+        new_chat_outputs = [chat, turns, source_list, sources, viewer, feedback_status, pending_dislike, export_file]
+        reset.click(new_chat, [turns, pending_dislike], new_chat_outputs, api_visibility="private")
+        chat.clear(new_chat, [turns, pending_dislike], new_chat_outputs, api_visibility="private")  # the 🗑 icon
         source_list.select(open_source, [sources], viewer, api_visibility="private").then(
             None, None, None, js=SCROLL_TO_HIGHLIGHT)
         chat.like(on_like, [turns, pending_dislike], [feedback_status, pending_dislike, feedback_box, rating],
