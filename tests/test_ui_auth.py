@@ -116,3 +116,57 @@ def test_hash_password_command():
     assert run.returncode == 0, run.stderr
     stored = run.stdout.strip()
     assert stored.startswith("pbkdf2_sha256$") and verify_password("口令123", stored)
+
+
+@pytest.mark.integration
+@pytest.mark.browser
+def test_login_page_is_chinese_and_locks_after_failures(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    gr = pytest.importorskip("gradio")
+    from starlette.middleware import Middleware
+
+    from assistant.audit import AuditLog
+    from ui.app import launch_options
+    from ui.auth import ClientAddressMiddleware
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.skip("Chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    audit = AuditLog(tmp_path / "audit.db")
+    guard = LoginGuard({"alice": hash_password("right", iterations=1000)}, base_delay=0.01, lock_after=2,
+                       on_event=audit.record_event)
+    with gr.Blocks() as demo:
+        gr.Markdown("已登录", elem_id="inside")
+    port = _free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, auth=guard.check,
+                **launch_options(Middleware(ClientAddressMiddleware)))
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update"])
+            page = browser.new_context(locale="en-US").new_page()
+
+            def login(password: str) -> None:
+                page.goto(f"http://127.0.0.1:{port}/")
+                page.wait_for_selector("input[type=password]", timeout=30000)
+                page.fill("input[type=text]", "alice")
+                page.fill("input[type=password]", password)
+                page.keyboard.press("Enter")
+
+            login("wrong")
+            page.wait_for_function("() => document.body.innerText.includes('凭据不正确')", timeout=30000)
+            body = page.inner_text("body")
+            assert "用户名" in body and "密码" in body and "Login" not in body and "username" not in body.lower()
+            login("wrong")
+            page.wait_for_function("() => document.body.innerText.includes('凭据不正确')", timeout=30000)
+            login("right")  # locked now: even the right password is refused
+            page.wait_for_function("() => document.body.innerText.includes('凭据不正确')", timeout=30000)
+            browser.close()
+        assert [e.action for e in audit.events()] == ["login_failed", "login_failed", "login_lock", "login_locked"]
+    finally:
+        demo.close()
