@@ -6,6 +6,7 @@ filters, delete choices, counts) when another page changed the library."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import logging
@@ -86,6 +87,7 @@ def build_app(library: Library, feedback: FeedbackStore, audit: AuditLog | None 
               sync_seconds: float = SYNC_SECONDS) -> gr.Blocks:
     """The whole page, wired to a library and a feedback store (and an audit log of library changes)."""
     export_dir = Path(tempfile.mkdtemp(prefix="policy-qa-exports-"))
+    atexit.register(shutil.rmtree, export_dir, True)  # exports hold conversations: not kept after exit
 
     def record_event(request: gr.Request | None, action: str, detail: str) -> None:
         log.info("%s: %s", action, detail)
