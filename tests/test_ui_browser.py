@@ -99,7 +99,7 @@ def upload(page, path: Path, expect: str) -> None:
                            arg=[expect], timeout=120000)
 
 
-def wait_text(page, selector: str, text: str, present: bool = True, timeout: int = 30000) -> None:
+def wait_text(page, selector: str, text: str, present: bool = True, timeout: int = 45000) -> None:
     page.wait_for_function("([sel, text, present]) => { const e = document.querySelector(sel);"
                            " return !!e && e.innerText.includes(text) === present; }",
                            arg=[selector, text, present], timeout=timeout)
@@ -210,25 +210,25 @@ def test_two_pages_share_one_live_library(browser, server, tmp_path):
         path.write_text(SHARED_DOC, encoding="utf-8")
         upload(a, path, "已添加")
         # the other open page sees the new document without a reload: table, delete list, filters, count
-        wait_text(b, "#library", "2022年共享测试工作方案", timeout=15000)
+        wait_text(b, "#library", "2022年共享测试工作方案", timeout=45000)
         b.click("#delete-choice input")
-        b.locator("[role=option]", has_text="2022年共享测试工作方案").first.wait_for(state="attached", timeout=10000)
+        b.locator("[role=option]", has_text="2022年共享测试工作方案").first.wait_for(state="attached", timeout=45000)
         b.keyboard.press("Escape")
         b.get_by_role("tab", name="问答").click()
         count = len(server["library"].documents())
         wait_text(b, "#library-summary", f"{count} 篇文档")
         b.get_by_text("筛选范围").click()
         b.click("#doc-filter input")
-        b.locator("[role=option]", has_text="2022年共享测试工作方案").first.wait_for(state="attached", timeout=10000)
+        b.locator("[role=option]", has_text="2022年共享测试工作方案").first.wait_for(state="attached", timeout=45000)
         b.keyboard.press("Escape")
         # deleted in one page, gone from the other
         choose(a, "delete-choice", "2022年共享测试工作方案")
         a.click("#delete-button")
         a.click("#confirm-delete")
         wait_text(a, "#library-status", "已删除")
-        wait_text(b, "#library-summary", f"{count - 1} 篇文档", timeout=15000)
+        wait_text(b, "#library-summary", f"{count - 1} 篇文档", timeout=45000)
         b.get_by_role("tab", name="文档库").click()
-        wait_text(b, "#library", "2022年共享测试工作方案", present=False, timeout=15000)
+        wait_text(b, "#library", "2022年共享测试工作方案", present=False, timeout=45000)
     finally:
         ctx_a.close()
         ctx_b.close()
@@ -243,7 +243,7 @@ def test_delete_names_every_document_of_the_file_and_can_be_undone(page, server)
     wait_text(page, "#library-status", "请先选择")
     choose(page, "delete-choice", "山东省关于贯彻落实")
     page.click("#delete-button")
-    page.wait_for_selector("#delete-confirm", state="visible", timeout=10000)
+    page.wait_for_selector("#delete-confirm", state="visible", timeout=45000)
     confirm = page.inner_text("#delete-confirm")
     # the file holds three documents: the confirmation names all of them
     for title in ("关于开展消费扶贫助力打赢脱贫攻坚战的行动方案", "山东省关于贯彻落实中央扶贫开发工作部署的意见",
@@ -260,7 +260,7 @@ def test_delete_names_every_document_of_the_file_and_can_be_undone(page, server)
         wait_text(page, "#library-status", "已恢复")
         assert len(library.documents()) == before
         # the undo button now offers the deletion before this one, if any
-        wait_text(page, "body", "撤销上次删除（004_a59cb19528c11c68.txt）", present=False, timeout=10000)
+        wait_text(page, "body", "撤销上次删除（004_a59cb19528c11c68.txt）", present=False, timeout=45000)
     finally:
         if library.last_removal() is not None and library.last_removal().source_file == "004_a59cb19528c11c68.txt":
             library.undo_remove()
