@@ -1,13 +1,18 @@
 """A document library: a folder of documents and its index, which files can be added to and removed from
-while the assistant keeps answering."""
+while the assistant keeps answering.
+
+Every page of the web UI shares one `Library`; `version` changes with every upload, deletion or undo, so a page
+can tell that its lists are out of date. Deleted files go to `trash/` and the last deletion can be undone."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +41,25 @@ class AddResult:
     report: BuildReport
 
 
+@dataclass(frozen=True)
+class Removal:
+    """One deleted file: where it waits in the recycle folder and the documents it held."""
+
+    source_file: str
+    trashed_as: str  # the file's name in trash/
+    titles: tuple[str, ...]
+    removed_at: float  # seconds since the epoch
+
+    def to_json(self) -> dict:
+        return {"source_file": self.source_file, "trashed_as": self.trashed_as, "titles": list(self.titles),
+                "removed_at": self.removed_at}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Removal:
+        return cls(str(data["source_file"]), str(data["trashed_as"]), tuple(str(t) for t in data.get("titles", ())),
+                   float(data.get("removed_at", 0.0)))
+
+
 def safe_name(original: str, content: bytes) -> str:
     """A file name that is safe on any system: the readable part of the name plus a content hash."""
     stem = Path(original.replace("\\", "/")).name.rsplit(".", 1)[0]
@@ -44,7 +68,7 @@ def safe_name(original: str, content: bytes) -> str:
 
 
 class Library:
-    """Documents under `root/documents`, their index under `root/index`."""
+    """Documents under `root/documents`, their index under `root/index`, deleted files under `root/trash`."""
 
     def __init__(self, root: str | Path, *, seed: str | Path | None = None,
                  max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, index_config: IndexConfig = IndexConfig(),
@@ -55,6 +79,7 @@ class Library:
         self.root = Path(root)
         self.documents_dir = self.root / "documents"
         self.index_dir = self.root / "index"
+        self.trash_dir = self.root / "trash"
         self.max_upload_bytes = max_upload_bytes
         self._index_config = index_config
         self._ask_config = ask_config
@@ -62,6 +87,8 @@ class Library:
         self._generator = generator
         self._lock = threading.RLock()
         self._assistant: Assistant | None = None
+        self._version = 0
+        self._updated_at = 0.0
         if not self.documents_dir.exists():
             self.documents_dir.mkdir(parents=True)
             if seed is not None:
@@ -79,7 +106,23 @@ class Library:
             if self._assistant is None or not report.unchanged:
                 self._assistant = Assistant.load(self.index_dir, embedder=self._embedder, config=self._ask_config,
                                                  generator=self._generator)
+                self._version += 1
+                self._updated_at = time.time() if not report.unchanged else self._index_time()
             return report
+
+    def _index_time(self) -> float:
+        stamps = [p.stat().st_mtime for p in self.index_dir.iterdir() if p.is_file()] if self.index_dir.is_dir() else []
+        return max(stamps, default=time.time())
+
+    @property
+    def version(self) -> int:
+        """Changes whenever the set of documents changes (upload, deletion, undo); pages compare it."""
+        return self._version
+
+    @property
+    def updated_at(self) -> float:
+        """When the documents last changed (the index build time after a restart), seconds since the epoch."""
+        return self._updated_at
 
     @property
     def assistant(self) -> Assistant:
@@ -95,6 +138,10 @@ class Library:
         """The indexed documents."""
         return self.assistant.documents()
 
+    def file_documents(self, source_file: str) -> list[Document]:
+        """The documents a stored file holds (a page can hold several)."""
+        return [d for d in self.documents() if d.source_file == source_file]
+
     def add(self, original_name: str, data: bytes, *, progress: bool = False,
             log: Callable[[str], None] = lambda m: None) -> AddResult:
         """Check, convert, store and index one uploaded file; on any failure nothing changes."""
@@ -106,8 +153,11 @@ class Library:
         with self._lock:
             target = self.documents_dir / stored
             digest = hashlib.sha256(encoded).hexdigest()
-            if target.exists() or digest in self.assistant.store.manifest.corpus_files.values():
-                raise UploadError("文档库中已有内容相同的文件")
+            corpus_files = self.assistant.store.manifest.corpus_files
+            if target.exists() or digest in corpus_files.values():
+                same = next((name for name, value in corpus_files.items() if value == digest), stored)
+                titles = "、".join(f"《{d.title}》" for d in self.file_documents(same))
+                raise UploadError("文档库中已有内容相同的文件" + (f"：{titles}" if titles else ""))
             tmp = target.with_name("." + stored + ".part")
             tmp.write_text(text, encoding="utf-8")
             os.replace(tmp, target)
@@ -123,8 +173,8 @@ class Library:
                 raise UploadError("文件中没有可用的文字")
             return AddResult(stored, added, report)
 
-    def remove(self, source_file: str) -> BuildReport:
-        """Delete a stored file (every document it holds) and update the index."""
+    def remove(self, source_file: str) -> Removal:
+        """Move a stored file (every document it holds) to trash/ and update the index; see `undo_remove`."""
         name = Path(source_file).name
         with self._lock:
             path = self.documents_dir / name
@@ -134,15 +184,64 @@ class Library:
                          and p.suffix.lower() in SUPPORTED_SUFFIXES]
             if not remaining:
                 raise UploadError("不能删除最后一个文档")
-            backup = path.with_name("." + name + ".deleted")
-            os.replace(path, backup)
+            titles = tuple(d.title for d in self.file_documents(name))
+            self.trash_dir.mkdir(parents=True, exist_ok=True)
+            removed_at = time.time()
+            trashed = f"{time.strftime('%Y%m%d-%H%M%S', time.localtime(removed_at))}_{int(removed_at * 1e6) % 10**6:06d}__{name}"
+            os.replace(path, self.trash_dir / trashed)
             try:
-                report = self.ensure_index()
+                self.ensure_index()
             except Exception:
-                os.replace(backup, path)
+                os.replace(self.trash_dir / trashed, path)
                 raise
-            backup.unlink(missing_ok=True)
-            return report
+            removal = Removal(name, trashed, titles, removed_at)
+            self._write_removals(self._removals() + [removal])
+            return removal
+
+    def last_removal(self) -> Removal | None:
+        """The most recent deletion that can still be undone."""
+        removals = self._removals()
+        return removals[-1] if removals else None
+
+    def undo_remove(self) -> Removal:
+        """Put the most recently deleted file back and index it again."""
+        with self._lock:
+            removals = self._removals()
+            if not removals:
+                raise UploadError("没有可以撤销的删除")
+            last = removals[-1]
+            source = self.trash_dir / last.trashed_as
+            target = self.documents_dir / last.source_file
+            if not source.is_file():
+                self._write_removals(removals[:-1])
+                raise UploadError("回收站中已没有该文件，无法撤销")
+            if target.exists():
+                raise UploadError(f"文档库中已有同名文件“{last.source_file}”，无法撤销")
+            digest = hashlib.sha256(source.read_bytes()).hexdigest()
+            if digest in self.assistant.store.manifest.corpus_files.values():
+                raise UploadError("文档库中已有内容相同的文件，无法撤销")
+            os.replace(source, target)
+            try:
+                self.ensure_index()
+            except Exception:
+                os.replace(target, source)
+                raise
+            self._write_removals(removals[:-1])
+            return last
+
+    def _removals(self) -> list[Removal]:
+        path = self.trash_dir / "deletions.json"
+        try:
+            return [Removal.from_json(item) for item in json.loads(path.read_text(encoding="utf-8"))]
+        except (OSError, ValueError, KeyError, TypeError):
+            return []
+
+    def _write_removals(self, removals: list[Removal]) -> None:
+        self.trash_dir.mkdir(parents=True, exist_ok=True)
+        path = self.trash_dir / "deletions.json"
+        tmp = path.with_name(".deletions.json.part")
+        tmp.write_text(json.dumps([r.to_json() for r in removals], ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, path)
 
 
-__all__ = ["AddResult", "Library", "UploadError", "IndexLoadError", "safe_name"]
+__all__ = ["AddResult", "Library", "Removal", "UploadError", "IndexLoadError", "safe_name"]

@@ -74,3 +74,37 @@ def test_feedback_store_and_import(tmp_path):
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 1 and rows[0]["question"] == "那2019年呢？" and rows[0]["history"][0]["role"] == "user"
     assert rows[0]["comment"] == "应当说明2019年没有规定" and rows[0]["must_contain"] == []
+
+
+def test_delete_goes_to_trash_and_can_be_undone(library):
+    version = library.version
+    names = {d.title for d in library.file_documents("003_21a7aeb8a96b0289.txt")}
+    assert names
+    removal = library.remove("003_21a7aeb8a96b0289.txt")
+    assert library.version > version and set(removal.titles) == names
+    assert not (library.documents_dir / "003_21a7aeb8a96b0289.txt").exists()
+    assert (library.trash_dir / removal.trashed_as).is_file()
+    assert library.last_removal() == removal
+    assert all(d.source_file != "003_21a7aeb8a96b0289.txt" for d in library.documents())
+    restored = library.undo_remove()
+    assert restored.source_file == "003_21a7aeb8a96b0289.txt" and library.last_removal() is None
+    assert {d.title for d in library.file_documents("003_21a7aeb8a96b0289.txt")} == names
+    assert not (library.trash_dir / removal.trashed_as).exists()
+    with pytest.raises(UploadError, match="没有可以撤销"):
+        library.undo_remove()
+
+
+def test_undo_survives_a_restart_and_refuses_a_duplicate(library, tmp_path):
+    removal = library.remove("003_21a7aeb8a96b0289.txt")
+    reopened = Library(library.root, embedder=FakeEmbedder())
+    reopened.ensure_index()
+    assert reopened.last_removal() == removal and reopened.updated_at > 0
+    reopened.add("again.txt", (reopened.trash_dir / removal.trashed_as).read_bytes())
+    with pytest.raises(UploadError, match="内容相同"):
+        reopened.undo_remove()
+
+
+def test_duplicate_upload_names_the_document(library):
+    library.add("a.txt", NEW_DOC.encode("utf-8"))
+    with pytest.raises(UploadError, match="《2021年测试市乡村振兴工作要点》"):
+        library.add("b.txt", NEW_DOC.encode("utf-8"))

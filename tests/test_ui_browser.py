@@ -1,7 +1,9 @@
-"""The web UI in a real headless Chromium: ask, follow up, open citations, upload, XSS, feedback, API."""
+"""The web UI in a real headless Chromium: ask, follow up, open citations, upload, XSS, feedback, API; one live
+library across pages, safe deletes with undo, visible filters, Chinese texts, upload errors, exports."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 from pathlib import Path
@@ -17,6 +19,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update"]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+MAX_UPLOAD = 1_000_000
 NEW_DOC = ("关于印发《2021年测试市乡村振兴工作要点》的通知\n测试府发〔2021〕7号\n一、总体目标\n"
            "(一)发展目标。全年新建高标准农田5万亩,培育家庭农场200家。(市农业农村委牵头负责)\n")
 XSS_DOC = ("关于印发《2021年安全测试工作方案》的通知\n一、工作内容\n"
@@ -35,17 +38,20 @@ def server(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     from assistant import FeedbackStore, Library
-    from ui.app import build_app
+    from assistant.audit import AuditLog
+    from ui.app import build_app, launch_options
 
     root = tmp_path_factory.mktemp("ui")
-    library = Library(root / "library", seed=default_corpus_dir())
+    library = Library(root / "library", seed=default_corpus_dir(), max_upload_bytes=MAX_UPLOAD)
     library.ensure_index()
     feedback = FeedbackStore(root / "library" / "feedback.db")
-    app = build_app(library, feedback)
+    audit = AuditLog(root / "library" / "audit.db")
+    app = build_app(library, feedback, audit, sync_seconds=1.0)
     port = _free_port()
     app.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, show_error=False,
-                       quiet=True)
-    yield {"url": f"http://127.0.0.1:{port}/", "library": library, "feedback": feedback, "root": root}
+                       **launch_options(max_upload_bytes=MAX_UPLOAD))
+    yield {"url": f"http://127.0.0.1:{port}/", "library": library, "feedback": feedback, "root": root,
+           "audit": audit}
     app.close()
 
 
@@ -59,12 +65,18 @@ def browser(server):
         chromium.close()
 
 
-@pytest.fixture
-def page(browser, server, request):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+def open_page(browser, server):
+    # an English browser: the page must still be Chinese throughout
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
     page = context.new_page()
     page.goto(server["url"])
     page.wait_for_selector("#question textarea", timeout=60000)
+    return context, page
+
+
+@pytest.fixture
+def page(browser, server, request):
+    context, page = open_page(browser, server)
     yield page
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
@@ -83,8 +95,20 @@ def upload(page, path: Path, expect: str) -> None:
     page.get_by_role("tab", name="文档库").click()
     page.set_input_files("#upload input[type=file]", str(path))
     page.click("#upload-button")
-    page.wait_for_function("([text]) => document.querySelector('#library-status').innerText.includes(text)",
+    page.wait_for_function("([text]) => document.querySelector('#upload-status').innerText.includes(text)",
                            arg=[expect], timeout=120000)
+
+
+def wait_text(page, selector: str, text: str, present: bool = True, timeout: int = 45000) -> None:
+    page.wait_for_function("([sel, text, present]) => { const e = document.querySelector(sel);"
+                           " return !!e && e.innerText.includes(text) === present; }",
+                           arg=[selector, text, present], timeout=timeout)
+
+
+def choose(page, elem_id: str, text: str) -> None:
+    """Pick the option containing `text` in a Gradio dropdown."""
+    page.click(f"#{elem_id} input")
+    page.locator("[role=option]", has_text=text).first.click()
 
 
 def test_answer_citation_opens_highlighted_passage(page):
@@ -122,7 +146,7 @@ def test_bad_upload_is_refused_and_changes_nothing(page, server, tmp_path):
     path = tmp_path / "伪装.pdf"
     path.write_text("这不是PDF文件的内容，只是文字。", encoding="utf-8")
     upload(page, path, "未能添加")
-    assert "不符" in page.inner_text("#library-status")
+    assert "不符" in page.inner_text("#upload-status")
     assert len(server["library"].documents()) == before
 
 
@@ -140,13 +164,25 @@ def test_document_with_script_renders_inert(page, tmp_path):
     assert page.locator("#viewer img").count() == 0 and page.locator("#chat img[src='x']").count() == 0
 
 
-def test_dislike_is_stored(page, server):
+def test_dislike_with_a_comment_is_stored_once(page, server):
     ask(page, "2019年易地扶贫搬迁计划搬迁多少人", "2.6万人")
     before = len(server["feedback"].items(rating=-1))
-    page.locator("#chat button[aria-label='Dislike']").last.click()
-    page.wait_for_function("() => document.body.innerText.includes('已记录您的评价')", timeout=30000)
+    page.locator("#chat button[aria-label='踩']").last.click()
+    wait_text(page, "#feedback-status", "已收到")
+    page.fill("#comment textarea", "应当给出分年度的数字")
+    page.click("#submit-feedback")
+    wait_text(page, "#feedback-status", "已记录您的反馈")
     items = server["feedback"].items(rating=-1)
-    assert len(items) == before + 1 and items[-1].question == "2019年易地扶贫搬迁计划搬迁多少人"
+    assert len(items) == before + 1
+    assert items[-1].question == "2019年易地扶贫搬迁计划搬迁多少人" and items[-1].comment == "应当给出分年度的数字"
+    # a 👎 without a comment is stored once, when the next question is asked
+    ask(page, "2020年消费扶贫专柜目标是多少", "1万个")
+    page.locator("#chat button[aria-label='踩']").last.click()
+    wait_text(page, "#feedback-status", "已收到")
+    assert len(server["feedback"].items(rating=-1)) == before + 1
+    ask(page, "塔城扶贫日研讨会由哪个部门牵头？", "塔城")
+    items = server["feedback"].items(rating=-1)
+    assert len(items) == before + 2 and items[-1].comment == "" and items[-1].question == "2020年消费扶贫专柜目标是多少"
 
 
 def test_gradio_client_api(server):
@@ -160,3 +196,138 @@ def test_gradio_client_api(server):
                             api_name="/ask")
     assert follow["abstained"]
     assert "error" in client.predict("   ", "[]", api_name="/ask")
+
+
+SHARED_DOC = ("关于印发《2022年共享测试工作方案》的通知\n共享府发〔2022〕3号\n一、工作目标\n"
+              "(一)建设目标。全年建成共享驿站30个。(市商务委牵头负责)\n")
+
+
+def test_two_pages_share_one_live_library(browser, server, tmp_path):
+    (ctx_a, a), (ctx_b, b) = open_page(browser, server), open_page(browser, server)
+    try:
+        b.get_by_role("tab", name="文档库").click()
+        path = tmp_path / "共享测试.txt"
+        path.write_text(SHARED_DOC, encoding="utf-8")
+        upload(a, path, "已添加")
+        # the other open page sees the new document without a reload: table, delete list, filters, count
+        wait_text(b, "#library", "2022年共享测试工作方案", timeout=45000)
+        b.click("#delete-choice input")
+        b.locator("[role=option]", has_text="2022年共享测试工作方案").first.wait_for(state="attached", timeout=45000)
+        b.keyboard.press("Escape")
+        b.get_by_role("tab", name="问答").click()
+        count = len(server["library"].documents())
+        wait_text(b, "#library-summary", f"{count} 篇文档")
+        b.get_by_text("筛选范围").click()
+        b.click("#doc-filter input")
+        b.locator("[role=option]", has_text="2022年共享测试工作方案").first.wait_for(state="attached", timeout=45000)
+        b.keyboard.press("Escape")
+        # deleted in one page, gone from the other
+        choose(a, "delete-choice", "2022年共享测试工作方案")
+        a.click("#delete-button")
+        a.click("#confirm-delete")
+        wait_text(a, "#library-status", "已删除")
+        wait_text(b, "#library-summary", f"{count - 1} 篇文档", timeout=45000)
+        b.get_by_role("tab", name="文档库").click()
+        wait_text(b, "#library", "2022年共享测试工作方案", present=False, timeout=45000)
+    finally:
+        ctx_a.close()
+        ctx_b.close()
+
+
+def test_delete_names_every_document_of_the_file_and_can_be_undone(page, server):
+    library = server["library"]
+    before = len(library.documents())
+    page.get_by_role("tab", name="文档库").click()
+    assert page.input_value("#delete-choice input") == ""  # nothing preselected
+    page.click("#delete-button")
+    wait_text(page, "#library-status", "请先选择")
+    choose(page, "delete-choice", "山东省关于贯彻落实")
+    page.click("#delete-button")
+    page.wait_for_selector("#delete-confirm", state="visible", timeout=45000)
+    confirm = page.inner_text("#delete-confirm")
+    # the file holds three documents: the confirmation names all of them
+    for title in ("关于开展消费扶贫助力打赢脱贫攻坚战的行动方案", "山东省关于贯彻落实中央扶贫开发工作部署的意见",
+                  "贵州省委十二届三次全会"):
+        assert title in confirm
+    assert "004_a59cb19528c11c68.txt" in confirm and "3 篇" in confirm
+    try:
+        page.click("#confirm-delete")
+        wait_text(page, "#library-status", "已删除")
+        assert len(library.documents()) == before - 3
+        assert any(p.name.endswith("004_a59cb19528c11c68.txt") for p in library.trash_dir.iterdir())
+        assert [e.action for e in server["audit"].events()][-1] == "delete"
+        page.click("#undo-delete")
+        wait_text(page, "#library-status", "已恢复")
+        assert len(library.documents()) == before
+        # the undo button now offers the deletion before this one, if any
+        wait_text(page, "body", "撤销上次删除（004_a59cb19528c11c68.txt）", present=False, timeout=45000)
+    finally:
+        if library.last_removal() is not None and library.last_removal().source_file == "004_a59cb19528c11c68.txt":
+            library.undo_remove()
+
+
+def test_active_filters_are_shown_and_named_in_abstentions(page, server):
+    count = len(server["library"].documents())
+    assert f"{count} 篇文档" in page.inner_text("#library-summary") and "最近更新" in page.inner_text("#library-summary")
+    assert "无" in page.inner_text("#active-filters")
+    page.get_by_text("筛选范围").click()
+    choose(page, "region-filter", "山东")
+    wait_text(page, "#active-filters", "地区=山东")
+    ask(page, "2020年消费扶贫专柜目标是多少", "当前筛选：地区=山东")
+    assert "1万个" not in page.inner_text("#chat")
+    # nothing offers to post the conversation to Hugging Face
+    assert page.locator("#chat button[aria-label*='分享'], #chat button[aria-label*='hare']").count() == 0
+
+
+def test_gradio_texts_are_chinese_and_upload_errors_are_shown_beside_the_upload(page, server, tmp_path):
+    page.get_by_role("tab", name="文档库").click()
+    body = page.inner_text("body")
+    for english in ("Drop File Here", "Click to Upload", "Built with Gradio", "Use via API"):
+        assert english not in body
+    assert "拖放" in body or "点击上传" in body
+    big = tmp_path / "很大的文件.txt"
+    big.write_bytes("政策".encode() * (MAX_UPLOAD // 4))
+    # refused in the page, in Chinese, before anything is sent (Gradio's own message is English)
+    page.set_input_files("#upload input[type=file]", str(big))
+    wait_text(page, "#upload-error", "文件过大")
+    picture = tmp_path / "图片.png"
+    picture.write_bytes(b"\x89PNG\r\n")
+    page.set_input_files("#upload input[type=file]", str(picture))
+    wait_text(page, "#upload-error", "不支持的文件类型“.png”")
+    assert "exceed" not in page.inner_text("body") and "Invalid file type" not in page.inner_text("body")
+    empty = tmp_path / "空文件.txt"
+    empty.write_bytes(b"   ")
+    upload(page, empty, "空")
+    page.get_by_role("tab", name="问答").click()
+    again = tmp_path / "重复.txt"
+    again.write_text(SHARED_DOC.replace("2022年共享", "2023年重复"), encoding="utf-8")
+    upload(page, again, "已添加")
+    upload(page, again, "已有内容相同")
+    assert "2023年重复测试工作方案" in page.inner_text("#upload-status")
+    # Gradio's temporary copies of the uploads are gone once read
+    import tempfile
+
+    upload_dir = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
+    for name in (big.name, empty.name, again.name):
+        assert not list(upload_dir.rglob(name)), name
+
+
+def test_export_conversation_as_markdown_and_docx(page, server):
+    ask(page, "2020年消费扶贫专柜目标是多少", "1万个")
+    page.get_by_text("导出", exact=True).click()
+    page.get_by_text("整个对话").click()
+    page.click("#export-button")
+    wait_text(page, "#export-status", "已生成")
+    href = page.locator("#export-file a").first.get_attribute("href")
+    text = page.request.get(href).body().decode("utf-8")
+    assert "2020年消费扶贫专柜目标是多少" in text and "渝扶组发〔2020〕1号" in text and "设立1万个消费扶贫专柜" in text
+    page.get_by_text("Word（.docx）").click()
+    page.click("#export-button")
+    wait_text(page, "#export-status", ".docx")
+    href = page.locator("#export-file a").first.get_attribute("href")
+    import io
+
+    import docx
+
+    document = docx.Document(io.BytesIO(page.request.get(href).body()))
+    assert "渝扶组发〔2020〕1号" in "\n".join(p.text for p in document.paragraphs)

@@ -1,17 +1,30 @@
-"""The Gradio app: chat with cited answers, a document viewer, the document library, feedback."""
+"""The Gradio app: chat with cited answers, a document viewer, the document library, feedback, exports.
+
+Every open page shares one `Library`. Each page remembers the library version its lists were drawn from; a
+timer, a tab switch and every library action compare it with the library's and redraw the lists (documents,
+filters, delete choices, counts) when another page changed the library."""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import logging
 import os
+import shutil
+import tempfile
+import time
 from html import escape
 from pathlib import Path
 
 import gradio as gr
+from starlette.middleware import Middleware
 
-from assistant import FeedbackStore, Library, QuestionError, UploadError
+from assistant import Document, FeedbackStore, Library, QuestionError, UploadError
+from assistant.audit import AuditLog
+from assistant.exports import write_export
 from ui.render import EMPTY_VIEWER, SCROLL_TO_HIGHLIGHT, answer_message, document_html, nearby_label, source_label
+from ui.web import ChineseLocaleMiddleware
 
 log = logging.getLogger("policy_qa.ui")
 
@@ -19,6 +32,26 @@ EXAMPLES = ["2020年消费扶贫专柜目标是多少", "2019年易地扶贫搬�
             "山东通过发展生产要实现多少人脱贫？", "重慶定點攻堅的對象分為哪兩類？"]
 ALL = "全部"
 FAILED = "出错了，请稍后再试。"
+SYNC_SECONDS = 2.0
+DISLIKE_FLUSH_SECONDS = 120.0  # a 👎 without a comment is stored after this long (or at the next question)
+LIKE, DISLIKE = "👍 有帮助", "👎 没帮助"
+UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".docx", ".pdf"]
+EXPORT_SCOPES = ["最近一条回答", "整个对话"]
+EXPORT_FORMATS = ["Markdown（.md）", "Word（.docx）"]
+
+# How every server of this page is launched: Gradio's texts in Chinese (see ui/web.py), no footer links (API
+# page, "Built with Gradio", settings), no console banner (no share-link hint).
+def launch_options(*middleware: Middleware, max_upload_bytes: int | None = None) -> dict:
+    """Keyword arguments for `launch` (a new dict each time: Gradio changes `app_kwargs`). With
+    `max_upload_bytes`, the page refuses larger files in Chinese before sending them, and Gradio's own
+    (English) limit is set well above it, so it only stops requests that bypass the page."""
+    options: dict = {"footer_links": [], "quiet": True,
+                     "app_kwargs": {"middleware": [Middleware(ChineseLocaleMiddleware, max_upload_bytes=max_upload_bytes,
+                                                              upload_types=tuple(UPLOAD_TYPES)),
+                                                   *middleware]}}
+    if max_upload_bytes:
+        options["max_file_size"] = max_upload_bytes * 2 + 1048576
+    return options
 
 
 def _history(turns: list[dict]) -> list[dict]:
@@ -28,27 +61,136 @@ def _history(turns: list[dict]) -> list[dict]:
     return history
 
 
-def build_app(library: Library, feedback: FeedbackStore) -> gr.Blocks:  # noqa: C901 (one page of wiring)
-    """The whole page, wired to a library and a feedback store."""
+def filter_summary(doc_titles: list[str], region: str | None, year: str | None) -> str:
+    """The active filters as one line ("文档=《A》；地区=山东；年份=2020"), "" when none."""
+    parts = []
+    if doc_titles:
+        parts.append("文档=" + "、".join(doc_titles))
+    if region not in (None, "", ALL):
+        parts.append(f"地区={region}")
+    if year not in (None, "", ALL):
+        parts.append(f"年份={year}")
+    return "；".join(parts)
+
+
+def delete_label(document: Document) -> str:
+    """How a document is offered for deletion: its title (with version), 文号 and file."""
+    number = f" {document.number}" if document.number else ""
+    return f"{document.label}{number} — 文件 {document.source_file}"
+
+
+def _when(seconds: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(seconds)) if seconds else "—"
+
+
+def build_app(library: Library, feedback: FeedbackStore, audit: AuditLog | None = None, *,  # noqa: C901
+              sync_seconds: float = SYNC_SECONDS) -> gr.Blocks:
+    """The whole page, wired to a library and a feedback store (and an audit log of library changes)."""
+    export_dir = Path(tempfile.mkdtemp(prefix="policy-qa-exports-"))
+    atexit.register(shutil.rmtree, export_dir, True)  # exports hold conversations: not kept after exit
+
+    def record_event(request: gr.Request | None, action: str, detail: str) -> None:
+        log.info("%s: %s", action, detail)
+        if audit is not None:
+            try:
+                audit.record_event(getattr(request, "username", None) or "", action, detail)
+            except Exception:
+                log.exception("recording an audit event failed")
+
+    # ---- the shared library, as this page shows it ------------------------------------------------------
 
     def library_rows() -> list[list[str]]:
         assistant = library.assistant
         return [[d.title, d.issuer, d.number, d.region, str(d.year or ""), str(assistant.provision_count(d.doc_id)),
                  d.source_file] for d in assistant.documents()]
 
-    def filter_choices():
+    def summary() -> str:
         documents = library.documents()
-        docs = [(f"《{d.title}》", d.doc_id) for d in documents]
+        files = len({d.source_file for d in documents})
+        return f"文档库：{len(documents)} 篇文档（{files} 个文件） · 最近更新：{_when(library.updated_at)}"
+
+    def doc_titles(doc_ids: list[str] | None) -> list[str]:
+        titles = []
+        for doc_id in doc_ids or []:
+            try:
+                titles.append(library.assistant.document(doc_id).label)
+            except KeyError:
+                continue
+        return titles
+
+    def filters_line(docs: list | None, region: str | None, year: str | None) -> str:
+        text = filter_summary(doc_titles(docs), region, year)
+        return f"**当前筛选：** {escape(text)}" if text else "当前筛选：无（在全部文档中查找）"
+
+    def undo_update():
+        last = library.last_removal()
+        if last is None:
+            return gr.update(visible=False)
+        return gr.update(visible=True, value=f"撤销上次删除（{last.source_file}）")
+
+    def lists(docs: list | None, region: str | None, year: str | None, delete_choice: str | None) -> tuple:
+        """Everything drawn from the library, keeping the page's choices that still exist."""
+        documents = library.documents()
+        ids = {d.doc_id for d in documents}
+        doc_choices = [(d.label, d.doc_id) for d in documents]
         regions = [ALL] + sorted({d.region for d in documents if d.region})
         years = [ALL] + [str(y) for y in sorted({d.year for d in documents if d.year})]
-        files = sorted({d.source_file for d in documents})
-        return docs, regions, years, files
+        docs = [d for d in docs or [] if d in ids]
+        region = region if region in regions else ALL
+        year = year if year in years else ALL
+        delete_choices = [(delete_label(d), d.doc_id) for d in documents]
+        return (library.version, library_rows(), gr.update(choices=doc_choices, value=docs),
+                gr.update(choices=regions, value=region), gr.update(choices=years, value=year),
+                gr.update(choices=delete_choices, value=delete_choice if delete_choice in ids else None),
+                summary(), filters_line(docs, region, year), undo_update())
 
-    def answer_turn(question: str, chat: list, turns: list, docs: list, region: str, year: str):
+    def sync(version: int, docs: list, region: str, year: str, delete_choice: str | None, pending: dict | None,
+             turns: list):
+        """Redraw the lists if another page changed the library; store a 👎 left without a comment."""
+        flushed = gr.skip()
+        if pending and time.time() - pending.get("at", 0) > DISLIKE_FLUSH_SECONDS:
+            flush_dislike(pending, turns or [])
+            pending, flushed = None, "已记录您的 👎 评价，谢谢。"
+        else:
+            pending = gr.skip()
+        if version == library.version:
+            return (*(gr.skip() for _ in range(9)), pending, flushed)
+        return (*lists(docs, region, year, delete_choice), pending, flushed)
+
+    # ---- asking ---------------------------------------------------------------------------------------------
+
+    def citation_record(c) -> dict:
+        try:
+            document = library.assistant.document(c.doc_id)
+            date = document.version_date()
+        except KeyError:
+            date = ""
+        return {"n": c.n, "doc_id": c.doc_id, "title": c.title, "number": c.number, "section": c.section,
+                "text": c.text, "start": c.start, "end": c.end, "date": date}
+
+    def nearby_record(i: int, passage) -> dict:
+        try:
+            document = library.assistant.document(passage.doc_id)
+            number, date = document.number, document.version_date()
+        except KeyError:
+            number, date = "", ""
+        return {"n": i, "doc_id": passage.doc_id, "title": passage.title, "number": number,
+                "section": passage.section, "text": passage.text, "start": passage.start, "end": passage.end,
+                "date": date}
+
+    def answer_turn(question: str, chat: list, turns: list, docs: list, region: str, year: str,
+                    pending: dict | None):
         chat, turns = list(chat or []), list(turns or [])
+        flush_dislike(pending, turns)
+        # The lists change under the page (other pages upload and delete), so the dropdowns accept any value
+        # and what no longer exists is dropped here.
+        known = {d.doc_id for d in library.documents()}
+        docs = [d for d in docs or [] if d in known]
+        year = year if (year or "").isdigit() else ALL
         question = (question or "").strip()
         asked = [{"role": "user", "content": escape(question)}]
         no_sources = gr.update(choices=[], value=None)
+        active = filter_summary(doc_titles(docs), region, year)
         answer = None
         try:
             stream = library.assistant.ask_stream(
@@ -61,32 +203,35 @@ def build_app(library: Library, feedback: FeedbackStore) -> gr.Blocks:  # noqa: 
                     # A model's draft is shown as it arrives, marked as not yet checked.
                     draft += item
                     shown = [{"role": "assistant", "content": "（生成中，尚未核对）" + escape(draft)}]
-                    yield chat + asked + shown, "", turns, no_sources, [], EMPTY_VIEWER
+                    yield chat + asked + shown, "", turns, no_sources, [], EMPTY_VIEWER, None
                 else:
                     answer = item
         except QuestionError as exc:
             yield (chat + asked + [{"role": "assistant", "content": escape(str(exc))}], question, turns,
-                   no_sources, [], EMPTY_VIEWER)
+                   no_sources, [], EMPTY_VIEWER, None)
             return
         except Exception:
             log.exception("answering failed")
-            yield chat + asked + [{"role": "assistant", "content": FAILED}], "", turns, no_sources, [], EMPTY_VIEWER
+            yield chat + asked + [{"role": "assistant", "content": FAILED}], "", turns, no_sources, [], EMPTY_VIEWER, None
             return
         assert answer is not None  # ask_stream always ends with the Answer
         sources: list[dict] = []
         if answer.abstained:
-            for i, passage in enumerate(answer.retrieved[:3], start=1):
-                sources.append({"label": nearby_label(i, passage.title, passage.section), "doc_id": passage.doc_id,
-                                "start": passage.start, "end": passage.end, "section": passage.section})
+            records = [nearby_record(i, p) for i, p in enumerate(answer.retrieved[:3], start=1)]
+            for record in records:
+                sources.append({**record, "label": nearby_label(record["n"], record["title"], record["section"])})
         else:
-            for c in answer.citations:
-                sources.append({"label": source_label(c), "doc_id": c.doc_id, "start": c.start, "end": c.end,
-                                "section": c.section})
-        chat += asked + [{"role": "assistant", "content": answer_message(answer)}]
-        turns.append({"question": question, "answer": answer.text,
-                      "citations": [s for s in answer.to_result()["citations"]]})
+            records = [citation_record(c) for c in answer.citations]
+            for c, record in zip(answer.citations, records):
+                sources.append({**record, "label": source_label(c)})
+        message = answer_message(answer)
+        if answer.abstained and active:
+            message += f"\n\n当前筛选：{escape(active)}（只在筛选范围内查找；可在“筛选范围”中放宽）"
+        chat += asked + [{"role": "assistant", "content": message}]
+        turns.append({"question": question, "answer": answer.text, "abstained": answer.abstained,
+                      "filters": active, "citations": records})
         labels = [s["label"] for s in sources]
-        yield chat, "", turns, gr.update(choices=labels, value=None), sources, EMPTY_VIEWER
+        yield chat, "", turns, gr.update(choices=labels, value=None), sources, EMPTY_VIEWER, None
 
     def open_source(sources: list, evt: gr.SelectData):
         label = evt.value
@@ -99,77 +244,172 @@ def build_app(library: Library, feedback: FeedbackStore) -> gr.Blocks:  # noqa: 
             return "<div>该文档已不在文档库中。</div>"
         return document_html(document, chosen["start"], chosen["end"], chosen["section"])
 
-    def new_chat():
-        return [], [], gr.update(choices=[], value=None), [], EMPTY_VIEWER, ""
+    def new_chat(turns: list, pending: dict | None):
+        flush_dislike(pending, turns or [])
+        return [], [], gr.update(choices=[], value=None), [], EMPTY_VIEWER, "", None, None
 
-    def store_feedback(turn: dict, rating: int, comment: str = "", history: list | None = None) -> None:
-        feedback.record(question=turn["question"], history=history or [], answer=turn["answer"],
+    # ---- feedback: one row per action --------------------------------------------------------------------
+    # 👍 in the chat is stored at once. 👎 opens the comment form and is stored once: with the comment when
+    # the form is sent, or without one at the next question, a new chat, or after DISLIKE_FLUSH_SECONDS.
+
+    def store_feedback(turns: list, index: int, rating: int, comment: str = "") -> None:
+        turn = turns[index]
+        feedback.record(question=turn["question"], history=_history(turns[:index]), answer=turn["answer"],
                         citations=turn["citations"], rating=rating, comment=comment)
 
-    def on_like(turns: list, evt: gr.LikeData):
+    def flush_dislike(pending: dict | None, turns: list) -> None:
+        if not pending:
+            return
+        index = pending.get("turn", -1)
+        if 0 <= index < len(turns):
+            try:
+                store_feedback(turns, index, -1)
+            except Exception:
+                log.exception("storing feedback failed")
+
+    def on_like(turns: list, pending: dict | None, evt: gr.LikeData):
         turns = turns or []
         index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
         turn_index = int(index) // 2
         if not 0 <= turn_index < len(turns):
-            return "没有可评价的回答。"
+            return "没有可评价的回答。", pending, gr.skip(), gr.skip()
         liked = evt.liked if isinstance(evt.liked, bool) else str(evt.liked).lower() in {"like", "true"}
+        if not liked:
+            if pending and pending.get("turn") != turn_index:
+                flush_dislike(pending, turns)
+            return ("已收到 👎。可以在下方写明原因后点“提交反馈”；不写也会记录。",
+                    {"turn": turn_index, "at": time.time()}, gr.update(open=True), DISLIKE)
         try:
-            store_feedback(turns[turn_index], 1 if liked else -1, history=_history(turns[:turn_index]))
+            store_feedback(turns, turn_index, 1)
         except Exception:
             log.exception("storing feedback failed")
-            return FAILED
-        return "已记录您的评价，谢谢。"
+            return FAILED, pending, gr.skip(), gr.skip()
+        return "已记录您的评价，谢谢。", pending, gr.skip(), gr.skip()
 
-    def on_comment(turns: list, rating: str, comment: str):
+    def on_comment(turns: list, rating: str, comment: str, pending: dict | None):
         turns = turns or []
         if not turns:
-            return "请先提问，再对回答进行评价。", comment
-        if rating not in ("👍 有帮助", "👎 没帮助"):
-            return "请选择 👍 或 👎。", comment
+            return "请先提问，再对回答进行评价。", comment, pending
+        if rating not in (LIKE, DISLIKE):
+            return "请选择 👍 或 👎。", comment, pending
+        index = len(turns) - 1
+        if pending and rating == DISLIKE and 0 <= pending.get("turn", -1) < len(turns):
+            index = pending["turn"]  # the comment belongs to the answer given 👎 in the chat
+        elif pending:
+            flush_dislike(pending, turns)
         try:
-            store_feedback(turns[-1], 1 if rating.startswith("👍") else -1, comment.strip(),
-                           _history(turns[:-1]))
+            store_feedback(turns, index, 1 if rating == LIKE else -1, comment.strip())
         except Exception:
             log.exception("storing feedback failed")
-            return FAILED, comment
-        return "已记录您的反馈，谢谢。", ""
+            return FAILED, comment, None
+        return "已记录您的反馈，谢谢。", "", None
 
-    def refresh():
-        docs, regions, years, files = filter_choices()
-        return (library_rows(), gr.update(choices=docs), gr.update(choices=regions), gr.update(choices=years),
-                gr.update(choices=files, value=None))
+    # ---- exports -----------------------------------------------------------------------------------------
 
-    def upload(path: str | None, progress=gr.Progress(track_tqdm=True)):
+    def export(turns: list, scope: str, fmt: str):
+        turns = turns or []
+        if not turns:
+            return "请先提问，再导出。", None
+        chosen = turns if scope == EXPORT_SCOPES[1] else turns[-1:]
+        for old in export_dir.iterdir():  # earlier exports of this server are not kept
+            if old.stat().st_mtime < time.time() - 3600:
+                shutil.rmtree(old, ignore_errors=True)
+        folder = Path(tempfile.mkdtemp(dir=export_dir))
+        try:
+            path = write_export(chosen, "docx" if fmt == EXPORT_FORMATS[1] else "md", folder,
+                                stem="问答记录" if len(chosen) > 1 else "回答")
+        except Exception:
+            log.exception("export failed")
+            return FAILED, None
+        return f"已生成 {path.name}，点击下方文件下载。", str(path)
+
+    # ---- the library tab ---------------------------------------------------------------------------------
+
+    def upload(path: str | None, docs: list, region: str, year: str, delete_choice: str | None,
+               request: gr.Request, progress=gr.Progress()):
+        def done(message: str):
+            return (message, *lists(docs, region, year, delete_choice), None)
+
         if not path:
-            return ("请先选择要上传的文件。", *refresh())
+            return done("请先选择要上传的文件。")
         name = Path(path).name
         try:
-            if os.path.getsize(path) > library.max_upload_bytes:
-                raise UploadError(f"文件过大，上限 {library.max_upload_bytes / 1048576:.0f} MB")
+            suffix = Path(name).suffix.lower()
+            if suffix not in UPLOAD_TYPES:
+                raise UploadError(f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 .txt、.md、.html、.docx 或 .pdf 文件")
+            size = os.path.getsize(path)
+            if size > library.max_upload_bytes:
+                raise UploadError(f"文件过大：{size / 1048576:.1f} MB，上限 {library.max_upload_bytes / 1048576:.0f} MB")
             progress(0.1, desc="读取文件")
-            data = Path(path).read_bytes()
+            try:
+                data = Path(path).read_bytes()
+            except OSError as exc:
+                raise UploadError("无法读取该文件") from exc
+            finally:
+                remove_upload_copy(path)
             progress(0.3, desc="解析并建立索引")
             result = library.add(name, data)
         except UploadError as exc:
-            return (f"未能添加“{escape(name)}”：{escape(str(exc))}", *refresh())
+            return done(f"❌ 未能添加“{escape(name)}”：{escape(str(exc))}")
         except Exception:
             log.exception("upload failed")
-            return (f"未能添加“{escape(name)}”：{FAILED}", *refresh())
+            return done(f"❌ 未能添加“{escape(name)}”：{FAILED}")
+        finally:
+            remove_upload_copy(path)
         titles = "、".join(f"《{escape(d.title)}》" for d in result.documents)
-        return (f"已添加 {titles}（新编码 {result.report.embedded} 段，用时 {result.report.seconds:.1f} 秒）。",
-                *refresh())
+        record_event(request, "upload", f"{result.stored_as}: {'、'.join(d.title for d in result.documents)}")
+        return done(f"✅ 已添加 {titles}（新编码 {result.report.embedded} 段，用时 {result.report.seconds:.1f} 秒）。")
 
-    def delete(source_file: str | None):
-        if not source_file:
-            return ("请先选择要删除的文件。", *refresh())
+    def ask_delete(doc_id: str | None):
+        """Step one: name everything that will go, and ask."""
+        hidden = gr.update(visible=False)
+        if not doc_id:
+            return "请先选择要删除的文档。", hidden, "", None
         try:
-            library.remove(source_file)
+            source_file = library.assistant.document(doc_id).source_file
+        except KeyError:
+            return "该文档已不在文档库中。", hidden, "", None
+        documents = library.file_documents(source_file)
+        items = "\n".join(f"- {escape(d.label)}{' ' + escape(d.number) if d.number else ''}" for d in documents)
+        text = (f"**确认删除文件“{escape(source_file)}”吗？** 将从文档库中移除以下 {len(documents)} 篇文档：\n\n"
+                f"{items}\n\n删除的文件会移入回收站（trash/），可以撤销上一次删除。")
+        return "", gr.update(visible=True), text, source_file
+
+    def confirm_delete(source_file: str | None, docs: list, region: str, year: str, request: gr.Request):
+        hidden = gr.update(visible=False)
+
+        def done(message: str):
+            return (message, hidden, None, *lists(docs, region, year, None))
+
+        if not source_file:
+            return done("请先选择要删除的文档。")
+        try:
+            removal = library.remove(source_file)
         except UploadError as exc:
-            return (escape(str(exc)), *refresh())
+            return done(escape(str(exc)))
         except Exception:
             log.exception("delete failed")
-            return (FAILED, *refresh())
-        return (f"已删除“{escape(source_file)}”。", *refresh())
+            return done(FAILED)
+        titles = "、".join(f"《{t}》" for t in removal.titles)
+        record_event(request, "delete", f"{removal.source_file}: {'、'.join(removal.titles)} -> trash/{removal.trashed_as}")
+        return done(f"已删除“{escape(removal.source_file)}”（{escape(titles)}），已移入回收站。")
+
+    def cancel_delete():
+        return "已取消删除。", gr.update(visible=False), None, None
+
+    def undo_delete(docs: list, region: str, year: str, delete_choice: str | None, request: gr.Request):
+        try:
+            removal = library.undo_remove()
+        except UploadError as exc:
+            return (escape(str(exc)), *lists(docs, region, year, delete_choice))
+        except Exception:
+            log.exception("undo failed")
+            return (FAILED, *lists(docs, region, year, delete_choice))
+        titles = "、".join(f"《{t}》" for t in removal.titles)
+        record_event(request, "undo_delete", f"{removal.source_file}: {'、'.join(removal.titles)}")
+        return (f"已恢复“{escape(removal.source_file)}”（{escape(titles)}）。", *lists(docs, region, year, delete_choice))
+
+    # ---- the HTTP API ------------------------------------------------------------------------------------
 
     def api_ask(question: str, history_json: str = "[]") -> dict:
         """Answer one question; history is a JSON list of {role, content} turns. Returns the results fields."""
@@ -184,57 +424,130 @@ def build_app(library: Library, feedback: FeedbackStore) -> gr.Blocks:  # noqa: 
         except QuestionError as exc:
             return {"error": str(exc)}
 
-    docs, regions, years, files = filter_choices()
-    with gr.Blocks(title="政策文件问答") as app:
+    # ---- the page ----------------------------------------------------------------------------------------
+
+    documents = library.documents()
+    # Gradio's cached copies (uploads chosen but never added, exports already downloaded) are deleted after
+    # ten minutes; an added upload's copy is deleted as soon as it has been read.
+    with gr.Blocks(title="政策文件问答", delete_cache=(600, 600)) as app:
         gr.Markdown("## 政策文件问答\n回答只依据文档库中的文件，每条回答都标注出处；文件中没有的内容会直接说明。")
         turns = gr.State([])
         sources = gr.State([])
-        with gr.Tab("问答"):
+        version = gr.State(library.version)
+        pending_delete = gr.State(None)
+        pending_dislike = gr.State(None)
+        timer = gr.Timer(sync_seconds)
+        with gr.Tab("问答") as ask_tab:
+            library_summary = gr.Markdown(summary(), elem_id="library-summary")
             with gr.Row():
                 with gr.Column(scale=3):
-                    chat = gr.Chatbot(label="对话", height=460, elem_id="chat")
+                    active_filters = gr.Markdown(filters_line([], ALL, ALL), elem_id="active-filters")
+                    # no "share" button: it would post the conversation to Hugging Face
+                    chat = gr.Chatbot(label="对话", height=460, elem_id="chat", buttons=["copy", "copy_all"])
                     question = gr.Textbox(label="问题", placeholder="例如：2020年消费扶贫专柜目标是多少", elem_id="question")
                     with gr.Row():
                         send = gr.Button("提问", variant="primary", elem_id="send")
                         reset = gr.Button("新对话", elem_id="new-chat")
                     gr.Examples(EXAMPLES, inputs=question, label="示例问题")
                     with gr.Accordion("筛选范围", open=False):
-                        doc_filter = gr.Dropdown(docs, multiselect=True, label="文档", elem_id="doc-filter")
-                        region_filter = gr.Dropdown(regions, value=ALL, label="地区", elem_id="region-filter")
-                        year_filter = gr.Dropdown(years, value=ALL, label="年份", elem_id="year-filter")
-                    with gr.Accordion("对最近一条回答提出反馈", open=False):
-                        rating = gr.Radio(["👍 有帮助", "👎 没帮助"], label="评价")
-                        comment = gr.Textbox(label="意见（可选）")
-                        submit_feedback = gr.Button("提交反馈")
-                    feedback_status = gr.Markdown("")
+                        doc_filter = gr.Dropdown([(d.label, d.doc_id) for d in documents], multiselect=True, label="文档",
+                                                 allow_custom_value=True,
+                                                 elem_id="doc-filter")
+                        region_filter = gr.Dropdown([ALL] + sorted({d.region for d in documents if d.region}), value=ALL,
+                                                    label="地区", elem_id="region-filter", allow_custom_value=True)
+                        year_filter = gr.Dropdown([ALL] + [str(y) for y in sorted({d.year for d in documents if d.year})],
+                                                  value=ALL, label="年份", elem_id="year-filter", allow_custom_value=True)
+                    with gr.Accordion("对最近一条回答提出反馈", open=False) as feedback_box:
+                        rating = gr.Radio([LIKE, DISLIKE], label="评价", elem_id="rating")
+                        comment = gr.Textbox(label="意见（可选）", elem_id="comment")
+                        submit_feedback = gr.Button("提交反馈", elem_id="submit-feedback")
+                    feedback_status = gr.Markdown("", elem_id="feedback-status")
+                    with gr.Accordion("导出", open=False):
+                        export_scope = gr.Radio(EXPORT_SCOPES, value=EXPORT_SCOPES[0], label="导出内容",
+                                                elem_id="export-scope")
+                        export_format = gr.Radio(EXPORT_FORMATS, value=EXPORT_FORMATS[0], label="格式",
+                                                 elem_id="export-format")
+                        export_button = gr.Button("生成导出文件", elem_id="export-button")
+                        export_status = gr.Markdown("", elem_id="export-status")
+                        export_file = gr.File(label="下载", interactive=False, elem_id="export-file")
                 with gr.Column(scale=2):
                     source_list = gr.Radio([], label="引用来源（点击查看原文）", elem_id="sources", interactive=True)
                     viewer = gr.HTML(EMPTY_VIEWER, elem_id="viewer")
-        with gr.Tab("文档库"):
+        with gr.Tab("文档库") as library_tab:
             table = gr.Dataframe(library_rows(), headers=["标题", "发文机关", "文号", "地区", "年份", "条款数", "文件"],
                                  interactive=False, wrap=True, elem_id="library")
             with gr.Row():
-                upload_file = gr.File(label="上传文件（.txt / .html / .docx / .pdf）", type="filepath",
-                                      file_types=[".txt", ".html", ".htm", ".docx", ".pdf"], elem_id="upload")
                 with gr.Column():
+                    upload_file = gr.File(label=f"上传文件（.txt / .md / .html / .docx / .pdf，不超过 "
+                                                f"{library.max_upload_bytes / 1048576:.0f} MB）",
+                                          type="filepath", file_types=UPLOAD_TYPES, elem_id="upload")
                     upload_button = gr.Button("上传并加入文档库", variant="primary", elem_id="upload-button")
-                    delete_choice = gr.Dropdown(files, label="删除文件", elem_id="delete-choice")
-                    delete_button = gr.Button("删除", variant="stop", elem_id="delete-button")
-            library_status = gr.Markdown("", elem_id="library-status")
+                    upload_status = gr.Markdown("", elem_id="upload-status")
+                with gr.Column():
+                    delete_choice = gr.Dropdown([(delete_label(d), d.doc_id) for d in documents], value=None,
+                                                label="删除文档（按标题选择，删除其所在的整个文件）", elem_id="delete-choice",
+                                                allow_custom_value=True)
+                    delete_button = gr.Button("删除…", variant="stop", elem_id="delete-button")
+                    with gr.Group(visible=False, elem_id="delete-confirm") as confirm_box:
+                        confirm_text = gr.Markdown("", elem_id="delete-confirm-text")
+                        with gr.Row():
+                            confirm_button = gr.Button("确认删除", variant="stop", elem_id="confirm-delete")
+                            cancel_button = gr.Button("取消", elem_id="cancel-delete")
+                    last = library.last_removal()
+                    undo_button = gr.Button(f"撤销上次删除（{last.source_file}）" if last else "撤销上次删除",
+                                            visible=last is not None, elem_id="undo-delete")
+                    library_status = gr.Markdown("", elem_id="library-status")
 
-        ask_inputs = [question, chat, turns, doc_filter, region_filter, year_filter]
-        ask_outputs = [chat, question, turns, source_list, sources, viewer]
+        filters = [doc_filter, region_filter, year_filter]
+        lists_outputs = [version, table, doc_filter, region_filter, year_filter, delete_choice, library_summary,
+                         active_filters, undo_button]
+        sync_inputs = [version, *filters, delete_choice, pending_dislike, turns]
+        sync_outputs = [*lists_outputs, pending_dislike, feedback_status]
+        timer.tick(sync, sync_inputs, sync_outputs, concurrency_limit=None, api_visibility="private", show_progress="hidden")
+        app.load(sync, sync_inputs, sync_outputs, api_visibility="private", show_progress="hidden")
+        ask_tab.select(sync, sync_inputs, sync_outputs, api_visibility="private", show_progress="hidden")
+        library_tab.select(sync, sync_inputs, sync_outputs, api_visibility="private", show_progress="hidden")
+        for dropdown in filters:
+            dropdown.change(filters_line, filters, active_filters, api_visibility="private", show_progress="hidden")
+
+        ask_inputs = [question, chat, turns, *filters, pending_dislike]
+        ask_outputs = [chat, question, turns, source_list, sources, viewer, pending_dislike]
         send.click(answer_turn, ask_inputs, ask_outputs, api_visibility="private")
         question.submit(answer_turn, ask_inputs, ask_outputs, api_visibility="private")
-        reset.click(new_chat, None, [chat, turns, source_list, sources, viewer, feedback_status],
-                    api_visibility="private")
+        new_chat_outputs = [chat, turns, source_list, sources, viewer, feedback_status, pending_dislike, export_file]
+        reset.click(new_chat, [turns, pending_dislike], new_chat_outputs, api_visibility="private")
+        chat.clear(new_chat, [turns, pending_dislike], new_chat_outputs, api_visibility="private")  # the 🗑 icon
         source_list.select(open_source, [sources], viewer, api_visibility="private").then(
             None, None, None, js=SCROLL_TO_HIGHLIGHT)
-        chat.like(on_like, [turns], feedback_status, api_visibility="private")
-        submit_feedback.click(on_comment, [turns, rating, comment], [feedback_status, comment],
-                              api_visibility="private")
-        library_outputs = [library_status, table, doc_filter, region_filter, year_filter, delete_choice]
-        upload_button.click(upload, [upload_file], library_outputs, api_visibility="private")
-        delete_button.click(delete, [delete_choice], library_outputs, api_visibility="private")
+        chat.like(on_like, [turns, pending_dislike], [feedback_status, pending_dislike, feedback_box, rating],
+                  api_visibility="private")
+        submit_feedback.click(on_comment, [turns, rating, comment, pending_dislike],
+                              [feedback_status, comment, pending_dislike], api_visibility="private")
+        export_button.click(export, [turns, export_scope, export_format], [export_status, export_file],
+                            api_visibility="private")
+
+        upload_button.click(upload, [upload_file, *filters, delete_choice],
+                            [upload_status, *lists_outputs, upload_file], api_visibility="private")
+        delete_button.click(ask_delete, [delete_choice], [library_status, confirm_box, confirm_text, pending_delete],
+                            api_visibility="private")
+        confirm_button.click(confirm_delete, [pending_delete, *filters],
+                             [library_status, confirm_box, pending_delete, *lists_outputs], api_visibility="private")
+        cancel_button.click(cancel_delete, None, [library_status, confirm_box, pending_delete, delete_choice],
+                            api_visibility="private")
+        undo_button.click(undo_delete, [*filters, delete_choice], [library_status, *lists_outputs],
+                          api_visibility="private")
         gr.api(api_ask, api_name="ask")
     return app
+
+
+def remove_upload_copy(path: str) -> None:
+    """Delete Gradio's temporary copy of an upload (and its folder, when empty) as soon as it has been read."""
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        log.warning("could not remove the uploaded copy %s", path)
+        return
+    with contextlib.suppress(OSError):
+        Path(path).parent.rmdir()

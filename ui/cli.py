@@ -1,8 +1,10 @@
-"""`python -m ui`: build the library's index on first start, then serve the page."""
+"""`python -m ui`: build the library's index on first start, then serve the page.
+`python -m ui hash-password`: print a hashed password for the auth file."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import os
 import sys
@@ -16,8 +18,26 @@ def default_data_dir() -> Path:
     return policy_home() / "library"
 
 
+NOISY_LOGGERS = ("faiss", "faiss.loader", "bm25s", "httpx", "httpcore", "urllib3", "gradio", "jieba",
+                 "sentence_transformers", "transformers", "onnxruntime", "asyncio", "uvicorn.access")
+
+
+def configure_logging(verbose: bool = False) -> None:
+    """Warnings and errors only; with --verbose, this project's INFO lines too (libraries stay at WARNING:
+    faiss's AVX2 import notes, bm25s DEBUG, httpx request lines)."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    for handler in logging.getLogger().handlers:
+        # bm25s sets its own logger to DEBUG when imported, so the handler filters too
+        handler.setLevel(logging.INFO if verbose else logging.WARNING)
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("policy_qa").setLevel(logging.INFO if verbose else logging.WARNING)
+
+
 def read_auth(path: Path | None) -> list[tuple[str, str]] | None:
-    """Logins from POLICY_QA_AUTH ("user:password,user2:password2") or a file of user:password lines."""
+    """Logins from POLICY_QA_AUTH ("user:password,user2:password2") or a file of user:password lines; a
+    password may be stored hashed (`pbkdf2_sha256$iterations$salt$hash`, see `python -m ui hash-password`)."""
     entries: list[str] = []
     if os.environ.get("POLICY_QA_AUTH"):
         entries += os.environ["POLICY_QA_AUTH"].split(",")
@@ -35,8 +55,33 @@ def read_auth(path: Path | None) -> list[tuple[str, str]] | None:
     return pairs or None
 
 
+def hash_password_main(argv: list[str]) -> int:
+    """`python -m ui hash-password [--stdin]`: read a password (twice) and print its pbkdf2_sha256 hash."""
+    from ui.auth import hash_password
+
+    parser = argparse.ArgumentParser(prog="python -m ui hash-password",
+                                     description="生成登录口令的哈希，写入认证文件：user:<哈希>")
+    parser.add_argument("--stdin", action="store_true", help="read the password from standard input (one line)")
+    args = parser.parse_args(argv)
+    if args.stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("口令：")
+        if getpass.getpass("再输入一次：") != password:
+            print("错误：两次输入不一致", file=sys.stderr)
+            return 2
+    if not password:
+        print("错误：口令不能为空", file=sys.stderr)
+        return 2
+    print(hash_password(password))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start the web UI; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["hash-password"]:
+        return hash_password_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m ui", description="政策文件问答的网页界面")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=7860)
@@ -46,11 +91,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-upload-mb", type=int, default=20)
     parser.add_argument("--llm-config", type=Path, default=None,
                         help="JSON file for an OpenAI-compatible chat model (or set POLICY_QA_LLM_BASE_URL/_MODEL)")
+    parser.add_argument("--verbose", action="store_true", help="log INFO lines too (default: warnings and errors)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(args.verbose)
 
     from assistant import FeedbackStore, Generator, IndexBusyError, IndexLoadError, Library, LLMConfig
-    from ui.app import build_app
+    from assistant.audit import AuditLog
+    from ui.app import build_app, launch_options
+    from ui.auth import ClientAddressMiddleware, LoginGuard
 
     try:
         auth = read_auth(args.auth_file)
@@ -63,12 +111,18 @@ def main(argv: list[str] | None = None) -> int:
         report = library.ensure_index(progress=True, log=lambda m: print(m, file=sys.stderr))
         print(f"索引就绪：{report.documents} 篇文档，{report.chunks} 个段落", file=sys.stderr)
         feedback = FeedbackStore(args.data_dir / "feedback.db")
+        audit = AuditLog(args.data_dir / "audit.db")
         from assistant import warm_up
         warm_up()  # the first question should not wait for dictionaries to load
     except (OSError, ValueError, IndexLoadError, IndexBusyError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    app = build_app(library, feedback)
-    app.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port, auth=auth,
-                                                  show_error=False, max_file_size=args.max_upload_mb * 1048576)
+    app = build_app(library, feedback, audit)
+    guard = LoginGuard(dict(auth), on_event=audit.record_event) if auth else None
+    from starlette.middleware import Middleware
+
+    print(f"网页界面：http://{args.host}:{args.port}/" + ("（需要登录）" if guard else ""), file=sys.stderr)
+    app.queue(default_concurrency_limit=4).launch(
+        server_name=args.host, server_port=args.port, auth=guard.check if guard else None, show_error=False,
+        **launch_options(Middleware(ClientAddressMiddleware), max_upload_bytes=library.max_upload_bytes))
     return 0
