@@ -5,9 +5,10 @@ The names below are the public API used by the CLI, the web UI and the evaluatio
 from __future__ import annotations
 
 from assistant.api import Assistant
-from assistant.config import AskConfig, IndexConfig, default_corpus_dir, default_index_dir, policy_home
+from assistant.config import AskConfig, IndexConfig, RetrieverMode, default_corpus_dir, default_index_dir, policy_home
 from assistant.errors import IndexBusyError, IndexLoadError, LLMError, QuestionError, UploadError
-from assistant.feedback import FeedbackItem, FeedbackStore
+from assistant.exports import write_export
+from assistant.feedback import AuditEvent, FeedbackItem, FeedbackStore
 from assistant.generate.generation import Generator
 from assistant.generate.llm import LLMConfig
 from assistant.index.build import BuildReport, build_index, passage_texts, warm_up, write_index
@@ -25,7 +26,7 @@ __all__ = ["Assistant", "Answer", "Citation", "Document", "Chunk", "QuestionErro
            "build_index", "BuildReport", "IndexLoadError", "IndexBusyError", "match_form", "default_index_dir",
            "default_corpus_dir", "Library", "AddResult", "UploadError", "FeedbackStore", "FeedbackItem",
            "Generator", "LLMConfig", "LLMError", "write_index", "passage_texts", "load_embedder", "warm_up",
-           "token_encoding", "policy_home",
+           "token_encoding", "policy_home", "RetrieverMode", "write_export", "AuditEvent",
            # for tools that read or write index folders (benchmarks, synthetic corpora)
            "IndexStore", "open_index", "index_terms", "normalize", "readable", "sentence_spans", "PROVINCES"]
 __version__ = "0.1.0"

@@ -130,9 +130,11 @@ class Assistant:
         for group in itertools.zip_longest(*part_results):
             retrieved.extend(r for r in group if r is not None and r.row not in {x.row for x in retrieved})
         if not citations:
+            # The nearest provisions respect the filters the caller set (a region chosen in the page, say).
+            fixed = Filters(doc_ids=_strings(doc_ids), years=_years(years), regions=_strings(regions))
             nearest = retrieved or self.retriever.search(
-                frame.full, Filters(doc_ids=_strings(doc_ids)), k=self.config.top_k, candidates=self.config.candidates,
-                rrf_k=self.config.rrf_k, mode=self.config.retriever)
+                frame.full, fixed, k=self.config.top_k, candidates=self.config.candidates, rrf_k=self.config.rrf_k,
+                mode=self.config.retriever)
             text = abstention(self.store, frame, nearest)
             # Nothing to cite: the model is not asked, so it cannot answer from its own memory.
             yield self._answer(frame, text, True, (), nearest, timings, started, notices)

@@ -9,8 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from assistant import AskConfig, Assistant, Generator, QuestionError, build_index, default_index_dir, policy_home
-from assistant.config import RetrieverMode
+from assistant import AskConfig, Assistant, Generator, QuestionError, RetrieverMode, build_index, default_index_dir, policy_home
 from eval.questions import Question
 
 

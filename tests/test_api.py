@@ -97,3 +97,10 @@ def test_config_is_checked():
     with pytest.raises(ValueError):
         AskConfig(top_k=0)
     assert match_form("設立1萬個")
+
+
+def test_the_nearest_provisions_of_an_abstention_respect_the_callers_filters(fake_assistant):
+    answer = fake_assistant.ask("2030年火星基地建设目标是多少", regions=["重庆"])
+    assert answer.abstained
+    regions = {fake_assistant.document(p.doc_id).region for p in answer.retrieved}
+    assert regions <= {"重庆"}

@@ -127,7 +127,7 @@ def test_login_page_is_chinese_and_locks_after_failures(tmp_path):
     gr = pytest.importorskip("gradio")
     from starlette.middleware import Middleware
 
-    from assistant.audit import AuditLog
+    from assistant import FeedbackStore
     from ui.app import launch_options
     from ui.auth import ClientAddressMiddleware
 
@@ -136,7 +136,7 @@ def test_login_page_is_chinese_and_locks_after_failures(tmp_path):
         pytest.skip("Chromium is not installed")
     from playwright.sync_api import sync_playwright
 
-    audit = AuditLog(tmp_path / "audit.db")
+    audit = FeedbackStore(tmp_path / "feedback.db")
     guard = LoginGuard({"alice": hash_password("right", iterations=1000)}, base_delay=0.01, lock_after=2,
                        on_event=audit.record_event)
     with gr.Blocks() as demo:
@@ -167,6 +167,6 @@ def test_login_page_is_chinese_and_locks_after_failures(tmp_path):
             login("right")  # locked now: even the right password is refused
             page.wait_for_function("() => document.body.innerText.includes('凭据不正确')", timeout=30000)
             browser.close()
-        assert [e.action for e in audit.events()] == ["login_failed", "login_failed", "login_lock", "login_locked"]
+        assert [e.action for e in reversed(audit.events())] == ["login_failed", "login_failed", "login_lock", "login_locked"]
     finally:
         demo.close()

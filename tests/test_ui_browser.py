@@ -38,14 +38,13 @@ def server(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     from assistant import FeedbackStore, Library
-    from assistant.audit import AuditLog
     from ui.app import build_app, launch_options
 
     root = tmp_path_factory.mktemp("ui")
     library = Library(root / "library", seed=default_corpus_dir(), max_upload_bytes=MAX_UPLOAD)
     library.ensure_index()
     feedback = FeedbackStore(root / "library" / "feedback.db")
-    audit = AuditLog(root / "library" / "audit.db")
+    audit = feedback
     app = build_app(library, feedback, audit, sync_seconds=1.0)
     port = _free_port()
     app.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, show_error=False,
@@ -255,7 +254,7 @@ def test_delete_names_every_document_of_the_file_and_can_be_undone(page, server)
         wait_text(page, "#library-status", "已删除")
         assert len(library.documents()) == before - 3
         assert any(p.name.endswith("004_a59cb19528c11c68.txt") for p in library.trash_dir.iterdir())
-        assert [e.action for e in server["audit"].events()][-1] == "delete"
+        assert [e.action for e in server["audit"].events()][0] == "delete"  # newest first
         page.click("#undo-delete")
         wait_text(page, "#library-status", "已恢复")
         assert len(library.documents()) == before

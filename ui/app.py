@@ -20,9 +20,7 @@ from pathlib import Path
 import gradio as gr
 from starlette.middleware import Middleware
 
-from assistant import Document, FeedbackStore, Library, QuestionError, UploadError
-from assistant.audit import AuditLog
-from assistant.exports import write_export
+from assistant import Document, FeedbackStore, Library, QuestionError, UploadError, write_export
 from ui.render import EMPTY_VIEWER, SCROLL_TO_HIGHLIGHT, answer_message, document_html, nearby_label, source_label
 from ui.web import ChineseLocaleMiddleware
 
@@ -83,7 +81,7 @@ def _when(seconds: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(seconds)) if seconds else "—"
 
 
-def build_app(library: Library, feedback: FeedbackStore, audit: AuditLog | None = None, *,  # noqa: C901
+def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | None = None, *,  # noqa: C901
               sync_seconds: float = SYNC_SECONDS) -> gr.Blocks:
     """The whole page, wired to a library and a feedback store (and an audit log of library changes)."""
     export_dir = Path(tempfile.mkdtemp(prefix="policy-qa-exports-"))

@@ -96,7 +96,6 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(args.verbose)
 
     from assistant import FeedbackStore, Generator, IndexBusyError, IndexLoadError, Library, LLMConfig
-    from assistant.audit import AuditLog
     from ui.app import build_app, launch_options
     from ui.auth import ClientAddressMiddleware, LoginGuard
 
@@ -111,14 +110,14 @@ def main(argv: list[str] | None = None) -> int:
         report = library.ensure_index(progress=True, log=lambda m: print(m, file=sys.stderr))
         print(f"索引就绪：{report.documents} 篇文档，{report.chunks} 个段落", file=sys.stderr)
         feedback = FeedbackStore(args.data_dir / "feedback.db")
-        audit = AuditLog(args.data_dir / "audit.db")
         from assistant import warm_up
         warm_up()  # the first question should not wait for dictionaries to load
     except (OSError, ValueError, IndexLoadError, IndexBusyError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    app = build_app(library, feedback, audit)
-    guard = LoginGuard(dict(auth), on_event=audit.record_event) if auth else None
+    # The audit trail lives beside the feedback, in the same database: who asked, uploaded, deleted, logged in.
+    app = build_app(library, feedback, feedback)
+    guard = LoginGuard(dict(auth), on_event=feedback.record_event) if auth else None
     from starlette.middleware import Middleware
 
     print(f"网页界面：http://{args.host}:{args.port}/" + ("（需要登录）" if guard else ""), file=sys.stderr)
