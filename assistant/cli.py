@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from assistant.api import Assistant
 from assistant.config import AskConfig, IndexConfig, default_corpus_dir, default_index_dir
 
 
@@ -29,9 +30,13 @@ def _parser() -> argparse.ArgumentParser:
         if name == "ask":
             cmd.add_argument("question")
             cmd.add_argument("--json", action="store_true", help="print the results-file fields as JSON")
-        cmd.add_argument("--index-dir", type=Path, default=default_index_dir())
+        cmd.add_argument("--index-dir", type=Path, default=None,
+                         help="an index folder (default: the library the web UI uses, see --data-dir)")
         cmd.add_argument("--corpus", type=Path, default=None,
                          help="build the index from this folder first if it is missing or out of date")
+        cmd.add_argument("--data-dir", type=Path, default=None,
+                         help="the shared library (default $POLICY_QA_HOME/library, the web UI's): its documents, "
+                              "uploads included, and its index")
         cmd.add_argument("--retriever", choices=("hybrid", "bm25", "dense"), default="hybrid")
     return parser
 
@@ -64,6 +69,22 @@ def _ensure_index(index_dir: Path, corpus: Path | None) -> None:
     build_index(corpus, index_dir, progress=True, log=lambda m: print(m, file=sys.stderr))
 
 
+def _assistant(args: argparse.Namespace) -> Assistant:
+    """The assistant asked: over an index folder or corpus when given, else over the shared library, so the
+    terminal sees the same documents (uploads included) as the web UI."""
+    config = AskConfig(retriever=args.retriever)
+    if args.index_dir is not None or args.corpus is not None:
+        index_dir = args.index_dir or default_index_dir()
+        _ensure_index(index_dir, args.corpus)
+        return Assistant.load(index_dir, config=config)
+    from assistant.config import policy_home
+    from assistant.library import Library
+
+    library = Library(args.data_dir or policy_home() / "library", seed=default_corpus_dir(), ask_config=config)
+    library.ensure_index(progress=True, log=lambda m: print(m, file=sys.stderr))
+    return library.assistant
+
+
 def _print_answer(answer) -> None:
     for notice in answer.notices:
         print(f"提示：{notice}")
@@ -81,7 +102,6 @@ def main(argv: list[str] | None = None) -> int:
     # Details of a failure (in English) go to the log on stderr; the user reads the one Chinese message.
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     args = _parser().parse_args(argv)
-    from assistant.api import Assistant
     from assistant.errors import IndexBusyError, IndexLoadError, QuestionError
     from assistant.index.build import build_index
 
@@ -105,8 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             for item in report.skipped:
                 print(f"已跳过 {item.name}：{item.reason}")
             return 0
-        _ensure_index(args.index_dir, args.corpus)
-        assistant = Assistant.load(args.index_dir, config=AskConfig(retriever=args.retriever))
+        assistant = _assistant(args)
         if args.command == "ask":
             answer = assistant.ask(args.question)
             if args.json:

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +77,21 @@ def test_cli_chat_reads_stdin(real_index):
                          env=env, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "1万个" in out.stdout and "市商务委" in out.stdout
+
+
+def test_cli_ask_uses_the_shared_library_with_its_uploads(tmp_path):
+    """The terminal sees the library the web UI serves: a document added to it is answered from at once."""
+    import shutil
+
+    data = tmp_path / "library"
+    (data / "documents").mkdir(parents=True)
+    for path in sorted(Path(PROJECT_ROOT / "data" / "corpus").glob("*.txt"))[:1]:
+        shutil.copy(path, data / "documents" / path.name)
+    (data / "documents" / "测试市水务条例.md").write_text(
+        "# 测试市水务条例\n\n第一条 为了测试，制定本条例。\n\n第二条 本市每年评选节水示范单位三十家。\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    out = subprocess.run([sys.executable, "-m", "assistant", "ask", "测试市水务条例每年评选多少家节水示范单位", "--json",
+                          "--data-dir", str(data)], capture_output=True, text=True, env=env, timeout=600)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert "三十家" in result["answer"] and result["citations"][0]["title"] == "测试市水务条例"
