@@ -41,12 +41,16 @@ class IndexConfig:
 
     model: str = "default"
     max_chunk_tokens: int = 400
+    max_file_chars: int = 3_000_000  # a file's text above this is skipped (the longest regulations are ~300,000)
+    max_chunks_per_file: int = 5_000  # a file cut into more provisions than this is junk (marker-only text)
 
     def __post_init__(self) -> None:
         if not self.model:
             raise ValueError("model must name the bundled model ('default'), a model name or a folder")
         if not 32 <= self.max_chunk_tokens <= 4096:
             raise ValueError("max_chunk_tokens must be between 32 and 4096")
+        if self.max_file_chars < 1000 or self.max_chunks_per_file < 10:
+            raise ValueError("max_file_chars must be at least 1000 and max_chunks_per_file at least 10")
 
 
 @dataclass(frozen=True)

@@ -59,3 +59,40 @@ def test_links_out_of_the_corpus_are_not_followed(tmp_path):
     files, skipped = read_corpus(corpus)
     assert [f.name for f in files] == ["own.txt"]
     assert [s.name for s in skipped] == ["link.txt"]
+
+
+def test_work_per_file_is_bounded(tmp_path):
+    from assistant.config import IndexConfig
+    from assistant.index.build import _prepare
+    from assistant.ingest.corpus import SourceFile
+
+    junk = SourceFile("junk.txt", "\n".join(f"({i % 9 + 1})" for i in range(3000)), "x")
+    huge = SourceFile("huge.txt", "关于测试的通知\n" + "内容。" * 1000, "y")
+    good = SourceFile("good.txt", "关于测试的通知\n一、建设10个站点。", "z")
+    skipped: list = []
+    documents, chunks = _prepare([junk, huge, good], IndexConfig(max_file_chars=2000, max_chunks_per_file=100),
+                                 skipped=skipped)
+    assert [d.doc_id for d in documents] == ["good.txt"]
+    assert {s.name for s in skipped} == {"junk.txt", "huge.txt"}
+    assert all("上限" in s.reason for s in skipped)
+
+
+def test_a_docx_that_unpacks_too_far_is_refused_before_parsing():
+    import zipfile
+
+    import pytest
+
+    from assistant.errors import UploadError
+    from assistant.ingest import readers
+    from assistant.ingest.readers import docx_to_text
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", "<w:document>" + " " * (3 * 1048576) + "</w:document>")
+    limit = readers.MAX_UNPACKED_BYTES
+    readers.MAX_UNPACKED_BYTES = 1048576
+    try:
+        with pytest.raises(UploadError, match="解压后过大"):
+            docx_to_text(buffer.getvalue())
+    finally:
+        readers.MAX_UNPACKED_BYTES = limit

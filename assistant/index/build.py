@@ -118,16 +118,37 @@ def warm_up() -> None:
     to_simplified("預熱")
 
 
-def _prepare(files, config: IndexConfig, progress: _Progress | None = None) -> tuple[list[Document], list[Chunk]]:
+def _prepare(files, config: IndexConfig, progress: _Progress | None = None,
+             skipped: list[SkippedFile] | None = None) -> tuple[list[Document], list[Chunk]]:
+    """Parse and chunk every file within the per-file budget; files over it are skipped with their reason."""
     documents: list[Document] = []
     chunks: list[Chunk] = []
     for source in files:
-        for parsed in parse_page(source.name, source.text):
-            documents.append(parsed.document)
-            chunks.extend(chunk_document(parsed, max_tokens=config.max_chunk_tokens, count_tokens=count_tokens))
         if progress is not None:
             progress.add(1)
+        if len(source.text) > config.max_file_chars:
+            # Work per file is bounded: one oversized file must not hold up the whole library.
+            _skip(skipped, source.name, f"文件过长（{len(source.text)} 字），超过每个文件 {config.max_file_chars} 字的上限")
+            continue
+        own_documents: list[Document] = []
+        own_chunks: list[Chunk] = []
+        for parsed in parse_page(source.name, source.text):
+            own_documents.append(parsed.document)
+            own_chunks.extend(chunk_document(parsed, max_tokens=config.max_chunk_tokens, count_tokens=count_tokens))
+            if len(own_chunks) > config.max_chunks_per_file:
+                break
+        if len(own_chunks) > config.max_chunks_per_file:
+            _skip(skipped, source.name, f"切分出的段落超过每个文件 {config.max_chunks_per_file} 个的上限"
+                                        "（文件可能只有标题标记或格式异常）")
+            continue
+        documents.extend(own_documents)
+        chunks.extend(own_chunks)
     return assign_versions(documents), chunks
+
+
+def _skip(skipped: list[SkippedFile] | None, name: str, reason: str) -> None:
+    if skipped is not None:
+        skipped.append(SkippedFile(name, reason))
 
 
 def _provisions(chunks: list[Chunk]) -> int:
@@ -184,7 +205,12 @@ def build_index(corpus_dir: Path, index_dir: Path, config: IndexConfig = IndexCo
             embedder = load_embedder(config.model)
 
         stage = time.perf_counter()
-        documents, chunks = _prepare(files, config, _Progress(log, "parsing", len(files), "files", every))
+        before = len(skipped)
+        documents, chunks = _prepare(files, config, _Progress(log, "parsing", len(files), "files", every), skipped)
+        for item in skipped[before:]:
+            log(f"skipped {item.name}: {item.reason}")
+        if not documents:
+            raise ValueError(f"no usable documents in {corpus_dir}")
         provisions = _provisions(chunks)
         log(f"parsed {len(files)} files into {len(documents)} documents, {provisions} provisions, "
             f"{len(chunks)} chunks in {time.perf_counter() - stage:.1f}s")

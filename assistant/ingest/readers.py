@@ -12,6 +12,7 @@ from assistant.errors import UploadError
 KINDS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
          ".docx": "docx", ".pdf": "pdf"}
 SUPPORTED_SUFFIXES = tuple(KINDS)
+MAX_UNPACKED_BYTES = 200 * 1048576  # a .docx unpacking to more than this is refused before it is parsed
 _ENCODINGS = ("utf-8-sig", "gb18030", "big5")
 
 
@@ -103,6 +104,15 @@ def docx_to_text(data: bytes) -> str:
         import docx
     except ImportError as exc:  # pragma: no cover - declared dependency
         raise UploadError("读取 .docx 需要安装 python-docx") from exc
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise UploadError("无法读取该 Word 文件：文件已损坏") from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        # Checked before parsing: a small archive can unpack to gigabytes (a zip bomb).
+        raise UploadError(f"Word 文件解压后过大（{unpacked / 1048576:.0f} MB，上限 {MAX_UNPACKED_BYTES // 1048576} MB），"
+                          "可能已损坏")
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # a damaged archive raises many kinds of errors
