@@ -163,6 +163,22 @@ def test_document_with_script_renders_inert(page, tmp_path):
     assert page.locator("#viewer img").count() == 0 and page.locator("#chat img[src='x']").count() == 0
 
 
+MARKDOWN_DOC = ("关于印发《2021年![t](http://127.0.0.1:9/beacon.png)[链接](javascript:alert(1))测试方案》的通知\n"
+               "一、工作内容\n(一)标记测试。全年开展标记巡检15次。\n")
+
+
+def test_markdown_in_titles_and_questions_is_shown_as_text(page, tmp_path):
+    path = tmp_path / "标记测试.txt"
+    path.write_text(MARKDOWN_DOC, encoding="utf-8")
+    upload(page, path, "已添加")
+    page.get_by_role("tab", name="问答").click()
+    ask(page, "标记巡检开展几次？", "15次")
+    ask(page, "![q](http://127.0.0.1:9/q.png) 巡检呢", "q.png")
+    chat = page.locator("#chat")
+    assert chat.locator("img").count() == 0 and chat.locator("a[href^='javascript']").count() == 0
+    assert "![t](http://127.0.0.1:9/beacon.png)" in page.inner_text("#chat").replace("\u200b", "")
+
+
 def test_dislike_with_a_comment_is_stored_once(page, server):
     ask(page, "2019年易地扶贫搬迁计划搬迁多少人", "2.6万人")
     before = len(server["feedback"].items(rating=-1))

@@ -14,14 +14,13 @@ import os
 import shutil
 import tempfile
 import time
-from html import escape
 from pathlib import Path
 
 import gradio as gr
 from starlette.middleware import Middleware
 
 from assistant import Document, FeedbackStore, Library, QuestionError, UploadError, write_export
-from ui.render import EMPTY_VIEWER, SCROLL_TO_HIGHLIGHT, answer_message, document_html, nearby_label, source_label
+from ui.render import EMPTY_VIEWER, SCROLL_TO_HIGHLIGHT, answer_message, document_html, nearby_label, plain, source_label
 from ui.web import ChineseLocaleMiddleware
 
 log = logging.getLogger("policy_qa.ui")
@@ -118,7 +117,7 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
 
     def filters_line(docs: list | None, region: str | None, year: str | None) -> str:
         text = filter_summary(doc_titles(docs), region, year)
-        return f"**当前筛选：** {escape(text)}" if text else "当前筛选：无（在全部文档中查找）"
+        return f"**当前筛选：** {plain(text)}" if text else "当前筛选：无（在全部文档中查找）"
 
     def undo_update():
         last = library.last_removal()
@@ -186,7 +185,7 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
         docs = [d for d in docs or [] if d in known]
         year = year if (year or "").isdigit() else ALL
         question = (question or "").strip()
-        asked = [{"role": "user", "content": escape(question)}]
+        asked = [{"role": "user", "content": plain(question)}]
         no_sources = gr.update(choices=[], value=None)
         active = filter_summary(doc_titles(docs), region, year)
         answer = None
@@ -200,12 +199,12 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
                 if isinstance(item, str):
                     # A model's draft is shown as it arrives, marked as not yet checked.
                     draft += item
-                    shown = [{"role": "assistant", "content": "（生成中，尚未核对）" + escape(draft)}]
+                    shown = [{"role": "assistant", "content": "（生成中，尚未核对）" + plain(draft)}]
                     yield chat + asked + shown, "", turns, no_sources, [], EMPTY_VIEWER, None
                 else:
                     answer = item
         except QuestionError as exc:
-            yield (chat + asked + [{"role": "assistant", "content": escape(str(exc))}], question, turns,
+            yield (chat + asked + [{"role": "assistant", "content": plain(str(exc))}], question, turns,
                    no_sources, [], EMPTY_VIEWER, None)
             return
         except Exception:
@@ -224,7 +223,7 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
                 sources.append({**record, "label": source_label(c)})
         message = answer_message(answer)
         if answer.abstained and active:
-            message += f"\n\n当前筛选：{escape(active)}（只在筛选范围内查找；可在“筛选范围”中放宽）"
+            message += f"\n\n当前筛选：{plain(active)}（只在筛选范围内查找；可在“筛选范围”中放宽）"
         chat += asked + [{"role": "assistant", "content": message}]
         turns.append({"question": question, "answer": answer.text, "abstained": answer.abstained,
                       "filters": active, "citations": records})
@@ -348,13 +347,13 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
             progress(0.3, desc="解析并建立索引")
             result = library.add(name, data)
         except UploadError as exc:
-            return done(f"❌ 未能添加“{escape(name)}”：{escape(str(exc))}")
+            return done(f"❌ 未能添加“{plain(name)}”：{plain(str(exc))}")
         except Exception:
             log.exception("upload failed")
-            return done(f"❌ 未能添加“{escape(name)}”：{FAILED}")
+            return done(f"❌ 未能添加“{plain(name)}”：{FAILED}")
         finally:
             remove_upload_copy(path)
-        titles = "、".join(f"《{escape(d.title)}》" for d in result.documents)
+        titles = "、".join(f"《{plain(d.title)}》" for d in result.documents)
         record_event(request, "upload", f"{result.stored_as}: {'、'.join(d.title for d in result.documents)}")
         return done(f"✅ 已添加 {titles}（新编码 {result.report.embedded} 段，用时 {result.report.seconds:.1f} 秒）。")
 
@@ -368,8 +367,8 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
         except KeyError:
             return "该文档已不在文档库中。", hidden, "", None
         documents = library.file_documents(source_file)
-        items = "\n".join(f"- {escape(d.label)}{' ' + escape(d.number) if d.number else ''}" for d in documents)
-        text = (f"**确认删除文件“{escape(source_file)}”吗？** 将从文档库中移除以下 {len(documents)} 篇文档：\n\n"
+        items = "\n".join(f"- {plain(d.label)}{' ' + plain(d.number) if d.number else ''}" for d in documents)
+        text = (f"**确认删除文件“{plain(source_file)}”吗？** 将从文档库中移除以下 {len(documents)} 篇文档：\n\n"
                 f"{items}\n\n删除的文件会移入回收站（trash/），可以撤销上一次删除。")
         return "", gr.update(visible=True), text, source_file
 
@@ -384,13 +383,13 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
         try:
             removal = library.remove(source_file)
         except UploadError as exc:
-            return done(escape(str(exc)))
+            return done(plain(str(exc)))
         except Exception:
             log.exception("delete failed")
             return done(FAILED)
         titles = "、".join(f"《{t}》" for t in removal.titles)
         record_event(request, "delete", f"{removal.source_file}: {'、'.join(removal.titles)} -> trash/{removal.trashed_as}")
-        return done(f"已删除“{escape(removal.source_file)}”（{escape(titles)}），已移入回收站。")
+        return done(f"已删除“{plain(removal.source_file)}”（{plain(titles)}），已移入回收站。")
 
     def cancel_delete():
         return "已取消删除。", gr.update(visible=False), None, None
@@ -399,13 +398,13 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
         try:
             removal = library.undo_remove()
         except UploadError as exc:
-            return (escape(str(exc)), *lists(docs, region, year, delete_choice))
+            return (plain(str(exc)), *lists(docs, region, year, delete_choice))
         except Exception:
             log.exception("undo failed")
             return (FAILED, *lists(docs, region, year, delete_choice))
         titles = "、".join(f"《{t}》" for t in removal.titles)
         record_event(request, "undo_delete", f"{removal.source_file}: {'、'.join(removal.titles)}")
-        return (f"已恢复“{escape(removal.source_file)}”（{escape(titles)}）。", *lists(docs, region, year, delete_choice))
+        return (f"已恢复“{plain(removal.source_file)}”（{plain(titles)}）。", *lists(docs, region, year, delete_choice))
 
     # ---- the HTTP API ------------------------------------------------------------------------------------
 

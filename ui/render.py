@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from assistant import Answer, Citation, Document
@@ -22,13 +23,25 @@ def nearby_label(index: int, title: str, section: str) -> str:
     return f"可能相关 {index}：《{title}》 {section}"
 
 
+_SCHEME = re.compile(r"(?i)\b(https?|ftp|javascript|data|file|mailto)(:)")
+_BREAK = "\u200b"  # a zero-width space: invisible, but no Markdown image, link or bare URL forms across it
+
+
+def plain(text: str) -> str:
+    """Text for the chat, shown as text: HTML escaped, and Markdown's image and link forms and URL schemes broken
+    by an invisible space, so a title such as ![t](http://host/x.png) or [a](javascript:…) is shown as written,
+    never fetched or followed."""
+    text = escape(text).replace("![", "!" + _BREAK + "[").replace("](", "]" + _BREAK + "(")
+    return _SCHEME.sub(r"\1" + _BREAK + r"\2", text)
+
+
 def answer_message(answer: Answer) -> str:
     """The chat message for an answer, escaped: document text can hold markup."""
-    text = escape(answer.text)
-    notes = "".join(f"\n\n（{escape(n)}）" for n in answer.notices)
+    text = plain(answer.text)
+    notes = "".join(f"\n\n（{plain(n)}）" for n in answer.notices)
     if answer.abstained:
         return text + notes
-    sources = "\n".join(escape(source_label(c)) for c in answer.citations)
+    sources = "\n".join(plain(source_label(c)) for c in answer.citations)
     return f"{text}{notes}\n\n来源：\n{sources}"
 
 
