@@ -110,6 +110,33 @@ class Library:
                 self._updated_at = time.time() if not report.unchanged else self._index_time()
             return report
 
+    def open_existing(self) -> bool:
+        """Load the assistant from the index already on disk, without building; False when there is none (or it
+        is damaged), so a server can listen at once and bring the index up to date afterwards."""
+        with self._lock:
+            if self._assistant is not None:
+                return True
+            try:
+                self._assistant = Assistant.load(self.index_dir, embedder=self._embedder, config=self._ask_config,
+                                                 generator=self._generator)
+            except (IndexLoadError, ValueError):
+                return False
+            self._updated_at = self._index_time()
+            return True
+
+    def refresh_in_background(self, log: Callable[[str], None] = lambda m: None) -> threading.Thread:
+        """Bring the index up to date in a thread (files added while the server was down, an upload a crash
+        interrupted); questions are answered from the loaded index meanwhile, and a failure is logged."""
+        def run() -> None:
+            try:
+                self.ensure_index(log=log)
+            except Exception as exc:  # the page keeps answering from the index it has
+                log(f"后台更新索引失败：{type(exc).__name__}: {exc}")
+
+        thread = threading.Thread(target=run, name="library-refresh", daemon=True)
+        thread.start()
+        return thread
+
     def _index_time(self) -> float:
         stamps = [p.stat().st_mtime for p in self.index_dir.iterdir() if p.is_file()] if self.index_dir.is_dir() else []
         return max(stamps, default=time.time())

@@ -108,3 +108,20 @@ def test_duplicate_upload_names_the_document(library):
     library.add("a.txt", NEW_DOC.encode("utf-8"))
     with pytest.raises(UploadError, match="《2021年测试市乡村振兴工作要点》"):
         library.add("b.txt", NEW_DOC.encode("utf-8"))
+
+
+def test_a_server_opens_the_existing_index_at_once_and_refreshes_behind_it(tmp_path):
+    from tests.conftest import FakeEmbedder
+
+    embedder = FakeEmbedder()
+    root = tmp_path / "lib"
+    first = Library(root, seed=default_corpus_dir(), embedder=embedder)
+    assert not first.open_existing()  # nothing built yet
+    first.ensure_index()
+    count = len(first.documents())
+    # A file that arrived while the server was down (an upload a crash interrupted, say).
+    (root / "documents" / "新增.txt").write_text("关于印发《2021年测试方案》的通知\n一、新建300个站点。", encoding="utf-8")
+    again = Library(root, seed=default_corpus_dir(), embedder=embedder)
+    assert again.open_existing() and len(again.documents()) == count  # answering from the old index at once
+    again.refresh_in_background().join(timeout=120)
+    assert len(again.documents()) == count + 1

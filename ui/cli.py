@@ -106,9 +106,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"大模型：{llm.model} @ {llm.base_url}（回答会与原文核对）", file=sys.stderr)
         library = Library(args.data_dir, seed=default_corpus_dir(), max_upload_bytes=args.max_upload_mb * 1048576,
                           generator=Generator(llm) if llm else None)
-        print(f"文档库：{args.data_dir}（首次启动会建立索引）", file=sys.stderr)
-        report = library.ensure_index(progress=True, log=lambda m: print(m, file=sys.stderr))
-        print(f"索引就绪：{report.documents} 篇文档，{report.chunks} 个段落", file=sys.stderr)
+        if library.open_existing():
+            # Listen at once: the index on disk answers while files added meanwhile are indexed behind it.
+            library.refresh_in_background(log=lambda m: print(m, file=sys.stderr))
+            print(f"文档库：{args.data_dir}，{len(library.documents())} 篇文档（后台检查新增文件）", file=sys.stderr)
+        else:
+            print(f"文档库：{args.data_dir}（正在建立索引）", file=sys.stderr)
+            report = library.ensure_index(progress=True, log=lambda m: print(m, file=sys.stderr))
+            print(f"索引就绪：{report.documents} 篇文档，{report.chunks} 个段落", file=sys.stderr)
         feedback = FeedbackStore(args.data_dir / "feedback.db")
         from assistant import warm_up
         warm_up()  # the first question should not wait for dictionaries to load
