@@ -178,12 +178,11 @@ class Assistant:
             question = question[:limit].rstrip()
             notices.append(f"问题过长，只使用了前{limit}个字。")
         full = self._rewrite(question, history, notices)
-        topic_words = self.retriever.segmenter.topic_words(full)
         own = readable(question).strip()
-        if full != question and full.endswith(own):
-            # A follow-up asked together with the question before it: that question finds the provision,
-            # but what the answer must speak to is what the follow-up asks.
-            topic_words = self.retriever.segmenter.topic_words(own) or topic_words
+        # A follow-up asked together with the question before it: that question finds the provision,
+        # but what the answer must speak to is what the follow-up asks.
+        topic_words = self.retriever.segmenter.topic_words(own) if full != question and full.endswith(own) else []
+        topic_words = topic_words or self.retriever.segmenter.topic_words(full)
         return frame_question(question, full, topic_words, self._regions,
                               doc_ids=doc_ids, years=years, regions=regions, catalog=self._catalog)
 

@@ -109,6 +109,8 @@ class Wording:
             raise ValueError("part, section and unit limits must be at least 10, 4 and 10 characters")
         if self.short_sentence_chars < 0:
             raise ValueError("short_sentence_chars must not be negative")
+        if self.max_list_chars < 40 or self.max_parts_chars < 40 or self.whole_article_chars < 0:
+            raise ValueError("list and parts limits must be at least 40 characters, whole_article_chars not negative")
 
 
 @dataclass(frozen=True)

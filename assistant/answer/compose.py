@@ -143,7 +143,7 @@ def _item_text(item: str, room: int) -> str:
 def compose_list(display: str, lead: tuple[int, int], items: Sequence[tuple[int, int]], room: int) -> str:
     """The lead-in and all items, in order, each short enough that the whole fits in `room`."""
     head = readable(display[lead[0]:lead[1]]).strip()
-    head = re.sub(r"^第[一二三四五六七八九十百零〇\d]+条\s*", "", head)
+    head = ARTICLE.sub("", head, count=1).lstrip()
     if len(head) > room // 5:
         head = snippet(head, (), Intent.WHAT, max(12, room // 5)).rstrip("：:") + "："
     each = max(6, (room - len(head)) // len(items) - 2)
@@ -264,7 +264,7 @@ def comparison(citations: Sequence[Citation]) -> str:
     """Same or different: whether the parts' quoted provisions say the same thing (numbers and words alike)."""
     if len(citations) < 2:
         return ""
-    said = {re.sub(r"^第[一二三四五六七八九十百零〇\d]+条", "", normalize(c.text)).strip() for c in citations}
+    said = {ARTICLE.sub("", normalize(c.text), count=1).strip() for c in citations}
     return "两者规定相同。" if len(said) == 1 else "两者规定不同："
 
 

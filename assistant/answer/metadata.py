@@ -53,7 +53,7 @@ def _version_answer(document: Document) -> MetadataAnswer | None:
         return None
     year, month, day = (int(part) for part in iso.split("-"))
     shown = f"{year}年{month}月{day}日"
-    span = _find(document, shown) or (0, min(len(document.display_text), document.display_text.find("\n") % 200 or 40))
+    span = _find(document, shown) or _line_span(document.display_text, 0, 0)  # else its first line, the title
     status = {"current": "现行有效的版本", "earlier": "旧版本（已有更新的版本）", "repealed": "已被废止"}.get(
         document.status, "现行有效的版本")
     return MetadataAnswer(f"《{document.title}》{shown}的文本是{status}。", *span)

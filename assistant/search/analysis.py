@@ -243,10 +243,12 @@ def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regi
     if scope:
         # The words that name the document say nothing of what is asked about it.
         simple = normalize(full)
-        issuers = "".join(e.issuer for e in catalog if e.doc_id in scope.doc_ids)
+        chosen = set(scope.doc_ids)
+        named = {e.doc_id: e for e in catalog if e.doc_id in chosen}  # one pass over a library's catalog
+        issuers = "".join(e.issuer for e in named.values())
         topic = tuple(t for t in terms if (t not in scope.title_words and t not in issuers
                                            and not any(t in k for k in KINDS)) or simple.count(t) > 1)
-        named_regions = {e.region for e in catalog if e.doc_id in scope.doc_ids}
+        named_regions = {e.region for e in named.values()}
         if len(facts.regions) > 1 and not scope.documents and not set(facts.regions) <= named_regions:
             # 上海和广州的慈善条例: the name says the kind of document, the regions say which ones.
             scope = DocumentScope()
@@ -255,13 +257,13 @@ def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regi
             doc_ids = scope.doc_ids
         if scope.versions:
             return _framed(asked, full, facts, terms, tuple(
-                Part(_version_label(catalog, ids), Filters(doc_ids=ids, years=tuple(years), regions=tuple(regions)))
+                Part(_version_label(named, ids), Filters(doc_ids=ids, years=tuple(years), regions=tuple(regions)))
                 for ids in scope.versions))
         if scope.documents:
             return _framed(asked, full, facts, terms, tuple(
-                Part(_document_label(catalog, ids), Filters(doc_ids=ids, years=tuple(years), regions=tuple(regions)))
+                Part(_document_label(named, ids), Filters(doc_ids=ids, years=tuple(years), regions=tuple(regions)))
                 for ids in scope.documents))
-        if len({e.title for e in catalog if e.doc_id in scope.doc_ids}) == 1:
+        if len({e.title for e in named.values()}) == 1:
             # One named document is scope enough: a year in the question names its version, not a filter.
             facts = QueryFacts((), facts.regions, facts.intent)
     base = dict(doc_ids=tuple(doc_ids))
@@ -277,13 +279,13 @@ def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regi
     return _framed(asked, full, facts, terms, parts)
 
 
-def _document_label(catalog: Sequence[CatalogEntry], ids: tuple[str, ...]) -> str:
-    entry = next((e for e in catalog if e.doc_id in ids), None)
+def _document_label(named: dict[str, CatalogEntry], ids: tuple[str, ...]) -> str:
+    entry = next((named[d] for d in ids if d in named), None)
     return f"《{entry.title}》" if entry else ""
 
 
-def _version_label(catalog: Sequence[CatalogEntry], ids: tuple[str, ...]) -> str:
-    entry = next((e for e in catalog if e.doc_id in ids), None)
+def _version_label(named: dict[str, CatalogEntry], ids: tuple[str, ...]) -> str:
+    entry = next((named[d] for d in ids if d in named), None)
     if entry is None or not entry.version:
         return ""
     status = "现行版" if entry.status == "current" else "旧版"
