@@ -25,6 +25,7 @@ from assistant.search.analysis import QuestionFrame, frame_question
 from assistant.search.followup import is_elliptical, rewrite
 from assistant.search.retrieval import Ranked, Retriever
 from assistant.search.scope import CatalogEntry
+from assistant.search.subquestions import split_pair, split_questions
 from assistant.text.normalize import readable, sanitize
 from embeddings.models import Embedder
 
@@ -104,22 +105,49 @@ class Assistant:
                             regions=_strings(regions))
         timings["normalize_ms"] = (time.perf_counter() - t0) * 1000
 
-        parts = len(frame.parts)
-        limit = self.config.max_answer_chars if parts == 1 else self.config.wording.max_parts_chars // parts
+        # Several questions in one message are answered in turn, each later one read as a follow-up.
+        fixed_ids, fixed_years, fixed_regions = _strings(doc_ids), _years(years), _strings(regions)
+        frames = self._subquestion_frames(frame, turns, doc_ids=fixed_ids, years=fixed_years,
+                                          regions=fixed_regions) or [frame]
+        # A question that names no document is first looked for in the one the conversation is about.
+        earlier = [t["content"] for t in turns if t["role"] == "user"][-1:]
+        fallbacks: dict[int, QuestionFrame] = {}
+        for i, framed in enumerate(frames):
+            before = [frames[i - 1].asked] if i else earlier
+            inherited = self._inherited_frame(framed, before, doc_ids=fixed_ids, years=fixed_years,
+                                              regions=fixed_regions) if before else None
+            if inherited is not None:
+                fallbacks[id(inherited)] = framed
+                frames[i] = inherited
+        asked = [(f, part) for f in frames for part in f.parts]
+        limit = self.config.max_answer_chars if len(asked) == 1 else self.config.wording.max_parts_chars // len(asked)
         sentences: list[str] = []
         citations: list[Citation] = []
         part_results: list[list[Ranked]] = []
         missing: list[str] = []
         stated = False
-        for part in frame.parts:
-            ranked = self._retrieve(frame, part.filters, timings)
+        for framed, part in asked:
+            ranked = self._retrieve(framed, part.filters, timings)
             part_results.append(ranked)
             t1 = time.perf_counter()
-            composed = answer_part(self.store, self.forms, frame, ranked, part.filters.years, len(citations) + 1,
+            composed = answer_part(self.store, self.forms, framed, ranked, part.filters.years, len(citations) + 1,
                                    limit, self.config)
+            fallback = fallbacks.get(id(framed))
+            if composed is None and fallback is not None and len(fallback.parts) == 1:
+                # Not in the document the conversation is about: asked of the whole library.
+                framed, part = fallback, fallback.parts[0]
+                ranked = self._retrieve(framed, part.filters, timings)
+                part_results[-1] = ranked
+                composed = answer_part(self.store, self.forms, framed, ranked, part.filters.years,
+                                       len(citations) + 1, limit, self.config)
             timings["answer_ms"] = timings.get("answer_ms", 0.0) + (time.perf_counter() - t1) * 1000
+            if composed is not None and citations and all(
+                    any(c.doc_id == o.doc_id and c.start >= o.start and c.end <= o.end for o in citations)
+                    for c in composed.citations):
+                # Already answered, and cited, by an earlier part of the message (one sentence says both).
+                continue
             if composed is None:
-                missing.append(part.label)
+                missing.append(part.label or (f"“{framed.asked.rstrip('？?')}”" if len(frames) > 1 else ""))
                 continue
             stated = stated or composed.stated
             sentences.append((f"{part.label}：" if part.label else "") + composed.text)
@@ -141,7 +169,7 @@ class Assistant:
             return
         # Same or different is only said of versions of one text: two regions' texts always differ in words.
         one_title = len({c.title for c in citations}) == 1
-        lead = comparison(citations) if frame.compares and not missing and one_title else ""
+        lead = comparison(citations) if frame.compares and len(frames) == 1 and not missing and one_title else ""
         text = join_parts(sentences, missing, lead)
         final_citations = tuple(citations)
         if not stated:
@@ -185,6 +213,35 @@ class Assistant:
         topic_words = topic_words or self.retriever.segmenter.topic_words(full)
         return frame_question(question, full, topic_words, self._regions,
                               doc_ids=doc_ids, years=years, regions=regions, catalog=self._catalog)
+
+    def _subquestion_frames(self, frame: QuestionFrame, history: Sequence[dict], *, doc_ids: Sequence[str],
+                            years: Sequence[int], regions: Sequence[str]) -> list[QuestionFrame]:
+        """One frame per question when the message asks several in a row (else none): each later question
+        is read as a follow-up of the ones before it, so it keeps their document and topic."""
+        questions = split_questions(frame.asked)
+        if len(questions) < 2 and len(frame.parts) == 1 and len(frame.regions) < 2:
+            questions = split_pair(frame.asked)
+        if len(questions) < 2:
+            return []
+        frames: list[QuestionFrame] = []
+        earlier = list(history)
+        for question in questions:
+            frames.append(self._frame(question, earlier, [], doc_ids=doc_ids, years=years, regions=regions))
+            earlier.append({"role": "user", "content": question})
+        return frames
+
+    def _inherited_frame(self, frame: QuestionFrame, before: Sequence[str], *,
+                         doc_ids: Sequence[str], years: Sequence[int], regions: Sequence[str]) -> QuestionFrame | None:
+        """The frame of a question that names no document, scoped to the documents the question before it
+        named; None when it names its own, the caller fixed them, or the one before named none either."""
+        if doc_ids or any(p.filters.doc_ids for p in frame.parts) or len(frame.parts) > 1:
+            return None
+        previous = self._frame(before[-1], [], [], doc_ids=(), years=years, regions=regions)
+        named = tuple(dict.fromkeys(d for p in previous.parts for d in p.filters.doc_ids))
+        if not named:
+            return None
+        # The standalone question (follow-up already resolved) is read again within those documents.
+        return self._frame(frame.full, [], [], doc_ids=named, years=years, regions=regions)
 
     def _rewrite(self, question: str, history: Sequence[dict], notices: list[str]) -> str:
         """The standalone question: by the model when configured to, else (or when it fails) by rules."""

@@ -21,6 +21,8 @@ DATE = re.compile(
 NUMBER = re.compile(
     r"\d+(?:\.\d+)?\s*(?:万|亿)?(?:个|项|%|％|人|户|元|亩|家|所|名|次|期|公里|千米|批|条|座|类|年|倍|处|村|县|乡|°)"
     r"|第[一二三四五六七八九十百\d]+|[一二三四五六七八九十两]+(?:个|项|类|批|条|是|大)|\d+(?:\.\d+)?万")
+# A sentence that says what a term means or covers: 本条例所称学校，是指… / …包括….
+DEFINES = re.compile(r"所称|是指|指的是|包括[^，。；]{0,4}(?:和|、)|系指")
 _ORDINAL_MARK = re.compile(r"第[一二三四五六七八九十百\d]+")
 _LEADS = re.compile(r"负责|牵头")
 
@@ -88,8 +90,9 @@ def is_item(chunk: Chunk, norm: str, item: int) -> bool:
 
 def is_heading_sentence(chunk: Chunk, start: int, norm: str, max_chars: int) -> bool:
     """A provision's title sentence, such as (十)签订目标责任书。: it names a topic but answers nothing."""
+    # A regulation's article starts with its number and then says its rule: 第六条 …十日内完成整改。
     return (start == chunk.start and chunk.section != ("前言",) and len(norm) <= max_chars
-            and not re.search(r"\d", norm))
+            and not re.search(r"\d", norm) and not ARTICLE.match(norm))
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,8 @@ def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], 
         score += intent_bonus(frame.intent, norm, chunk, weights, frame.ordinal) + weights.rank_bonus / (1 + rank)
         if years and any(str(y) in norm for y in years):
             score += weights.year_bonus
+        if frame.asks_definition and DEFINES.search(norm) and own > 0:
+            score += weights.definition_bonus
         if frame.first_item and index <= 1:
             score += weights.first_item_bonus
         if frame.item is not None and is_item(chunk, norm, frame.item):

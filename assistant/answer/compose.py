@@ -12,7 +12,7 @@ from assistant.records import Chunk, Citation, Document, Intent
 from assistant.search.analysis import QuestionFrame
 from assistant.search.retrieval import Ranked
 from assistant.text.normalize import normalize, readable
-from assistant.text.numbers import ARTICLE
+from assistant.text.numbers import ARTICLE, ITEM_LINE
 from assistant.text.sentences import sentence_spans
 
 _CLAUSE_END = re.compile(r"[，,；;：:]")
@@ -30,6 +30,11 @@ def compact_section(section: tuple[str, ...]) -> str:
         marker = re.match(r"^(第[^章条编]+[章条编]|[一二三四五六七八九十百]+、|\([^)]*\)|（[^）]*）|\d+[.、]|\S{0,6})", label)
         parts.append((marker.group(1) if marker else label).rstrip("、"))
     return readable("".join(parts) + section[-1])
+
+
+# A sentence that qualifies the one before it: an exception, a longer time limit, what follows a failure.
+QUALIFIER = re.compile(r"(?:但|但是|其中|逾期|情况复杂|情节严重|特殊情况|因特殊|确有(?:困难|必要)|路途较远"
+                       r"|经[^，。；]{1,16}批准)")
 
 
 def snippet(sentence: str, terms: Sequence[str], intent: Intent, limit: int) -> str:
@@ -105,15 +110,13 @@ def citation_for(n: int, document: Document, chunk: Chunk, start: int, end: int)
                     section=chunk.section_label, text=document.display_text[start:end], start=start, end=end)
 
 
-_ITEM_LINE = re.compile(
-    r"^[ \t\u3000]*(?:[（(][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、](?!\d))", re.M)
 _LEAD_IN = re.compile(r"[：:]\s*$")
 
 
 def list_items(text: str, offset: int) -> tuple[tuple[int, int], list[tuple[int, int]]] | None:
     """A provision's enumerated items and the lead-in sentence before them ("有下列情形之一的：" then
     （一）…（二）…), as display spans shifted by `offset`; None when it has no list."""
-    starts = [m.start() for m in _ITEM_LINE.finditer(text)]
+    starts = [m.start() for m in ITEM_LINE.finditer(text)]
     if len(starts) < 2:
         return None
     before = text[: starts[0]].rstrip()
@@ -146,10 +149,27 @@ def compose_list(display: str, lead: tuple[int, int], items: Sequence[tuple[int,
     head = ARTICLE.sub("", head, count=1).lstrip()
     if len(head) > room // 5:
         head = snippet(head, (), Intent.WHAT, max(12, room // 5)).rstrip("：:") + "："
-    each = max(6, (room - len(head)) // len(items) - 2)
     texts = [_ITEM_MARK.sub("", display[s:e]) for s, e in items]
+    rooms = item_rooms([len(readable(t).strip().rstrip("；;。，,")) for t in texts], room - len(head) - 2 * len(texts))
     marks = _CIRCLED if len(items) <= len(_CIRCLED) else ""
-    return head + "；".join((marks[i] if marks else "") + _item_text(t, each) for i, t in enumerate(texts))
+    return head + "；".join((marks[i] if marks else "") + _item_text(t, r) for i, (t, r) in enumerate(zip(texts, rooms)))
+
+
+def item_rooms(lengths: Sequence[int], budget: int, least: int = 6) -> list[int]:
+    """How many characters each item may take so that all fit in `budget`: short items whole, and what
+    they leave shared equally by the longer ones (at least `least` each)."""
+    rooms = [0] * len(lengths)
+    left, open_items = budget, sorted(range(len(lengths)), key=lambda i: lengths[i])
+    while open_items:
+        share = left // len(open_items)
+        if lengths[open_items[0]] > share:
+            for i in open_items:
+                rooms[i] = max(least, share)
+            break
+        first = open_items.pop(0)
+        rooms[first] = lengths[first]
+        left -= lengths[first]
+    return rooms
 
 
 def _is_article(chunk: Chunk) -> bool:
@@ -206,10 +226,15 @@ def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: Ques
             each = max(wording.min_part_chars, room - len(lead)) // len(group)
             body = "；".join(snippet(display[e.start:e.end], frame.terms, frame.intent, each).rstrip("。；;")
                             for e in group)
-            if end - start < wording.short_sentence_chars:
+            following = [(s, e) for s, e in sentence_spans(chunk.text, chunk.start) if s >= end]
+            qualifier = readable(display[following[0][0]:following[0][1]]).strip() if following else ""
+            if len(group) == 1 and QUALIFIER.match(qualifier) and len(body) + len(qualifier) <= room - len(lead):
+                # The rule's exception or extension comes with it: 但…, 逾期…的, 情况复杂的….
+                body = body.rstrip("。；;") + "；" + qualifier
+                end = following[0][1]
+            elif end - start < wording.short_sentence_chars:
                 # A very short sentence says little on its own: quote the next one too.
-                following = [e for s, e in sentence_spans(chunk.text, chunk.start) if s >= end]
-                end = following[0] if following else end
+                end = following[0][1] if following else end
         marker = n + len(citations)
         label = chunk.section[-1] if chunk.section else ""
         if label and section.endswith(label) and readable(body).startswith(readable(label)):

@@ -15,6 +15,7 @@ from assistant.index.store import IndexStore
 from assistant.records import Citation, Intent
 from assistant.search.analysis import QuestionFrame
 from assistant.search.retrieval import Ranked
+from assistant.text.numbers import FIGURE
 
 
 def covers(evidence: Evidence, terms: Sequence[str], min_coverage: float) -> bool:
@@ -31,7 +32,6 @@ DELEGATION = re.compile(
 
 
 UNSTATED = "文档没有写明具体内容，只作了如下规定："
-_FIGURE = re.compile(r"\d|[一二三四五六七八九十百千万]+(?:元|日|天|个月|年|周岁|米|%)")
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def answer_part(store: IndexStore, forms: FormsCache, frame: QuestionFrame, rank
                      or paraphrased(evidence[0], ranked, config.weights)):
         text, citations = compose(store, evidence, n, frame, limit, config.wording)
         if frame.asks_specifics and frame.intent != Intent.WHO and DELEGATION.search(evidence[0].norm) \
-                and not _FIGURE.search(evidence[0].norm):
+                and not FIGURE.search(evidence[0].norm):
             # Asked for the specifics, the provision only says who sets them: that is not an answer.
             return PartAnswer(UNSTATED + text, citations, stated=False)
         return PartAnswer(text, citations)

@@ -10,7 +10,7 @@ from assistant.records import Filters, Intent
 from assistant.search.scope import KINDS, CatalogEntry, DocumentScope, resolve_scope
 from assistant.text.lexicon import alternatives, expansions
 from assistant.text.normalize import normalize, readable
-from assistant.text.numbers import YEAR_MENTION, small_number
+from assistant.text.numbers import FIGURE, YEAR_MENTION, small_number
 from assistant.text.regions import PROVINCES
 
 INTENT_WHO = re.compile(r"谁|哪个部门|哪些部门|哪个单位|哪些单位|什么单位|什么部门|牵头|负责单位|责任单位|由谁"
@@ -19,16 +19,22 @@ INTENT_WHEN = re.compile(r"什么时候|何时|哪天|哪一天|几月|日期|�
 _INTENT_NUMBER = re.compile(r"多少|几个|几项|几类|几|数量|比例|百分之|规模|金额|多大|目标")
 # "多少人", "几项": the unit an answer must carry.
 _ASKED_UNIT = re.compile(
-    r"多少(万|亿)?(人次|人|个|亩|公里|万元|元|家|户|项|所|次|名|期|批|条|座|度)|几(个|项|类|家|批|条|次|名|大|所)")
+    r"多少(万|亿)?(人次|人|个|亩|公里|万元|元|家|户|项|所|次|名|期|批|条|座|度)|几(个|项|类|家|批|条|次|名|大|所|人|位|种)")
 # Units a question may use for what the text counts with another word: 多少名 ~ 4000人.
-_UNIT_SYNONYMS = {"名": "名|人", "人": "人|名", "人次": "人次|人", "度": "度|°", "个": "个|家|所|座|处|项",
+# 个 is the general classifier: 几个代理人 is answered by 两名.
+_UNIT_SYNONYMS = {"名": "名|人|位", "人": "人|名|位", "位": "位|名|人", "人次": "人次|人", "度": "度|°",
+                  "个": "个|家|所|座|处|项|名|人|位|种|件|类",
                   "所": "所|个", "家": "家|个"}
 _FIRST_ITEM = re.compile(r"首先|第一(?:个|条|项|是)?(?:是|为)?什么|第一步")
 _BOTH_PARTS = re.compile(r"分别|各自|各是|各有|各要|各实现|各多少|各为|各设")
-ASKS_LIST = re.compile(r"哪些|哪几|包括什么|包含什么|有什么(?:要求|情形|条件|措施|内容|规定|义务|职责)|分几类|分为几|几种"
-                       r"|什么情形|什么条件|哪类|列举")
+ASKS_LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]|包括什么|包含什么|有什么(?:要求|情形|条件|措施|内容|规定|义务|职责)"
+                       r"|分几类|分为几|几种|什么情形|什么条件|哪类|列举|(?:怎么|如何|怎样)(?:划)?分|从哪(?:儿|里)?来|来源有")
 _ASK_PHRASE = re.compile(r"(?:的)?(?:是|叫|有|为|要|达到)?(?:什么|哪些|哪个|多少|几|谁|何时|怎样|如何)")
 ORDINAL_ITEM = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,2})(?:项|条|个|点|类|方面|部分|是)")
+# A question about what a term means or covers, which a 本条例所称X，是指… sentence answers.
+ASKS_DEFINITION = re.compile(r"是指|指的是|什么是|是什么意思|怎么界定|如何界定|界定|定义|含义|所称|算不算|属不属于|是否属于"
+                             r"|包括哪些|包括什么|包含哪些|包不包括|包括不包括")
+_ASKS_MEANING = re.compile(r"是指|指的是|什么是|是什么意思|界定|定义|含义|所称")
 _ASKS_DOC_NUMBER = re.compile(r"文号|发文字号|发文号")
 _ASKS_DOC_DATE = re.compile(
     r"(?:哪天|哪一天|什么时候|何时|哪年|几号|日期|时间)(?:开始)?(?:施行|实施|生效)|(?:施行|生效)(?:日期|时间)"
@@ -151,7 +157,7 @@ _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (re.compile(r"多少钱|多少费用|罚多少|罚款多少|补贴多少|多少补贴|奖励多少|多少资金"),
      re.compile(_NUMERAL + r"\s*(?:万|亿)?元|百分之|%|倍")),
     (re.compile(r"多长时间|多久|几天|多少天|几个月|多少日|几日|几个工作日|多少个工作日|几年|多少年|几小时|多少小时|时限|期限"),
-     re.compile(_NUMERAL + r"\s*(?:个)?(?:工作日|日|天|月|年|小时|周)|每(?:半)?(?:年|月|季度|周|半月|日|天)|即时|当场|及时"
+     re.compile(_NUMERAL + r"\s*(?:个)?(?:工作日|日|天|月|年|小时|分钟|周)|每(?:半)?(?:年|月|季度|周|半月|日|天)|即时|当场|及时"
                 r"|立即|同步")),
     (re.compile(r"(?:多大|多少|什么)比例|比例(?:是|为|不低于|不得低于|达到)?多少|百分之几|几成|占比"),
      re.compile(r"百分之|%|％|" + _NUMERAL + r"\s*(?:成|倍|分之)")),
@@ -161,8 +167,6 @@ _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
 
 # 多少 / 几 ask for a figure; 哪几 and 几乎 do not.
 _ASKS_FIGURE = re.compile(r"多少|(?<!哪)几(?!乎)")
-_ANY_FIGURE = re.compile(r"\d|[一二三四五六七八九十两百千万]+"
-                         r"(?:分之|倍|成|个|项|类|次|人|名|户|元|米|日|天|年|月|岁|周岁|学时|平方米|公里|亩)")
 
 
 def required_answer(question: str) -> re.Pattern[str] | None:
@@ -173,7 +177,7 @@ def required_answer(question: str) -> re.Pattern[str] | None:
     if not match:
         kind = next((states for asks, states in _ASKED_KINDS if asks.search(simple)), None)
         if kind is None and _ASKS_FIGURE.search(simple):
-            return _ANY_FIGURE
+            return FIGURE
         return kind
     unit = match.group(2) or match.group(3)
     units = _UNIT_SYNONYMS.get(unit, re.escape(unit))
@@ -230,6 +234,7 @@ class QuestionFrame:
     alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)  # words that stand for a topic term
     compares: bool = False  # asks whether parts differ (有什么不同, 一样吗, 变化)
     asks_specifics: bool = False  # asks for specifics (具体, 标准, 流程, 多少) that a provision may leave to others
+    asks_definition: bool = False  # asks what a term means or covers (是指, 怎么界定, 包括哪些, 算不算)
 
 
 def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regions: Iterable[str] = (), *,
@@ -297,7 +302,10 @@ def _framed(asked: str, full: str, facts: QueryFacts, terms: tuple[str, ...], pa
     # Places become filters; left in the search text they only pull up title pages. Years stay:
     # a sentence that names the year asked about is often the answer.
     search_text = strip_filters(full, (), facts.regions) or full
-    extra = expansions(full)
+    extra = list(expansions(full))
+    if _ASKS_MEANING.search(normalize(full)):
+        # The provision that defines a term says so in these words.
+        extra = [*extra, "所称", "是指"]
     if extra:
         search_text = f"{search_text} {' '.join(extra)}"
     return QuestionFrame(
@@ -309,4 +317,4 @@ def _framed(asked: str, full: str, facts: QueryFacts, terms: tuple[str, ...], pa
         and not ASKS_LIST.search(normalize(full)) else None,
         asks_list=bool(ASKS_LIST.search(normalize(full))) and ordinal_target(full) is None,
         alternatives=alternatives(terms, full), compares=bool(_COMPARES.search(normalize(full))) and len(parts) > 1,
-        asks_specifics=bool(_SPECIFICS.search(normalize(full))))
+        asks_specifics=bool(_SPECIFICS.search(normalize(full))), asks_definition=bool(ASKS_DEFINITION.search(normalize(full))))

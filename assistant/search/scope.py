@@ -174,15 +174,8 @@ def _candidates(question: str, catalog: Sequence[CatalogEntry]) -> list[CatalogE
     return [catalog[i] for i in sorted(found)]
 
 
-def resolve_scope(question: str, catalog: Sequence[CatalogEntry], regions: Sequence[str]) -> DocumentScope:
-    """The documents the question names (the best-named title, in the regions it names), with the version it
-    asks for: older / newer / both when it compares them; the current one when it says nothing."""
-    simple = normalize(question)
-    scored = [(name_score(simple, entry.title), entry) for entry in _candidates(simple, catalog)]
-    scored = [(s, e) for s, e in scored if s > 0 and (not regions or not e.region or e.region in regions)]
-    if not scored:
-        return DocumentScope()
-    best = max(s for s, _ in scored)
+def _several_named(simple: str, scored: Sequence[tuple[float, CatalogEntry]]) -> DocumentScope | None:
+    """"A条例和B办法…": each named document a part of its own; None unless the question names two or more."""
     by_title: dict[str, list[tuple[float, CatalogEntry]]] = {}
     for score, entry in scored:
         by_title.setdefault(normalize(entry.title), []).append((score, entry))
@@ -198,12 +191,28 @@ def resolve_scope(question: str, catalog: Sequence[CatalogEntry], regions: Seque
             named.append(title)
             rest = _mask(rest, title)
     named = sorted(named[: sum(simple.count(k) for k in KINDS)], key=lambda t: _position(simple, t))
-    if len(named) >= 2 and _JOINED.search(simple) and len(named) <= _MAX_NAMED:
-        # "A条例和B办法…": each named document is a part of its own.
-        parts = tuple(tuple(e.doc_id for _, e in by_title[t] if e.status == "current" or len(by_title[t]) == 1)
-                      or tuple(e.doc_id for _, e in by_title[t]) for t in named)
-        words = "".join(title_core(t)[0] + t for t in named)
-        return DocumentScope(tuple(d for p in parts for d in p), words, documents=parts)
+    if len(named) < 2 or not _JOINED.search(simple) or len(named) > _MAX_NAMED:
+        return None
+    parts = tuple(tuple(e.doc_id for _, e in by_title[t] if e.status == "current" or len(by_title[t]) == 1)
+                  or tuple(e.doc_id for _, e in by_title[t]) for t in named)
+    words = "".join(title_core(t)[0] + t for t in named)
+    return DocumentScope(tuple(d for p in parts for d in p), words, documents=parts)
+
+
+def resolve_scope(question: str, catalog: Sequence[CatalogEntry], regions: Sequence[str]) -> DocumentScope:
+    """The documents the question names (the best-named title, in the regions it names), with the version it
+    asks for: older / newer / both when it compares them; the current one when it says nothing."""
+    simple = normalize(question)
+    everywhere = [(s, e) for s, e in ((name_score(simple, entry.title), entry) for entry in _candidates(simple, catalog))
+                  if s > 0]
+    scored = [(s, e) for s, e in everywhere if not regions or not e.region or e.region in regions]
+    # "北京燃气条例和商丘供水条例": a city names its own document, whichever province the other belongs to.
+    several = _several_named(simple, everywhere)
+    if several is not None:
+        return several
+    if not scored:
+        return DocumentScope()
+    best = max(s for s, _ in scored)
     chosen = [e for s, e in scored if s >= best - 1e-9]
     titles = {normalize(e.title) for e in chosen}
     words = "".join(sorted({title_core(e.title)[0] for e in chosen})) + "".join(t for t in titles)

@@ -20,6 +20,13 @@ YEAR_DIGITS = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 DATE_CN = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 # An article's number at the start of a regulation's provision: 第十二条, 第三条之一.
 ARTICLE = re.compile(rf"^第[{CN_NUMERALS}\d]+条(?:之[{CN_NUMERALS}]+)?")
+# The start of an enumerated item on its own line: （三）, 三、 or 3.
+ITEM_LINE = re.compile(
+    r"^[ \t\u3000]*(?:[（(][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、](?!\d))", re.M)
+# A value stated as a figure: any digit, or a Chinese numeral with what it counts or measures
+# (两倍, 百分之八十, 三十分钟, 一至两名, 五个工作日).
+FIGURE = re.compile(r"\d|百分之|[一二三四五六七八九十两百千万]+(?:分之|倍|成|个|项|类|次|人|名|户|元|米|日|天|年|月|岁|周岁"
+                    r"|学时|平方米|公里|亩|小时|分钟|周|种|处|所|家|件|张|份|吨|立方米)")
 
 
 def chinese_number(text: str) -> float | None:

@@ -1,0 +1,55 @@
+"""A message that asks several questions in a row (…多久？…找谁？): split into questions answered in turn."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.text.normalize import readable
+
+MAX_SUBQUESTIONS = 3
+# What makes a piece of text a question of its own.
+_ASKS = re.compile(r"什么|多少|几|谁|哪|吗|呢|怎么|如何|多久|多长|是否|有没有|能不能|要不要|可不可以|咋|啥|怎样")
+# Words that ask or point back without saying what about: 条例咋说的 adds no question of its own.
+_EMPTY = re.compile(r"什么|多少|几|谁|哪[里儿个些]?|吗|呢|怎么|如何|多久|多长|是否|有没有|能不能|要不要|可不可以|咋|啥|怎样"
+                    r"|条例|办法|规定|文件|这个|那个|这|那|说|讲|的|是|了|要|又|还|呀|啊|吧|上面|其中|具体")
+_MIN_OWN_CHARS = 2
+_BREAK = re.compile(r"(?<=[？?])")
+
+
+def split_questions(text: str) -> list[str]:
+    """The questions a message asks one after another, each ending in its question mark; a message that
+    asks one question (or whose later pieces only point back, 条例咋说的) comes back as one piece."""
+    simple = readable(text).strip()
+    pieces = [p.strip() for p in _BREAK.split(simple) if p.strip()]
+    questions: list[str] = []
+    for piece in pieces:
+        if questions and (not _ASKS.search(piece) or len(own_chars(piece)) < _MIN_OWN_CHARS):
+            # Not a question of its own: it belongs to the one before.
+            questions[-1] += piece
+            continue
+        questions.append(piece)
+    if len(questions) < 2 or len(questions) > MAX_SUBQUESTIONS or len(own_chars(questions[0])) < _MIN_OWN_CHARS:
+        return [simple]
+    return questions
+
+
+def own_chars(piece: str) -> str:
+    """The piece's characters that say what it is about (question and pointing words left out)."""
+    return _EMPTY.sub("", re.sub(r"[\W_]", "", piece))
+
+
+# "单位和个人分别罚多少": two subjects joined before 分别/各, the rest of the question shared by both.
+_PAIR = re.compile(r"(?:^|(?<=[，,：:；;。？?对在就]))(?P<a>[^，,：:；;。？?对在就的]{2,16})(?:和|与|跟|及|以及)"
+                   r"(?P<b>[^，,：:；;。？?的和与]{2,16}?)(?P<tail>(?:的[^，,：:；;。？?分各]{1,12})?)(?:分别|各自|各)"
+                   r"(?P<rest>[^，,；;。]*)$")
+
+
+def split_pair(text: str) -> list[str]:
+    """"A和B分别…" as two questions, "A…" and "B…", each with the words around them; any other text as is."""
+    simple = readable(text).strip()
+    body = simple.rstrip("？?。")
+    match = _PAIR.search(body)
+    if not match or not _ASKS.search(match.group("rest")):
+        return [simple]
+    before, tail, rest = body[: match.start()], match.group("tail"), match.group("rest")
+    return [f"{before}{match.group(side)}{tail}{rest}？" for side in ("a", "b")]

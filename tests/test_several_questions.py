@@ -1,0 +1,155 @@
+"""Messages that ask several things, follow-ups that keep their document, and answers that keep their
+qualifiers, on invented regulations."""
+
+from pathlib import Path
+
+import pytest
+
+from assistant.answer.compose import item_rooms
+from assistant.search.analysis import frame_question, required_answer
+from assistant.search.scope import CatalogEntry, resolve_scope
+from assistant.search.subquestions import split_pair, split_questions
+from assistant.text.numbers import FIGURE
+
+LIFT = """# 测试市电梯安全条例
+
+2021年3月1日 测试市人民代表大会常务委员会通过
+
+<!-- INFO END -->
+
+## 第一章 总则
+
+第一条 为了加强电梯安全管理，制定本条例。
+
+第二条 电梯使用管理单位变更的，新的使用管理单位应当自变更之日起五个工作日内办理变更登记。
+
+第三条 原使用管理单位应当自变更之日起三日内移交全部电梯安全技术档案。
+
+第四条 维护保养单位接到电梯困人报告后，应当安排维护保养人员在三十分钟内赶到现场实施救援。
+
+第五条 电梯维护保养记录保存期限不少于四年。
+
+第六条 使用管理单位应当在收到整改通知之日起十日内完成整改；情况复杂的，经特种设备安全监督管理部门批准，可以延长至三十日。
+
+第七条 本条例自2021年6月1日起施行。
+"""
+
+WATER = """# 样例市城市供水条例
+
+2020年5月1日 样例市人民代表大会常务委员会通过
+
+<!-- INFO END -->
+
+## 第一章 总则
+
+第一条 为了保障城市供水，制定本条例。
+
+第二条 城市公共供水企业计划停水的，应当提前二十四小时通知相关区域内的用户。
+
+第三条 二次供水设施管理单位应当于清洗、消毒三日前在供水区域内发布公告。
+
+第四条 本条例自2020年8月1日起施行。
+"""
+
+
+@pytest.fixture(scope="module")
+def two_regulations(tmp_path_factory):
+    from assistant.api import Assistant
+    from assistant.index.build import build_index
+    from tests.conftest import FakeEmbedder
+
+    corpus = tmp_path_factory.mktemp("regs")
+    (corpus / "测试市电梯安全条例.md").write_text(LIFT, encoding="utf-8")
+    (corpus / "样例市城市供水条例.md").write_text(WATER, encoding="utf-8")
+    index = Path(tmp_path_factory.mktemp("regs-index")) / "index"
+    build_index(corpus, index, embedder=FakeEmbedder())
+    return Assistant.load(index, embedder=FakeEmbedder())
+
+
+class TestSplitting:
+    def test_questions_asked_in_a_row_are_split(self):
+        assert split_questions("测试条例从哪天开始施行的？原来哪部条例同时废止了？") == [
+            "测试条例从哪天开始施行的？", "原来哪部条例同时废止了？"]
+        assert split_questions("省里办的医院要达到什么等级？县里办的呢？") == ["省里办的医院要达到什么等级？", "县里办的呢？"]
+
+    def test_a_piece_that_only_points_back_stays_with_its_question(self):
+        assert split_questions("小孩能自己坐电梯吗？条例咋说的") == ["小孩能自己坐电梯吗？条例咋说的"]
+        assert split_questions("这是什么？真的吗？") == ["这是什么？真的吗？"]
+        assert split_questions("补贴标准是多少") == ["补贴标准是多少"]
+
+    def test_two_subjects_asked_together_become_two_questions(self):
+        assert split_pair("开山采石的，单位和个人分别最高罚多少？") == [
+            "开山采石的，单位最高罚多少？", "开山采石的，个人最高罚多少？"]
+        assert split_pair("对实习生人数和实习时长的上限分别是多少？") == [
+            "对实习生人数的上限是多少？", "对实习时长的上限是多少？"]
+
+    def test_text_that_is_not_a_pair_is_kept(self):
+        assert split_pair("上海的慈善周和广州的慈善月分别是什么时候？") == ["上海的慈善周和广州的慈善月分别是什么时候？"]
+        assert split_pair("省和市各负责什么") == ["省和市各负责什么"]
+        assert split_pair("单位和个人的义务") == ["单位和个人的义务"]
+
+
+class TestAskedValues:
+    @pytest.mark.parametrize("text", ["年收入两倍的赔偿", "不得低于原工资的百分之八十", "三十分钟内赶到", "一至两名代理人",
+                                      "处5万元罚款"])
+    def test_a_figure_is_recognised_in_words(self, text):
+        assert FIGURE.search(text)
+
+    @pytest.mark.parametrize("text", ["按照国家有关规定执行", "一定比例", "由市人民政府确定"])
+    def test_text_without_a_figure(self, text):
+        assert not FIGURE.search(text)
+
+    def test_the_general_classifier_is_answered_by_any_count_word(self):
+        assert required_answer("最多可以委托几个代理人").search("可以委托一至两名代理人")
+        assert required_answer("现场作业至少几个人").search("不得少于二人")
+        assert required_answer("最晚多久得赶到").search("在三十分钟内赶到")
+
+
+def test_items_share_the_room_the_short_ones_leave():
+    assert item_rooms([10, 50, 20, 80], 120) == [10, 45, 20, 45]
+    assert item_rooms([5, 5], 100) == [5, 5]
+    assert item_rooms([100] * 10, 30) == [6] * 10
+    rooms = item_rooms([30, 40, 50], 100)
+    assert sum(rooms) <= 100 and rooms[0] == 30
+
+
+def test_documents_named_together_are_parts_whichever_province_they_belong_to():
+    catalog = [CatalogEntry("a", "测试市燃气管理条例", "甲省", "current", ""),
+               CatalogEntry("b", "样例市城市供水条例", "乙省", "current", "")]
+    scope = resolve_scope("测试燃气条例和样例供水条例分别要提前多久通知", catalog, ["甲省"])
+    assert scope.documents == (("a",), ("b",))
+
+
+def test_a_definition_question_looks_for_the_defining_words():
+    frame = frame_question("本条例所称学校是指什么", "本条例所称学校是指什么", ["学校"])
+    assert frame.asks_definition and "所称" in frame.search_text
+    assert frame_question("学校包括哪些", "学校包括哪些", ["学校"]).asks_definition
+    assert not frame_question("学校几点开门", "学校几点开门", ["学校"]).asks_definition
+
+
+class TestAnswers:
+    def test_two_questions_in_one_message_get_an_answer_each(self, two_regulations):
+        answer = two_regulations.ask("测试市电梯条例里，使用管理单位变更了，新单位几天内办变更登记？原单位几天内交档案？")
+        assert not answer.abstained and "五个工作日内" in answer.text and "三日内" in answer.text
+        assert [c.n for c in answer.citations] == [1, 2]
+        assert all("电梯" in c.title for c in answer.citations)
+
+    def test_one_sentence_answering_both_is_cited_once(self, two_regulations):
+        answer = two_regulations.ask("测试市电梯条例里维护保养记录保存期限是多久？保存期限不少于几年？")
+        assert not answer.abstained and answer.text.count("不少于四年") == 1 and len(answer.citations) == 1
+
+    def test_a_follow_up_is_looked_for_in_the_document_of_the_conversation(self, two_regulations):
+        history = [{"role": "user", "content": "样例市供水条例里，计划停水要提前多久通知？"},
+                   {"role": "assistant", "content": "提前二十四小时。"}]
+        answer = two_regulations.ask("清洗消毒之前要提前几天发公告？", history)
+        assert not answer.abstained and "三日前" in answer.text
+        assert answer.citations[0].title == "样例市城市供水条例"
+
+    def test_a_follow_up_about_another_document_is_still_found(self, two_regulations):
+        history = [{"role": "user", "content": "样例市供水条例里，计划停水要提前多久通知？"}]
+        answer = two_regulations.ask("电梯困人后维护保养人员多久赶到？", history)
+        assert not answer.abstained and "三十分钟内" in answer.text
+
+    def test_the_qualifier_of_a_rule_comes_with_it(self, two_regulations):
+        answer = two_regulations.ask("测试市电梯条例里，收到整改通知后多少日内完成整改？")
+        assert "十日内" in answer.text and "三十日" in answer.text
