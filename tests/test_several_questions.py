@@ -153,3 +153,35 @@ class TestAnswers:
     def test_the_qualifier_of_a_rule_comes_with_it(self, two_regulations):
         answer = two_regulations.ask("测试市电梯条例里，收到整改通知后多少日内完成整改？")
         assert "十日内" in answer.text and "三十日" in answer.text
+
+
+def test_a_length_is_answered_in_metres():
+    assert required_answer("路面至少要修多宽").search("路面宽度一般不低于六米")
+    assert not required_answer("路面至少要修多宽").search("路面应当平整")
+    assert required_answer("多长时间办完").search("十五日内办结")
+
+
+def test_a_date_answer_says_the_revision_and_what_it_replaced():
+    from assistant.answer.metadata import _what_else
+
+    assert _what_else("2024年9月27日 测试市人大常委会《关于修改…的决定》第二次修正") == "（第二次修正）"
+    assert _what_else("本条例自2021年1月1日起施行。《测试市募捐条例》同时废止。") == "；《测试市募捐条例》同时废止"
+    assert _what_else("本条例自2021年1月1日起施行。") == ""
+
+
+def test_a_provision_that_never_names_what_is_asked_about_does_not_answer_for_its_standard():
+    from assistant.answer.candidates import Evidence
+    from assistant.answer.decide import speaks_of_focus
+
+    class Forms:
+        def __call__(self, row):
+            class F:
+                context = "县级以上人民政府应当合理确定应急避难场所"
+            return F()
+
+    frame = frame_question("应急避难场所的人均面积有什么标准", "应急避难场所的人均面积有什么标准", ["应急避难场所", "人均", "面积"])
+    assert frame.focus == "面积"
+    evidence = Evidence(row=0, start=0, end=5, score=1.0, chunk_coverage=0.5, sentence_coverage=0.5)
+    assert not speaks_of_focus(Forms(), evidence, frame)  # type: ignore[arg-type]
+    named = frame_question("应急避难场所有什么标准", "应急避难场所有什么标准", ["应急避难场所"])
+    assert named.focus == "应急避难场所" and speaks_of_focus(Forms(), evidence, named)  # type: ignore[arg-type]

@@ -53,6 +53,8 @@ def answer_part(store: IndexStore, forms: FormsCache, frame: QuestionFrame, rank
             return PartAnswer(*composed)
     rows = [r.row for r in ranked]
     evidence = choose_evidence(store, forms, rows, frame, years, config.weights, config.evidence_depth)
+    if evidence and frame.asks_specifics and frame.required is None and not speaks_of_focus(forms, evidence[0], frame):
+        evidence = []
     if evidence and (covers(evidence[0], frame.terms, config.min_coverage)
                      or paraphrased(evidence[0], ranked, config.weights)):
         text, citations = compose(store, evidence, n, frame, limit, config.wording)
@@ -71,6 +73,16 @@ def answer_part(store: IndexStore, forms: FormsCache, frame: QuestionFrame, rank
         text, citations = compose(store, evidence[:1], n, loose, limit, config.wording)
         return PartAnswer(UNSTATED + text, citations, stated=False)
     return None
+
+
+def speaks_of_focus(forms: FormsCache, evidence: Evidence, frame: QuestionFrame) -> bool:
+    """The provision names the thing the question asks about (面积 in 人均有效面积有什么标准), in the
+    question's words or their lexicon alternatives; a question without such a word passes."""
+    focus = frame.focus
+    if not focus:
+        return True
+    context = forms(evidence.row).context
+    return focus in context or any(a in context for a in frame.alternatives.get(focus, ()))
 
 
 def paraphrased(evidence: Evidence, ranked: Sequence[Ranked], weights: AnswerWeights) -> bool:

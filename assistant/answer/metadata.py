@@ -11,7 +11,7 @@ from assistant.index.store import IndexStore
 from assistant.records import Citation, Document
 from assistant.search.analysis import METADATA_WORDS, QuestionFrame
 from assistant.search.retrieval import Ranked
-from assistant.text.normalize import normalize
+from assistant.text.normalize import normalize, readable
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,25 @@ def _version_answer(document: Document) -> MetadataAnswer | None:
     status = {"current": "现行有效的版本", "earlier": "旧版本（已有更新的版本）", "repealed": "已被废止"}.get(
         document.status, "现行有效的版本")
     return MetadataAnswer(f"《{document.title}》{shown}的文本是{status}。", *span)
+
+
+def _what_else(line: str) -> str:
+    """What the line giving a date also says that staff ask with it: which revision it was (第二次修正), and
+    the text it replaced (《…》同时废止)."""
+    said = []
+    revision = re.search(r"第[一二三四五六七八九十]+次(?:修正|修订|修改)", line)
+    if revision:
+        said.append(f"（{revision.group(0)}）")
+    repealed = re.search(r"[^。；，]*同时废止", line)
+    if repealed:
+        said.append(f"；{readable(repealed.group(0)).strip()}")
+    return "".join(said)
+
+
+def _with_next_line(text: str, span: tuple[int, int]) -> str:
+    """The span's text and the line after it (a long header line wraps onto the next)."""
+    after = text.find("\n", span[1] + 1)
+    return text[span[0]: len(text) if after < 0 else after]
 
 
 def _line_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -105,7 +124,8 @@ def answer_metadata(document: Document, kind: str, question: str) -> MetadataAns
             if span:
                 label = {"成文": "成文（落款）日期", "印发": "印发日期", "发布": "发布日期", "施行": "施行日期",
                          "通过": "通过日期", "公布": "公布日期", "修改": "最近一次修改日期"}[which]
-                return MetadataAnswer(f"{title}的{label}是{shown}。", *span)
+                return MetadataAnswer(f"{title}的{label}是{shown}{_what_else(_with_next_line(document.display_text, span))}。",
+                                      *span)
     return None
 
 

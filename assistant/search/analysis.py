@@ -162,6 +162,8 @@ _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (re.compile(r"(?:多大|多少|什么)比例|比例(?:是|为|不低于|不得低于|达到)?多少|百分之几|几成|占比"),
      re.compile(r"百分之|%|％|" + _NUMERAL + r"\s*(?:成|倍|分之)")),
     (re.compile(r"多大(?:年龄|岁数)|几岁|多少岁|年满多少"), re.compile(_NUMERAL + r"\s*周?岁")),
+    (re.compile(r"多宽|多长(?!时间)|多高|多深|多远|多大面积|多少平方"),
+     re.compile(_NUMERAL + r"\s*(?:米|公里|千米|厘米|毫米|平方米|亩)")),
 )
 
 
