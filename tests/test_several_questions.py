@@ -179,7 +179,8 @@ def test_a_provision_that_never_names_what_is_asked_about_does_not_answer_for_it
                 context = "县级以上人民政府应当合理确定应急避难场所"
             return F()
 
-    frame = frame_question("应急避难场所的人均面积有什么标准", "应急避难场所的人均面积有什么标准", ["应急避难场所", "人均", "面积"])
+    asked = "应急避难场所的人均面积有什么标准"
+    frame = frame_question(asked, asked, ["应急避难场所", "人均", "面积"])
     assert frame.focus == "面积"
     evidence = Evidence(row=0, start=0, end=5, score=1.0, chunk_coverage=0.5, sentence_coverage=0.5)
     assert not speaks_of_focus(Forms(), evidence, frame)  # type: ignore[arg-type]
