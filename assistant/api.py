@@ -10,11 +10,12 @@ import itertools
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.answer.candidates import FormsCache, rerank
 from assistant.answer.compose import abstention, comparison, join_parts
-from assistant.answer.decide import answer_part
+from assistant.answer.decide import PartAnswer, answer_part
 from assistant.config import AskConfig, default_index_dir
 from assistant.errors import LLMError, QuestionError
 from assistant.generate.generation import Generator
@@ -24,7 +25,7 @@ from assistant.records import Answer, Citation, Document, Filters, RetrievedPass
 from assistant.search.analysis import QuestionFrame, frame_question
 from assistant.search.followup import is_elliptical, rewrite
 from assistant.search.retrieval import Ranked, Retriever
-from assistant.search.scope import CatalogEntry
+from assistant.search.scope import CatalogEntry, resolve_scope
 from assistant.search.subquestions import split_pair, split_questions
 from assistant.text.normalize import readable, sanitize
 from embeddings.models import Embedder
@@ -109,49 +110,12 @@ class Assistant:
         fixed_ids, fixed_years, fixed_regions = _strings(doc_ids), _years(years), _strings(regions)
         frames = self._subquestion_frames(frame, turns, doc_ids=fixed_ids, years=fixed_years,
                                           regions=fixed_regions) or [frame]
-        # A question that names no document is first looked for in the one the conversation is about.
-        earlier = [t["content"] for t in turns if t["role"] == "user"][-1:]
-        fallbacks: dict[int, QuestionFrame] = {}
-        for i, framed in enumerate(frames):
-            before = [frames[i - 1].asked] if i else earlier
-            inherited = self._inherited_frame(framed, before, doc_ids=fixed_ids, years=fixed_years,
-                                              regions=fixed_regions) if before else None
-            if inherited is not None:
-                fallbacks[id(inherited)] = framed
-                frames[i] = inherited
-        asked = [(f, part) for f in frames for part in f.parts]
-        limit = self.config.max_answer_chars if len(asked) == 1 else self.config.wording.max_parts_chars // len(asked)
-        sentences: list[str] = []
-        citations: list[Citation] = []
-        part_results: list[list[Ranked]] = []
-        missing: list[str] = []
-        stated = False
-        for framed, part in asked:
-            ranked = self._retrieve(framed, part.filters, timings)
-            part_results.append(ranked)
-            t1 = time.perf_counter()
-            composed = answer_part(self.store, self.forms, framed, ranked, part.filters.years, len(citations) + 1,
-                                   limit, self.config)
-            fallback = fallbacks.get(id(framed))
-            if composed is None and fallback is not None and len(fallback.parts) == 1:
-                # Not in the document the conversation is about: asked of the whole library.
-                framed, part = fallback, fallback.parts[0]
-                ranked = self._retrieve(framed, part.filters, timings)
-                part_results[-1] = ranked
-                composed = answer_part(self.store, self.forms, framed, ranked, part.filters.years,
-                                       len(citations) + 1, limit, self.config)
-            timings["answer_ms"] = timings.get("answer_ms", 0.0) + (time.perf_counter() - t1) * 1000
-            if composed is not None and citations and all(
-                    any(c.doc_id == o.doc_id and c.start >= o.start and c.end <= o.end for o in citations)
-                    for c in composed.citations):
-                # Already answered, and cited, by an earlier part of the message (one sentence says both).
-                continue
-            if composed is None:
-                missing.append(part.label or (f"“{framed.asked.rstrip('？?')}”" if len(frames) > 1 else ""))
-                continue
-            stated = stated or composed.stated
-            sentences.append((f"{part.label}：" if part.label else "") + composed.text)
-            citations.extend(composed.citations)
+        asked = sum(len(f.parts) for f in frames)
+        limit = self.config.max_answer_chars if asked == 1 else self.config.wording.max_parts_chars // asked
+        found = self._answer_frames(frames, turns, limit, timings, doc_ids=fixed_ids, years=fixed_years,
+                                    regions=fixed_regions)
+        sentences, citations, missing, stated, part_results = (found.sentences, found.citations, found.missing,
+                                                               found.stated, found.results)
 
         # Parts take turns in the retrieved list, so each part's best passages stay near the top.
         retrieved: list[Ranked] = []
@@ -214,6 +178,60 @@ class Assistant:
         return frame_question(question, full, topic_words, self._regions,
                               doc_ids=doc_ids, years=years, regions=regions, catalog=self._catalog)
 
+    def _answer_frames(self, frames: Sequence[QuestionFrame], history: Sequence[dict], limit: int,
+                       timings: dict[str, float], *, doc_ids: Sequence[str], years: Sequence[int],
+                       regions: Sequence[str]) -> _Found:
+        """Each frame's parts answered in turn. A question that names no document is first looked for in the
+        one the conversation is about (the one the question before it named or was answered from), then in
+        the whole library."""
+        found = _Found()
+        documents = self._conversation_documents(frames[0], history, years=years, regions=regions) \
+            if history and not doc_ids else ()
+        for framed in frames:
+            scoped = self._scoped_frame(framed, documents, years=years, regions=regions) \
+                if documents and not doc_ids else None
+            cited_before = len(found.citations)
+            for part in (scoped or framed).parts:
+                ranked = self._retrieve(scoped or framed, part.filters, timings)
+                t1 = time.perf_counter()
+                composed = answer_part(self.store, self.forms, scoped or framed, ranked, part.filters.years,
+                                       len(found.citations) + 1, limit, self.config)
+                if composed is None and scoped is not None and len(framed.parts) == 1:
+                    # Not in the document the conversation is about: asked of the whole library.
+                    part = framed.parts[0]
+                    ranked = self._retrieve(framed, part.filters, timings)
+                    composed = answer_part(self.store, self.forms, framed, ranked, part.filters.years,
+                                           len(found.citations) + 1, limit, self.config)
+                found.results.append(ranked)
+                timings["answer_ms"] = timings.get("answer_ms", 0.0) + (time.perf_counter() - t1) * 1000
+                found.add(composed, part.label or (f"“{framed.asked.rstrip('？?')}”" if len(frames) > 1 else ""))
+            # The next question of the message is read within the documents this one was answered from.
+            documents = tuple(dict.fromkeys(c.doc_id for c in found.citations[cited_before:])) or documents
+        return found
+
+    def _conversation_documents(self, frame: QuestionFrame, history: Sequence[dict], *, years: Sequence[int],
+                                regions: Sequence[str]) -> tuple[str, ...]:
+        """The documents the conversation is about: those the previous question named, else those the
+        previous answer names (《…》), else the one the previous question is best answered from; none when
+        the new question names a place or year of its own (it has moved on)."""
+        users = [t["content"] for t in history if t["role"] == "user"]
+        if not users:
+            return ()
+        previous = self._frame(users[-1], [], [], doc_ids=(), years=years, regions=regions)
+        if (frame.regions and set(frame.regions) != set(previous.regions)) or \
+                (frame.years and set(frame.years) != set(previous.years)):
+            return ()
+        named = tuple(dict.fromkeys(d for p in previous.parts for d in p.filters.doc_ids))
+        if named:
+            return named
+        answers = [t["content"] for t in history if t["role"] == "assistant"]
+        if answers and "《" in answers[-1]:
+            titled = resolve_scope(answers[-1], self._catalog, previous.regions)
+            if titled:
+                return titled.doc_ids
+        ranked = self._retrieve(previous, previous.parts[0].filters, {})
+        return (self.store.chunks[ranked[0].row].doc_id,) if ranked else ()
+
     def _subquestion_frames(self, frame: QuestionFrame, history: Sequence[dict], *, doc_ids: Sequence[str],
                             years: Sequence[int], regions: Sequence[str]) -> list[QuestionFrame]:
         """One frame per question when the message asks several in a row (else none): each later question
@@ -230,18 +248,14 @@ class Assistant:
             earlier.append({"role": "user", "content": question})
         return frames
 
-    def _inherited_frame(self, frame: QuestionFrame, before: Sequence[str], *,
-                         doc_ids: Sequence[str], years: Sequence[int], regions: Sequence[str]) -> QuestionFrame | None:
-        """The frame of a question that names no document, scoped to the documents the question before it
-        named; None when it names its own, the caller fixed them, or the one before named none either."""
-        if doc_ids or any(p.filters.doc_ids for p in frame.parts) or len(frame.parts) > 1:
-            return None
-        previous = self._frame(before[-1], [], [], doc_ids=(), years=years, regions=regions)
-        named = tuple(dict.fromkeys(d for p in previous.parts for d in p.filters.doc_ids))
-        if not named:
+    def _scoped_frame(self, frame: QuestionFrame, documents: Sequence[str], *, years: Sequence[int],
+                      regions: Sequence[str]) -> QuestionFrame | None:
+        """The frame of a question that names no document, scoped to `documents`; None when it names its own
+        or asks of several parts."""
+        if any(p.filters.doc_ids for p in frame.parts) or len(frame.parts) > 1:
             return None
         # The standalone question (follow-up already resolved) is read again within those documents.
-        return self._frame(frame.full, [], [], doc_ids=named, years=years, regions=regions)
+        return self._frame(frame.full, [], [], doc_ids=tuple(documents), years=years, regions=regions)
 
     def _rewrite(self, question: str, history: Sequence[dict], notices: list[str]) -> str:
         """The standalone question: by the model when configured to, else (or when it fails) by rules."""
@@ -363,3 +377,27 @@ def _years(values: object) -> tuple[int, ...]:
         if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 9999:
             years.append(v)
     return tuple(years)
+
+
+@dataclass
+class _Found:
+    """What the parts of a message found: answer sentences, citations, the parts left unanswered."""
+
+    sentences: list[str] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    results: list[list[Ranked]] = field(default_factory=list)
+    stated: bool = False
+
+    def add(self, composed: PartAnswer | None, label: str) -> None:
+        """One part's answer, or its label among the missing; an answer whose every citation an earlier
+        part already quotes (one sentence says both) is not repeated."""
+        if composed is None:
+            self.missing.append(label)
+            return
+        if self.citations and all(any(c.doc_id == o.doc_id and c.start >= o.start and c.end <= o.end
+                                       for o in self.citations) for c in composed.citations):
+            return
+        self.stated = self.stated or composed.stated
+        self.sentences.append((f"{label}：" if label and not label.startswith("“") else "") + composed.text)
+        self.citations.extend(composed.citations)
