@@ -186,3 +186,20 @@ def test_a_provision_that_never_names_what_is_asked_about_does_not_answer_for_it
     assert not speaks_of_focus(Forms(), evidence, frame)  # type: ignore[arg-type]
     named = frame_question("应急避难场所有什么标准", "应急避难场所有什么标准", ["应急避难场所"])
     assert named.focus == "应急避难场所" and speaks_of_focus(Forms(), evidence, named)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("question, text, states", [
+    ("每年至少服务多少小时", "每年3月5日为志愿者日", False),
+    ("每年至少服务多少小时", "每年服务不少于二十小时", True),
+    ("期限是几年", "自签订协议之日起三日内报告", False),
+    ("期限是几年", "期限为三年", True),
+    ("要交多少手续费", "在20个工作日内办理", False),
+    ("要交多少手续费", "收取手续费每件五元", True),
+    ("单位每年要给多少天护理假", "每年累计不少于二十日的护理假", True),
+    ("按什么标准征收", "按照上年度工资总额的1.5%征收", True),
+    ("按什么标准征收", "达不到规定比例的应当缴纳", False),
+    ("是哪天印发的", "2019年3月1日印发", True),
+    ("是哪天印发的", "各地要抓好落实", False),
+])
+def test_a_value_asked_in_a_unit_is_answered_in_it(question, text, states):
+    assert bool(required_answer(question).search(text)) is states

@@ -154,9 +154,16 @@ _COMPARES = re.compile(r"不同|区别|差别|差异|一样|相同|变化|变了
 _NUMERAL = r"[\d.一二三四五六七八九十两百千万零〇]+"
 # Kinds of answer a question may ask for beyond a count in a unit, and what states one.
 _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
-    (re.compile(r"多少钱|多少费用|罚多少|罚款多少|补贴多少|多少补贴|奖励多少|多少资金"),
+    (re.compile(r"多少钱|多少[^，。？?]{0,2}费|费用?(?:是|为|要|需要)?多少|罚多少|罚款多少|补贴多少|多少补贴|奖励多少"
+                r"|多少资金|多少经费|(?:交|缴|赔|给)多少(?![天日月年个人名次项小时周])"),
      re.compile(_NUMERAL + r"\s*(?:万|亿)?元|百分之|%|倍")),
-    (re.compile(r"多长时间|多久|几天|多少天|几个月|多少日|几日|几个工作日|多少个工作日|几年|多少年|几小时|多少小时|时限|期限"),
+    # A duration asked in a unit is answered in that unit (几小时 by 小时, not by 每年).
+    (re.compile(r"几(?:个)?小时|多少(?:个)?小时"), re.compile(_NUMERAL + r"\s*(?:个)?(?:小时|分钟)")),
+    (re.compile(r"几(?:个)?月|多少个月"), re.compile(_NUMERAL + r"\s*(?:个)?月|半年|" + _NUMERAL + r"\s*(?:日|天)")),
+    (re.compile(r"几年|多少年"), re.compile(_NUMERAL + r"\s*(?:个)?(?:年|周年)|终身|长期")),
+    (re.compile(r"几天|多少天|多少日|几日|几个工作日|多少个工作日"),
+     re.compile(_NUMERAL + r"\s*(?:个)?(?:工作日|日|天|小时)|当日|当天|即时|当场|立即")),
+    (re.compile(r"多长时间|多久|时限|期限"),
      re.compile(_NUMERAL + r"\s*(?:个)?(?:工作日|日|天|月|年|小时|分钟|周)|每(?:半)?(?:年|月|季度|周|半月|日|天)|即时|当场|及时"
                 r"|立即|同步")),
     (re.compile(r"(?:多大|多少|什么)比例|比例(?:是|为|不低于|不得低于|达到)?多少|百分之几|几成|占比"),
@@ -164,6 +171,10 @@ _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (re.compile(r"多大(?:年龄|岁数)|几岁|多少岁|年满多少"), re.compile(_NUMERAL + r"\s*周?岁")),
     (re.compile(r"多宽|多长(?!时间)|多高|多深|多远|多大面积|多少平方"),
      re.compile(_NUMERAL + r"\s*(?:米|公里|千米|厘米|毫米|平方米|亩)")),
+    # 按什么标准收费: a standard is a figure (or a provision that leaves it to others, said as such).
+    (re.compile(r"按(?:什么|何种|哪种|啥)标准"), FIGURE),
+    (re.compile(r"哪天|哪一天|几月几[日号]|什么日期|几号"),
+     re.compile(r"\d{4}年|\d{1,2}月|[一二三四五六七八九十〇零]{4}年|[一二三四五六七八九十]{1,2}月|年底|月底|季度|每年|每月|当日|当天")),
 )
 
 
