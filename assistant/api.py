@@ -26,7 +26,7 @@ from assistant.search.analysis import QuestionFrame, frame_question
 from assistant.search.followup import is_elliptical, rewrite
 from assistant.search.retrieval import Ranked, Retriever
 from assistant.search.scope import CatalogEntry, resolve_scope
-from assistant.search.subquestions import split_pair, split_questions
+from assistant.search.subquestions import split_asks, split_pair, split_questions
 from assistant.text.normalize import readable, sanitize
 from embeddings.models import Embedder
 
@@ -237,6 +237,8 @@ class Assistant:
         """One frame per question when the message asks several in a row (else none): each later question
         is read as a follow-up of the ones before it, so it keeps their document and topic."""
         questions = split_questions(frame.asked)
+        if len(questions) < 2:
+            questions = split_asks(frame.asked)
         if len(questions) < 2 and len(frame.parts) == 1 and len(frame.regions) < 2:
             questions = split_pair(frame.asked)
         if len(questions) < 2:

@@ -203,3 +203,26 @@ def test_a_provision_that_never_names_what_is_asked_about_does_not_answer_for_it
 ])
 def test_a_value_asked_in_a_unit_is_answered_in_it(question, text, states):
     assert bool(required_answer(question).search(text)) is states
+
+
+def test_asks_listed_after_one_situation_become_questions_of_their_own():
+    from assistant.search.subquestions import split_asks
+
+    assert split_asks("有人往墙上喷小广告，管不管、罚多少？") == ["有人往墙上喷小广告，管不管？", "有人往墙上喷小广告，罚多少？"]
+    assert split_asks("有人乱倒垃圾，谁来管、罚多少？") == ["有人乱倒垃圾，谁来管？", "有人乱倒垃圾，罚多少？"]
+    assert split_asks("有下列情形的，责令改正、罚款") == ["有下列情形的，责令改正、罚款"]
+
+
+def test_one_kind_word_with_two_places_names_a_document_of_each():
+    from assistant.search.scope import title_place
+
+    catalog = [CatalogEntry("a", "测试市慈善条例", "甲省", "current", ""),
+               CatalogEntry("b", "样例市慈善促进条例", "乙省", "current", ""),
+               CatalogEntry("c", "示范市养老条例", "丙省", "current", "")]
+    assert resolve_scope("测试和样例的慈善条例对答复时限分别怎么规定", catalog, []).documents == (("a",), ("b",))
+    assert title_place("样例市慈善促进条例") == "样例" and title_place("残疾人就业条例") == ""
+
+
+def test_a_ratio_asked_in_other_words_needs_a_ratio():
+    assert required_answer("安排残疾人就业的比例要求分别是多少").search("不少于在职职工总数1.7%")
+    assert not required_answer("安排残疾人就业的比例要求分别是多少").search("应当履行安排残疾人就业的义务")
