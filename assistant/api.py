@@ -6,6 +6,7 @@ answer/compose) → optionally let a chat model write it (generate/)."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import threading
 import time
@@ -23,7 +24,7 @@ from assistant.index.lexical import Segmenter
 from assistant.index.store import IndexStore
 from assistant.records import Answer, Citation, Document, Filters, RetrievedPassage
 from assistant.search.analysis import QuestionFrame, frame_question
-from assistant.search.followup import is_elliptical, rewrite
+from assistant.search.followup import is_elliptical, own_words, rewrite
 from assistant.search.retrieval import Ranked, Retriever
 from assistant.search.scope import CatalogEntry, resolve_scope
 from assistant.search.subquestions import split_asks, split_pair, split_questions
@@ -175,8 +176,9 @@ class Assistant:
         # but what the answer must speak to is what the follow-up asks.
         topic_words = self.retriever.segmenter.topic_words(own) if full != question and full.endswith(own) else []
         topic_words = topic_words or self.retriever.segmenter.topic_words(full)
+        echo = own_words(question, self._regions) if full != question else ""
         return frame_question(question, full, topic_words, self._regions,
-                              doc_ids=doc_ids, years=years, regions=regions, catalog=self._catalog)
+                              doc_ids=doc_ids, years=years, regions=regions, catalog=self._catalog, echo=echo)
 
     def _answer_frames(self, frames: Sequence[QuestionFrame], history: Sequence[dict], limit: int,
                        timings: dict[str, float], *, doc_ids: Sequence[str], years: Sequence[int],
@@ -257,7 +259,8 @@ class Assistant:
         if any(p.filters.doc_ids for p in frame.parts) or len(frame.parts) > 1:
             return None
         # The standalone question (follow-up already resolved) is read again within those documents.
-        return self._frame(frame.full, [], [], doc_ids=tuple(documents), years=years, regions=regions)
+        scoped = self._frame(frame.full, [], [], doc_ids=tuple(documents), years=years, regions=regions)
+        return dataclasses.replace(scoped, echo=frame.echo)
 
     def _rewrite(self, question: str, history: Sequence[dict], notices: list[str]) -> str:
         """The standalone question: by the model when configured to, else (or when it fails) by rules."""

@@ -31,8 +31,12 @@ LIFT = """# 测试市电梯安全条例
 
 第六条 使用管理单位应当在收到整改通知之日起十日内完成整改；情况复杂的，经特种设备安全监督管理部门批准，可以延长至三十日。
 
-第七条 本条例自2021年6月1日起施行。
-"""
+{seven}
+
+第八条 本条例自2021年6月1日起施行。
+""".replace("{seven}", "第七条 电梯检验机构应当按照安全技术规范的要求，对本行政区域内在用电梯开展定期检验，"
+            "检验结果应当及时告知使用管理单位，并向社会公布检验机构的名称、地址、联系方式和投诉渠道，接受社会监督。电梯检验机构在城市每年检验不少于二次；"
+            "在农村地区每年检验不少于一次。检验中发现严重事故隐患的，应当及时告知使用管理单位，并向特种设备安全监督管理部门报告。")
 
 WATER = """# 样例市城市供水条例
 
@@ -226,3 +230,29 @@ def test_one_kind_word_with_two_places_names_a_document_of_each():
 def test_a_ratio_asked_in_other_words_needs_a_ratio():
     assert required_answer("安排残疾人就业的比例要求分别是多少").search("不少于在职职工总数1.7%")
     assert not required_answer("安排残疾人就业的比例要求分别是多少").search("应当履行安排残疾人就业的义务")
+
+
+def test_a_follow_up_puts_its_own_words_in_the_earlier_question():
+    from assistant.answer.candidates import echo_share
+    from assistant.search.followup import own_words, rewrite
+
+    history = [{"role": "user", "content": "测试路政条例里，国道两侧的建筑红线要留多宽？"}]
+    assert rewrite("乡道呢？", history) == "测试路政条例里，乡道两侧的建筑红线要留多宽？"
+    assert own_words("那农村地区呢？") == "农村地区"
+    assert echo_share("补检不合格", "补检不合格的，应当除害处理") == 1.0
+    assert echo_share("补检不合格", "补检合格的，补发证书") < 0.6
+
+
+def test_a_follow_up_is_answered_by_the_sentence_that_says_its_own_words(two_regulations):
+    history = [{"role": "user", "content": "测试市电梯条例里，检验机构在城市每年检验几次？"},
+               {"role": "assistant", "content": "在城市每年检验不少于二次。"}]
+    answer = two_regulations.ask("那农村地区呢？", history)
+    assert not answer.abstained and "不少于一次" in answer.text and "不少于二次" not in answer.text
+
+
+def test_a_list_lead_in_that_states_the_value_is_quoted_as_a_sentence():
+    from assistant.answer.compose import states_asked
+
+    frame = frame_question("情节严重的罚多少", "情节严重的罚多少", ["情节", "严重"])
+    assert states_asked(frame, "有下列行为之一的，责令改正；情节严重的，处五万元以上二十万元以下罚款：")
+    assert not states_asked(frame, "有下列行为之一的，责令改正：")

@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from assistant.config import AnswerWeights
 from assistant.index.store import IndexStore
@@ -133,6 +134,12 @@ class FormsCache:
         return cached
 
 
+def echo_share(words: str, text: str) -> float:
+    """The share of `words` found in `text` as one unbroken piece (the longest common substring)."""
+    match = SequenceMatcher(None, words, text, autojunk=False).find_longest_match(0, len(words), 0, len(text))
+    return match.size / len(words) if words else 0.0
+
+
 def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], frame: QuestionFrame,
                      years: tuple[int, ...], weights: AnswerWeights, *, required: re.Pattern[str] | None = None,
                      depth: int | None = None) -> list[Evidence]:
@@ -181,6 +188,11 @@ def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], 
         score += intent_bonus(frame.intent, norm, chunk, weights, frame.ordinal) + weights.rank_bonus / (1 + rank)
         if years and any(str(y) in norm for y in years):
             score += weights.year_bonus
+        if len(frame.echo) >= 2:
+            # A follow-up puts its own words in the earlier question's slot: the sentence that says them.
+            shared = echo_share(frame.echo, norm)
+            if shared >= weights.echo_min_share:
+                score += weights.echo_bonus * shared
         if frame.asks_definition and DEFINES.search(norm) and own > 0:
             score += weights.definition_bonus
         if frame.first_item and index <= 1:

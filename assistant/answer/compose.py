@@ -180,6 +180,11 @@ def _without_number(text: str) -> str:
     return readable(ARTICLE.sub("", text.strip(), count=1)).strip().replace("\n", "")
 
 
+def states_asked(frame: QuestionFrame, sentence: str) -> bool:
+    """The sentence itself states the value asked for (a list's lead-in that gives the fine, say)."""
+    return frame.required is not None and bool(frame.required.search(normalize(sentence)))
+
+
 def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: QuestionFrame, limit: int,
             wording: Wording) -> tuple[str, list[Citation]]:
     """The answer sentence for chosen evidence, with citations numbered from `n`."""
@@ -214,7 +219,8 @@ def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: Ques
             # The whole provision is quoted: what it asks for and who answers for it.
             body, start, end = who_sentence(chunk, wording.max_units_chars), chunk.start, chunk.end
         elif (listed := list_items(chunk.text, chunk.start)) is not None and (
-                frame.asks_list or _LEAD_IN.search(display[start:end])) and len(groups) == 1:
+                frame.asks_list or (_LEAD_IN.search(display[start:end]) and not states_asked(frame, display[start:end]))) \
+                and len(groups) == 1:
             # A list is answered with its items, all of them, in order.
             (lead_start, lead_end), items = listed
             body = compose_list(display, (lead_start, lead_end), items, wording.max_list_chars - len(lead))

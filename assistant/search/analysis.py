@@ -248,11 +248,12 @@ class QuestionFrame:
     compares: bool = False  # asks whether parts differ (有什么不同, 一样吗, 变化)
     asks_specifics: bool = False  # asks for specifics (具体, 标准, 流程, 多少) that a provision may leave to others
     asks_definition: bool = False  # asks what a term means or covers (是指, 怎么界定, 包括哪些, 算不算)
+    echo: str = ""  # a follow-up's own words (那农村地区呢 -> 农村地区): the slot it puts in the earlier question
 
 
 def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regions: Iterable[str] = (), *,
                    doc_ids: Sequence[str] = (), years: Sequence[int] = (), regions: Sequence[str] = (),
-                   catalog: Sequence[CatalogEntry] = ()) -> QuestionFrame:
+                   catalog: Sequence[CatalogEntry] = (), echo: str = "") -> QuestionFrame:
     """The frame of a standalone question; `years`, `regions` and `doc_ids` are filters the caller fixed, and
     `catalog` the indexed documents a question may name."""
     facts = analyse(full, known_regions)
@@ -276,11 +277,11 @@ def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regi
         if scope.versions:
             return _framed(asked, full, facts, terms, tuple(
                 Part(_version_label(named, ids), Filters(doc_ids=ids, years=tuple(years), regions=tuple(regions)))
-                for ids in scope.versions))
+                for ids in scope.versions), echo)
         if scope.documents:
             return _framed(asked, full, facts, terms, tuple(
                 Part(_document_label(named, ids), Filters(doc_ids=ids, years=tuple(years), regions=tuple(regions)))
-                for ids in scope.documents))
+                for ids in scope.documents), echo)
         if len({e.title for e in named.values()}) == 1:
             # One named document is scope enough: a year in the question names its version, not a filter.
             facts = QueryFacts((), facts.regions, facts.intent)
@@ -294,7 +295,7 @@ def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regi
         parts = tuple(Part(r, Filters(years=fixed_years or facts.years, regions=(r,), **base)) for r in facts.regions)
     else:
         parts = (Part("", Filters(years=fixed_years or facts.years, regions=fixed_regions or facts.regions, **base)),)
-    return _framed(asked, full, facts, terms, parts)
+    return _framed(asked, full, facts, terms, parts, echo)
 
 
 def _document_label(named: dict[str, CatalogEntry], ids: tuple[str, ...]) -> str:
@@ -310,7 +311,8 @@ def _version_label(named: dict[str, CatalogEntry], ids: tuple[str, ...]) -> str:
     return status if entry.version.startswith("0000") else f"{entry.version[:4]}年版（{status}）"
 
 
-def _framed(asked: str, full: str, facts: QueryFacts, terms: tuple[str, ...], parts: tuple[Part, ...]) -> QuestionFrame:
+def _framed(asked: str, full: str, facts: QueryFacts, terms: tuple[str, ...], parts: tuple[Part, ...],
+            echo: str = "") -> QuestionFrame:
     ordinal = "第几" in full
     # Places become filters; left in the search text they only pull up title pages. Years stay:
     # a sentence that names the year asked about is often the answer.
@@ -330,4 +332,5 @@ def _framed(asked: str, full: str, facts: QueryFacts, terms: tuple[str, ...], pa
         and not ASKS_LIST.search(normalize(full)) else None,
         asks_list=bool(ASKS_LIST.search(normalize(full))) and ordinal_target(full) is None,
         alternatives=alternatives(terms, full), compares=bool(_COMPARES.search(normalize(full))) and len(parts) > 1,
-        asks_specifics=bool(_SPECIFICS.search(normalize(full))), asks_definition=bool(ASKS_DEFINITION.search(normalize(full))))
+        asks_specifics=bool(_SPECIFICS.search(normalize(full))),
+        asks_definition=bool(ASKS_DEFINITION.search(normalize(full))), echo=normalize(echo))
