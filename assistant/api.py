@@ -23,7 +23,7 @@ from assistant.generate.generation import Generator
 from assistant.index.lexical import Segmenter
 from assistant.index.store import IndexStore
 from assistant.records import Answer, Citation, Document, Filters, RetrievedPassage
-from assistant.search.analysis import QuestionFrame, frame_question
+from assistant.search.analysis import ASKS_MEANING_PHRASE, QuestionFrame, frame_question
 from assistant.search.followup import is_elliptical, own_words, rewrite
 from assistant.search.retrieval import Ranked, Retriever
 from assistant.search.scope import CatalogEntry, resolve_scope
@@ -174,8 +174,9 @@ class Assistant:
         own = readable(question).strip()
         # A follow-up asked together with the question before it: that question finds the provision,
         # but what the answer must speak to is what the follow-up asks.
-        topic_words = self.retriever.segmenter.topic_words(own) if full != question and full.endswith(own) else []
-        topic_words = topic_words or self.retriever.segmenter.topic_words(full)
+        words = self.retriever.segmenter.topic_words
+        topic_words = words(ASKS_MEANING_PHRASE.sub("，", own)) if full != question and full.endswith(own) else []
+        topic_words = topic_words or words(ASKS_MEANING_PHRASE.sub("，", full))
         echo = own_words(question, self._regions) if full != question else ""
         return frame_question(question, full, topic_words, self._regions,
                               doc_ids=doc_ids, years=years, regions=regions, catalog=self._catalog, echo=echo)

@@ -256,3 +256,13 @@ def test_a_list_lead_in_that_states_the_value_is_quoted_as_a_sentence():
     frame = frame_question("情节严重的罚多少", "情节严重的罚多少", ["情节", "严重"])
     assert states_asked(frame, "有下列行为之一的，责令改正；情节严重的，处五万元以上二十万元以下罚款：")
     assert not states_asked(frame, "有下列行为之一的，责令改正：")
+
+
+def test_what_a_term_means_is_asked_without_the_asking_words():
+    from assistant.search.analysis import ASKS_MEANING_PHRASE, metadata_kind, question_terms
+
+    assert ASKS_MEANING_PHRASE.sub("，", "疫木指的是什么") == "疫木，什么"
+    assert ASKS_MEANING_PHRASE.sub("，", "城乡建设档案是什么意思") == "城乡建设档案，"
+    assert question_terms(["修改", "车位", "调价"], (2024,), (), "2024年修改后车位怎么调价") == ["车位", "调价"]
+    assert question_terms(["修改", "程序"], (), (), "条例修改的程序是什么") == ["修改", "程序"]
+    assert metadata_kind("新版从哪天起施行") == "date"

@@ -37,7 +37,7 @@ ASKS_DEFINITION = re.compile(r"是指|指的是|什么是|是什么意思|怎么
 _ASKS_MEANING = re.compile(r"是指|指的是|什么是|是什么意思|界定|定义|含义|所称")
 _ASKS_DOC_NUMBER = re.compile(r"文号|发文字号|发文号")
 _ASKS_DOC_DATE = re.compile(
-    r"(?:哪天|哪一天|什么时候|何时|哪年|几号|日期|时间)(?:开始)?(?:施行|实施|生效)|(?:施行|生效)(?:日期|时间)"
+    r"(?:哪天|哪一天|什么时候|何时|哪年|几号|日期|时间)(?:开始|起)?(?:施行|实施|生效)|(?:施行|生效)(?:日期|时间)"
     r"|(?:哪天|哪一天|什么时候|何时|哪年)(?:修正|修订|修改|通过)|(?:修正|修订|修改|通过)(?:的)?(?:日期|时间)"
     r"|最近一次.{0,6}(?:修正|修订|修改)"
     r"|(?:印发|成文|发布|落款|出台|发文)(?:的)?(?:日期|时间)|(?:哪天|哪一天|什么时候|何时|哪年)(?:印发|发布|出台|成文|发文)"
@@ -132,9 +132,11 @@ def metadata_kind(question: str) -> str:
     return ""
 
 
-def question_terms(terms: Sequence[str], years: tuple[int, ...], regions: tuple[str, ...]) -> list[str]:
-    """Topic terms of a question: filter words (years, places) and bare numbers left out."""
+def question_terms(terms: Sequence[str], years: tuple[int, ...], regions: tuple[str, ...],
+                   question: str = "") -> list[str]:
+    """Topic terms of a question: filter words (years, places, 修改后 naming a version) and bare numbers left out."""
     drop = {str(y) for y in years} | {str(y)[2:] for y in years} | set(regions) | set(PROVINCES) | {"年"}
+    drop |= {m.group(1) for m in _REVISED.finditer(normalize(question))}
     out: list[str] = []
     for term in terms:
         if term in drop or term.isdigit() or term in out or ORDINAL_ITEM.fullmatch(term) or _QUESTION_WORD.fullmatch(term) \
@@ -144,6 +146,10 @@ def question_terms(terms: Sequence[str], years: tuple[int, ...], regions: tuple[
     return out
 
 
+# 修改后 / 修订前: which version is meant, not what is asked about.
+_REVISED = re.compile(r"(修改|修订|修正)(?:后|前|以后|以前|之后|之前)")
+# Phrases that ask what a term means: blanked before the question is cut into topic words (疫木指的是什么).
+ASKS_MEANING_PHRASE = re.compile(r"指的是|是指|是什么意思|什么意思|的含义|含义是|怎么界定|如何界定|怎样界定|的定义|定义是")
 # Words that ask rather than say what about: never topic words an answer must contain.
 _QUESTION_WORD = re.compile(r"多长时间|多久|多少|多大|几天|几个|几年|什么|哪些|哪个|怎么|怎么办|怎样|如何|是否|有没有|要不要"
                             r"|能不能|可不可以|哪里|哪儿|去哪|多少钱|为什么|啥|是不是|那个|这个|那份|这份|那部|是从|从什么")
@@ -257,7 +263,7 @@ def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regi
     """The frame of a standalone question; `years`, `regions` and `doc_ids` are filters the caller fixed, and
     `catalog` the indexed documents a question may name."""
     facts = analyse(full, known_regions)
-    terms = tuple(question_terms(topic_words, facts.years, facts.regions))
+    terms = tuple(question_terms(topic_words, facts.years, facts.regions, full))
     scope = resolve_scope(full, catalog, facts.regions) if catalog and not doc_ids else DocumentScope()
     if scope:
         # The words that name the document say nothing of what is asked about it.
