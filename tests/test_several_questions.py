@@ -266,3 +266,29 @@ def test_what_a_term_means_is_asked_without_the_asking_words():
     assert question_terms(["修改", "车位", "调价"], (2024,), (), "2024年修改后车位怎么调价") == ["车位", "调价"]
     assert question_terms(["修改", "程序"], (), (), "条例修改的程序是什么") == ["修改", "程序"]
     assert metadata_kind("新版从哪天起施行") == "date"
+
+
+def test_a_list_without_item_markers_is_read_line_by_line():
+    from assistant.answer.compose import list_items
+
+    text = "第九条 献血者可以享受以下优待：\n\n免费游览公园。\n\n免交挂号费。\n\n免费乘坐公交。"
+    lead, items = list_items(text, 0)
+    assert text[lead[0]:lead[1]].endswith("以下优待：")
+    assert [text[a:b] for a, b in items] == ["免费游览公园。", "免交挂号费。", "免费乘坐公交。"]
+    assert list_items("第一条 为了保障供水，制定本条例。", 0) is None
+
+
+def test_a_calendar_date_is_not_a_length_of_time():
+    assert not required_answer("会议多久至少开一次").search("2000年9月22日 第二十次会议通过")
+    assert required_answer("会议多久至少开一次").search("每两个月至少举行一次")
+    assert not required_answer("几天内办结").search("于9月22日前报送")
+
+
+def test_titles_and_adoption_records_answer_only_questions_about_them():
+    from assistant.answer.candidates import ADOPTION_LINE, ASKS_ADOPTION, ASKS_KINDS_OF, ENUMERATES
+
+    assert ADOPTION_LINE.match("2000年9月22日 测试省第九届人民代表大会常务委员会第二十次会议通过")
+    assert not ADOPTION_LINE.match("2000年9月22日前完成整改")
+    assert ASKS_ADOPTION.search("那是谁批准的") and not ASKS_ADOPTION.search("会议多久开一次")
+    assert ASKS_KINDS_OF.search("档案分哪几类") and ENUMERATES.search("档案分为规划档案、工程档案和资料档案")
+    assert not ASKS_KINDS_OF.search("申请要带哪些材料")

@@ -113,10 +113,22 @@ def citation_for(n: int, document: Document, chunk: Chunk, start: int, end: int)
 _LEAD_IN = re.compile(r"[：:]\s*$")
 
 
+def _unmarked_items(text: str) -> list[int]:
+    """Where the items of a list without markers start: the lines after a lead-in that ends with a colon
+    (享受以下优待：, then one line per item), when there are two or more."""
+    lead = re.search(r"[：:][ \t\u3000]*\n", text)
+    if not lead:
+        return []
+    starts = [m.start() for m in re.finditer(r"(?m)^[ \t\u3000]*\S", text[lead.end():])]
+    return [lead.end() + s for s in starts] if len(starts) >= 2 else []
+
+
 def list_items(text: str, offset: int) -> tuple[tuple[int, int], list[tuple[int, int]]] | None:
     """A provision's enumerated items and the lead-in sentence before them ("有下列情形之一的：" then
     （一）…（二）…), as display spans shifted by `offset`; None when it has no list."""
     starts = [m.start() for m in ITEM_LINE.finditer(text)]
+    if len(starts) < 2:
+        starts = _unmarked_items(text)
     if len(starts) < 2:
         return None
     before = text[: starts[0]].rstrip()

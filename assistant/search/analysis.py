@@ -32,9 +32,9 @@ ASKS_LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]|包括�
 _ASK_PHRASE = re.compile(r"(?:的)?(?:是|叫|有|为|要|达到)?(?:什么|哪些|哪个|多少|几|谁|何时|怎样|如何)")
 ORDINAL_ITEM = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,2})(?:项|条|个|点|类|方面|部分|是)")
 # A question about what a term means or covers, which a 本条例所称X，是指… sentence answers.
-ASKS_DEFINITION = re.compile(r"是指|指的是|什么是|是什么意思|怎么界定|如何界定|界定|定义|含义|所称|算不算|属不属于|是否属于"
-                             r"|包括哪些|包括什么|包含哪些|包不包括|包括不包括")
-_ASKS_MEANING = re.compile(r"是指|指的是|什么是|是什么意思|界定|定义|含义|所称")
+ASKS_DEFINITION = re.compile(r"是指|指的是|指什么|什么是|是什么意思|怎么界定|如何界定|界定|定义|含义|所称|算不算|属不属于"
+                             r"|是否属于|包括哪些|包括什么|包含哪些|包不包括|包括不包括")
+_ASKS_MEANING = re.compile(r"是指|指的是|指什么|什么是|是什么意思|界定|定义|含义|所称")
 _ASKS_DOC_NUMBER = re.compile(r"文号|发文字号|发文号")
 _ASKS_DOC_DATE = re.compile(
     r"(?:哪天|哪一天|什么时候|何时|哪年|几号|日期|时间)(?:开始|起)?(?:施行|实施|生效)|(?:施行|生效)(?:日期|时间)"
@@ -149,7 +149,8 @@ def question_terms(terms: Sequence[str], years: tuple[int, ...], regions: tuple[
 # 修改后 / 修订前: which version is meant, not what is asked about.
 _REVISED = re.compile(r"(修改|修订|修正)(?:后|前|以后|以前|之后|之前)")
 # Phrases that ask what a term means: blanked before the question is cut into topic words (疫木指的是什么).
-ASKS_MEANING_PHRASE = re.compile(r"指的是|是指|是什么意思|什么意思|的含义|含义是|怎么界定|如何界定|怎样界定|的定义|定义是")
+ASKS_MEANING_PHRASE = re.compile(r"指的是|是指|具体指|指什么|是什么意思|什么意思|的含义|含义是|怎么界定|如何界定|怎样界定|的定义"
+                                 r"|定义是")
 # Words that ask rather than say what about: never topic words an answer must contain.
 _QUESTION_WORD = re.compile(r"多长时间|多久|多少|多大|几天|几个|几年|什么|哪些|哪个|怎么|怎么办|怎样|如何|是否|有没有|要不要"
                             r"|能不能|可不可以|哪里|哪儿|去哪|多少钱|为什么|啥|是不是|那个|这个|那份|这份|那部|是从|从什么")
@@ -158,6 +159,8 @@ _VERSION_WORD = re.compile(r"年?版本?|新版|旧版|老版|现行|最新|新�
 _SPECIFICS = re.compile(r"具体|标准|流程|程序|细则|怎么算|如何计算|多少|几[个项天年月次]|费率|金额|额度")
 _COMPARES = re.compile(r"不同|区别|差别|差异|一样|相同|变化|变了|改了|有何变|共同点|比较|对比|相比|高吗|低吗|多吗|少吗")
 _NUMERAL = r"[\d.一二三四五六七八九十两百千万零〇]+"
+# A length of time, not a calendar date: 2000年 and the 22日 of 9月22日 are not durations.
+_SPAN = r"(?<![\d月年])(?:\d{1,3}(?:\.\d+)?|[一二三四五六七八九十两百千万零〇半]+)(?!\d)"
 # Kinds of answer a question may ask for beyond a count in a unit, and what states one.
 _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (re.compile(r"多少钱|多少[^，。？?]{0,2}费|费用?(?:是|为|要|需要)?多少|罚多少|罚款多少|补贴多少|多少补贴|奖励多少"
@@ -165,12 +168,12 @@ _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
      re.compile(_NUMERAL + r"\s*(?:万|亿)?元|百分之|%|倍")),
     # A duration asked in a unit is answered in that unit (几小时 by 小时, not by 每年).
     (re.compile(r"几(?:个)?小时|多少(?:个)?小时"), re.compile(_NUMERAL + r"\s*(?:个)?(?:小时|分钟)")),
-    (re.compile(r"几(?:个)?月|多少个月"), re.compile(_NUMERAL + r"\s*(?:个)?月|半年|" + _NUMERAL + r"\s*(?:日|天)")),
-    (re.compile(r"几年|多少年"), re.compile(_NUMERAL + r"\s*(?:个)?(?:年|周年)|终身|长期")),
+    (re.compile(r"几(?:个)?月|多少个月"), re.compile(_SPAN + r"\s*(?:个)?月|半年|" + _SPAN + r"\s*(?:日|天)")),
+    (re.compile(r"几年|多少年"), re.compile(_SPAN + r"\s*(?:个)?(?:年|周年)|终身|长期")),
     (re.compile(r"几天|多少天|多少日|几日|几个工作日|多少个工作日"),
-     re.compile(_NUMERAL + r"\s*(?:个)?(?:工作日|日|天|小时)|当日|当天|即时|当场|立即")),
+     re.compile(_SPAN + r"\s*(?:个)?(?:工作日|日|天|小时)|当日|当天|即时|当场|立即")),
     (re.compile(r"多长时间|多久|时限|期限"),
-     re.compile(_NUMERAL + r"\s*(?:个)?(?:工作日|日|天|月|年|小时|分钟|周)|每(?:半)?(?:年|月|季度|周|半月|日|天)|即时|当场|及时"
+     re.compile(_SPAN + r"\s*(?:个)?(?:工作日|日|天|月|年|小时|分钟|周)|每(?:半)?(?:年|月|季度|周|半月|日|天)|即时|当场|及时"
                 r"|立即|同步")),
     (re.compile(r"(?:多大|多少|什么)比例|比例[^，。？?]{0,6}多少|百分之几|几成|占比"),
      re.compile(r"百分之|%|％|" + _NUMERAL + r"\s*(?:成|倍|分之)")),
