@@ -292,3 +292,12 @@ def test_titles_and_adoption_records_answer_only_questions_about_them():
     assert ASKS_ADOPTION.search("那是谁批准的") and not ASKS_ADOPTION.search("会议多久开一次")
     assert ASKS_KINDS_OF.search("档案分哪几类") and ENUMERATES.search("档案分为规划档案、工程档案和资料档案")
     assert not ASKS_KINDS_OF.search("申请要带哪些材料")
+
+
+def test_who_questions_focus_on_the_act_asked_about():
+    from assistant.answer.compose import inline_assignment
+    from assistant.search.analysis import focus_term
+
+    assert focus_term("在省道上增设平交道口由谁批准", ["省道", "增设", "平交道口", "批准"]) == "批准"
+    assert focus_term("收费标准是谁来定", ["收费", "标准", "来定"]) != "来定"
+    assert inline_assignment("质询案由主任会议决定，由受质询机关的负责人口头答复。", ["质询"]) == ""

@@ -78,7 +78,7 @@ def snippet(sentence: str, terms: Sequence[str], intent: Intent, limit: int) -> 
     return ("……" if lo > 0 else "") + text + ("……" if hi < len(pieces) else "")
 
 
-_ASSIGNMENT = re.compile(r"^(?:由)?([^，,；;。:：]{2,30}?)(?:牵头|会同[^，,；;。]{0,40}?)?负责(.{2,})$")
+_ASSIGNMENT = re.compile(r"^(?:由)?([^，,；;。:：]{2,30}?)(?:牵头|会同[^，,；;。]{0,40}?)?负责(?!人)(.{2,})$")
 
 
 def inline_assignment(sentence: str, terms: Sequence[str]) -> str:

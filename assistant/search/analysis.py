@@ -214,9 +214,16 @@ def ordinal_target(question: str) -> int | None:
     return small_number(match.group(1)) if match else None
 
 
+_WHO_DOES = re.compile(r"(?:由谁|谁来|谁)(?!来)([\u4e00-\u9fff]{2})")
+
+
 def focus_term(question: str, terms: Sequence[str]) -> str:
-    """The word just before the question phrase: in 专项行动叫什么 the thing asked about is 专项行动."""
+    """The word just before the question phrase: in 专项行动叫什么 the thing asked about is 专项行动; in
+    由谁批准 the act asked about, 批准."""
     simple = normalize(question)
+    does = _WHO_DOES.search(simple)
+    if does and does.group(1) in terms:
+        return does.group(1)
     match = _ASK_PHRASE.search(simple)
     if not match:
         return ""
