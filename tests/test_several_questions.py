@@ -301,3 +301,14 @@ def test_who_questions_focus_on_the_act_asked_about():
     assert focus_term("在省道上增设平交道口由谁批准", ["省道", "增设", "平交道口", "批准"]) == "批准"
     assert focus_term("收费标准是谁来定", ["收费", "标准", "来定"]) != "来定"
     assert inline_assignment("质询案由主任会议决定，由受质询机关的负责人口头答复。", ["质询"]) == ""
+
+
+@pytest.mark.parametrize("question, text, states", [
+    ("质量缺陷责任期多长", "责任期一般为六个月", True),
+    ("质量缺陷责任期多长", "应当符合技术标准", False),
+    ("两侧要留多长的距离", "不少于五百米", True),
+    ("每学年上多少节法治课", "开展不少于四课时的法治教育", True),
+    ("一户能有几处宅基地", "一户只能拥有一处宅基地", True),
+])
+def test_lengths_of_time_lessons_and_places_are_asked_in_their_units(question, text, states):
+    assert bool(required_answer(question).search(text)) is states

@@ -19,11 +19,13 @@ INTENT_WHEN = re.compile(r"什么时候|何时|哪天|哪一天|几月|日期|�
 _INTENT_NUMBER = re.compile(r"多少|几个|几项|几类|几|数量|比例|百分之|规模|金额|多大|目标")
 # "多少人", "几项": the unit an answer must carry.
 _ASKED_UNIT = re.compile(
-    r"多少(万|亿)?(人次|人|个|亩|公里|万元|元|家|户|项|所|次|名|期|批|条|座|度)|几(个|项|类|家|批|条|次|名|大|所|人|位|种)")
+    r"多少(万|亿)?(人次|人|个|亩|公里|万元|元|家|户|项|所|次|名|期|批|条|座|度|节|课时|学时)"
+    r"|几(个|项|类|家|批|条|次|名|大|所|人|位|种|节|处)")
 # Units a question may use for what the text counts with another word: 多少名 ~ 4000人.
 # 个 is the general classifier: 几个代理人 is answered by 两名.
 _UNIT_SYNONYMS = {"名": "名|人|位", "人": "人|名|位", "位": "位|名|人", "人次": "人次|人", "度": "度|°",
-                  "个": "个|家|所|座|处|项|名|人|位|种|件|类",
+                  "个": "个|家|所|座|处|项|名|人|位|种|件|类", "节": "节|课时|学时", "课时": "课时|学时|节",
+                  "学时": "学时|课时|节",
                   "所": "所|个", "家": "家|个"}
 _FIRST_ITEM = re.compile(r"首先|第一(?:个|条|项|是)?(?:是|为)?什么|第一步")
 _BOTH_PARTS = re.compile(r"分别|各自|各是|各有|各要|各实现|各多少|各为|各设")
@@ -172,13 +174,13 @@ _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (re.compile(r"几年|多少年"), re.compile(_SPAN + r"\s*(?:个)?(?:年|周年)|终身|长期")),
     (re.compile(r"几天|多少天|多少日|几日|几个工作日|多少个工作日"),
      re.compile(_SPAN + r"\s*(?:个)?(?:工作日|日|天|小时)|当日|当天|即时|当场|立即")),
-    (re.compile(r"多长时间|多久|时限|期限"),
+    (re.compile(r"多长时间|多久|时限|期限|期多长|多长(?!的?(?:距离|路|米|公里))"),
      re.compile(_SPAN + r"\s*(?:个)?(?:工作日|日|天|月|年|小时|分钟|周)|每(?:半)?(?:年|月|季度|周|半月|日|天)|即时|当场|及时"
                 r"|立即|同步")),
     (re.compile(r"(?:多大|多少|什么)比例|比例[^，。？?]{0,6}多少|百分之几|几成|占比"),
      re.compile(r"百分之|%|％|" + _NUMERAL + r"\s*(?:成|倍|分之)")),
     (re.compile(r"多大(?:年龄|岁数)|几岁|多少岁|年满多少"), re.compile(_NUMERAL + r"\s*周?岁")),
-    (re.compile(r"多宽|多长(?!时间)|多高|多深|多远|多大面积|多少平方"),
+    (re.compile(r"多宽|多长的?(?:距离|路)|多高|多深|多远|多大面积|多少平方"),
      re.compile(_NUMERAL + r"\s*(?:米|公里|千米|厘米|毫米|平方米|亩)")),
     # 按什么标准收费: a standard is a figure (or a provision that leaves it to others, said as such).
     (re.compile(r"按(?:什么|何种|哪种|啥)标准"), FIGURE),
