@@ -83,6 +83,7 @@ def unreachable(config: BackendConfig) -> IndexLoadError:
 def connect(config: BackendConfig):
     """A MilvusClient for the configured server (one per process and server), or IndexLoadError."""
     try:
+        import jieba
         from pymilvus import MilvusClient
     except ImportError as exc:
         raise IndexLoadError("使用 Milvus 后端需要安装 pymilvus：pip install -c constraints.txt -e '.[milvus]'") from exc
@@ -93,6 +94,10 @@ def connect(config: BackendConfig):
     if "://" not in uri:
         Path(uri).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
         uri = str(Path(uri).expanduser().resolve())
+    # Milvus Lite tokenizes with the process's jieba, which would print its start-up lines; pymilvus prints a
+    # traceback for a refused connection, where the user gets the one message below and the log a warning.
+    jieba.setLogLevel(logging.WARNING)
+    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
     key = (uri, config.milvus_token)
     with _clients_lock:
         client = _clients.get(key)
