@@ -231,4 +231,5 @@ def test_an_unreachable_server_gives_one_clear_message(tmp_path, monkeypatch):
                           "--backend", "milvus", "--milvus-uri", uri], capture_output=True, text=True, timeout=120,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert cli.returncode == 2
-    assert cli.stderr.strip().splitlines() == [f"错误：无法连接 Milvus 服务（{uri}）：请检查地址、端口和令牌是否正确，以及服务是否已启动。"]
+    message = f"错误：无法连接 Milvus 服务（{uri}）：请检查地址、端口和令牌是否正确，以及服务是否已启动。"
+    assert cli.stderr.strip().splitlines() == [message]
