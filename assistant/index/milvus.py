@@ -571,7 +571,9 @@ class MilvusStore(IndexStore):
         client = connect(self.config)
         expr = self.filter_expression(filters)
         text = normalize(question)
-        dense_params = {"metric_type": "IP", "params": {"ef": max(64, candidates)}}
+        # A filtered HNSW search needs a wide beam: with ef 64 a 50-deep search within a quarter of the chunks
+        # missed passages exact search ranks 27th (golden g002); 4 × candidates found them all.
+        dense_params = {"metric_type": "IP", "params": {"ef": max(200, 4 * candidates)}}
         try:
             if mode == RetrieverMode.HYBRID:
                 assert vector is not None
