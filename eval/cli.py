@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--url", default="http://127.0.0.1:7860/")
     load.add_argument("--clients", type=int, default=10)
     load.add_argument("--questions", type=int, default=20, help="questions per client")
-    from assistant.index.backend import add_backend_arguments
+    from assistant import add_backend_arguments
 
     for command in (run, curve, stress):  # the same index backend options as `python -m assistant`
         add_backend_arguments(command)
@@ -168,8 +168,7 @@ def _bench(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the evaluation command line; returns the exit status."""
     args = _parser().parse_args(argv)
-    from assistant import IndexBusyError, IndexLoadError
-    from assistant.index.backend import apply_backend_arguments
+    from assistant import IndexBusyError, IndexLoadError, apply_backend_arguments
 
     try:
         apply_backend_arguments(args)

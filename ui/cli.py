@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--llm-config", type=Path, default=None,
                         help="JSON file for an OpenAI-compatible chat model (or set POLICY_QA_LLM_BASE_URL/_MODEL)")
     parser.add_argument("--verbose", action="store_true", help="log INFO lines too (default: warnings and errors)")
-    from assistant.index.backend import add_backend_arguments, apply_backend_arguments
+    from assistant import add_backend_arguments, apply_backend_arguments
 
     add_backend_arguments(parser)
     args = parser.parse_args(argv)

@@ -98,6 +98,7 @@ def connect(config: BackendConfig):
     # traceback for a refused connection, where the user gets the one message below and the log a warning.
     jieba.setLogLevel(logging.WARNING)
     logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
+    logging.getLogger("milvus_lite").setLevel(logging.WARNING)  # its servers' start and stop lines
     key = (uri, config.milvus_token)
     with _clients_lock:
         client = _clients.get(key)
