@@ -69,6 +69,10 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--url", default="http://127.0.0.1:7860/")
     load.add_argument("--clients", type=int, default=10)
     load.add_argument("--questions", type=int, default=20, help="questions per client")
+    from assistant import add_backend_arguments
+
+    for command in (run, curve, stress):  # the same index backend options as `python -m assistant`
+        add_backend_arguments(command)
     return parser
 
 
@@ -164,7 +168,13 @@ def _bench(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the evaluation command line; returns the exit status."""
     args = _parser().parse_args(argv)
-    from assistant import IndexBusyError, IndexLoadError
+    from assistant import IndexBusyError, IndexLoadError, apply_backend_arguments
+
+    try:
+        apply_backend_arguments(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     from eval.questions import QuestionFileError, load_questions
     from eval.report import summary_table, write_report
     from eval.runner import index_for_corpus, read_results, run_questions, write_results

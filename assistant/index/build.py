@@ -172,12 +172,20 @@ def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
 def build_index(corpus_dir: Path, index_dir: Path, config: IndexConfig = IndexConfig(), *,
                 embedder: Embedder | None = None, progress: bool = False,
                 log: Callable[[str], None] = lambda message: None) -> BuildReport:
-    """Build (or refresh) the index for `corpus_dir` into `index_dir`, atomically."""
+    """Build (or refresh) the index for `corpus_dir` into `index_dir`, atomically; with the Milvus backend
+    configured, into the library's Milvus collections (`index_dir` then only holds the writer's lock)."""
+    from assistant.index.backend import current_backend
     from embeddings.models import load_embedder, model_hash_of
 
     started = time.perf_counter()
     index_dir = Path(index_dir)
     every = 10.0 if progress else 30.0
+    backend = current_backend()
+    if backend.is_milvus:
+        from assistant.index.milvus import build_milvus
+
+        with WriterLock(index_dir):
+            return build_milvus(corpus_dir, index_dir, config, backend, embedder=embedder, progress=progress, log=log)
     with WriterLock(index_dir):
         files, skipped = read_corpus(Path(corpus_dir))
         for item in skipped:

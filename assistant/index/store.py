@@ -132,9 +132,16 @@ class IndexStore:
 
     @classmethod
     def load(cls, folder: Path) -> IndexStore:
-        """Load an index folder, or raise IndexLoadError naming the command that rebuilds it."""
+        """Load an index folder, or raise IndexLoadError naming the command that rebuilds it. With the Milvus
+        backend configured (`assistant.index.backend`), the library is loaded from Milvus instead."""
+        from assistant.index.backend import current_backend
         from embeddings.vector_index import VectorIndex
 
+        backend = current_backend()
+        if backend.is_milvus:
+            from assistant.index.milvus import MilvusStore
+
+            return MilvusStore.open(backend, Path(folder))
         folder = Path(folder)
         tidy_leftovers(folder)  # a killed build's folders (or an interrupted swap) are dealt with first
         manifest_path = folder / MANIFEST
@@ -258,6 +265,10 @@ def verify_index(folder: str | Path) -> str:
     folder = Path(folder)
     store = IndexStore.load(folder)
     manifest = store.manifest
+    generation = getattr(store, "generation", None)
+    if generation is not None:  # a Milvus library: loading checked every stored file
+        return (f"文档库完好：Milvus 中第 {generation} 版的 {len(manifest.file_sha256)} 个文件校验和全部一致，"
+                f"{manifest.documents} 篇文档、{manifest.chunks} 个段落。")
     if not manifest.file_sha256:
         raise IndexLoadError(f"索引（{folder}）由旧版本建立，没有记录校验和，无法校验。请用 {rebuild_command(folder)} "
                              f"重建索引后再校验。")
