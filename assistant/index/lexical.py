@@ -114,11 +114,64 @@ class BM25Index:
     @classmethod
     def build(cls, corpus_terms: list[list[str]]) -> BM25Index:
         """Index the given token lists (one per chunk)."""
+        vocab: dict[str, int] = {}
+        ids = [vocab.setdefault(term, len(vocab)) for terms in corpus_terms for term in terms]
+        offsets = np.zeros(len(corpus_terms) + 1, dtype=np.int64)
+        np.cumsum([len(terms) for terms in corpus_terms], out=offsets[1:])
+        return cls.from_ids(np.asarray(ids, dtype=np.int32), offsets, list(vocab))
+
+    @classmethod
+    def from_ids(cls, ids: np.ndarray, offsets: np.ndarray, vocab: list[str], *, k1: float = 1.5,
+                 b: float = 0.75) -> BM25Index:
+        """Index chunks given as term ids (chunk i holds ids[offsets[i]:offsets[i + 1]], ids into `vocab`), in
+        numpy: the scores bm25s's own indexing computes (Lucene BM25), in its on-disk layout, at a fraction of
+        its time (it counts terms chunk by chunk in Python)."""
         import bm25s
 
-        model = bm25s.BM25()
-        model.index([terms or [""] for terms in corpus_terms], show_progress=False)
+        rows = len(offsets) - 1
+        lengths = np.diff(offsets).astype(np.int64)
+        ids = np.asarray(ids, dtype=np.int64)
+        names = list(vocab)
+        empty = np.flatnonzero(lengths == 0)
+        if len(empty):
+            # bm25s gives a chunk without terms the one term "" (and a length of one).
+            if "" not in names:
+                names.append("")
+            ids = np.insert(ids, offsets[:-1][empty], names.index(""))
+            lengths = lengths.copy()
+            lengths[empty] = 1
+        doc = np.repeat(np.arange(rows, dtype=np.int64), lengths)
+        # Only the terms that occur get a column.
+        used = np.unique(ids)
+        column_of = np.full(len(names) + 1, -1, dtype=np.int64)
+        column_of[used] = np.arange(len(used))
+        cols = column_of[ids]
+        pairs, tf = np.unique(cols * max(rows, 1) + doc, return_counts=True)
+        pair_col, pair_doc = pairs // max(rows, 1), pairs % max(rows, 1)
+        df = np.bincount(pair_col, minlength=len(used))
+        idf = np.log(1.0 + (rows - df + 0.5) / (df + 0.5)).astype(np.float32)
+        average = float(lengths.sum()) / max(rows, 1)
+        norm = (k1 * ((1 - b) + b * lengths / average)).astype(np.float32)
+        data = (idf[pair_col] * (tf.astype(np.float32) / (norm[pair_doc] + tf.astype(np.float32)))).astype(np.float32)
+        indptr = np.zeros(len(used) + 1, dtype=np.int64)
+        np.cumsum(df, out=indptr[1:])
+        vocab_dict = {names[int(i)]: c for c, i in enumerate(used)}
+        if "" not in vocab_dict:
+            vocab_dict[""] = len(vocab_dict)
+        model = bm25s.BM25(k1=k1, b=b)
+        model.scores = {"data": data, "indices": pair_doc.astype(np.int32), "indptr": indptr.astype(np.int32),
+                        "num_docs": rows}
+        model.vocab_dict = vocab_dict
+        model.unique_token_ids_set = set(vocab_dict.values())
+        model.nonoccurrence_array = None  # Lucene BM25 has none
         return cls(model)
+
+    @property
+    def doc_freq(self) -> dict[str, int]:
+        """Term to the number of chunks holding it."""
+        indptr = np.asarray(self._model.scores["indptr"])
+        counts = np.diff(indptr)
+        return {term: int(counts[i]) for term, i in self._model.vocab_dict.items() if i < len(counts) and term}
 
     def save(self, folder: Path) -> None:
         """Write the index files into `folder`."""
