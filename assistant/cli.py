@@ -18,7 +18,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     index = sub.add_parser("index", help="build or refresh the index of a folder of documents")
-    index.add_argument("--corpus", type=Path, default=default_corpus_dir(), help="folder of documents (.txt)")
+    index.add_argument("--corpus", type=Path, default=default_corpus_dir(),
+                       help="folder of documents (.txt, .md, .html, .docx, .pdf, scans)")
     index.add_argument("--index-dir", type=Path, default=default_index_dir(), help="where the index is written")
     index.add_argument("--model", default="default",
                        help="'default' (bundled multilingual-e5-small) or a sentence-transformers name or folder")
