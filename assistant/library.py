@@ -2,12 +2,19 @@
 while the assistant keeps answering.
 
 Every page of the web UI shares one `Library`; `version` changes with every upload, deletion or undo, so a page
-can tell that its lists are out of date. Deleted files go to `trash/` and the last deletion can be undone."""
+can tell that its lists are out of date. Deleted files go to `trash/` and the last deletion can be undone.
+
+A file whose indexing failed, or was interrupted (the process killed while it was being indexed), is moved to
+`quarantine/` with its reason: it is never retried on its own, and `retry_quarantined` or `delete_quarantined`
+decides what becomes of it. Before each build that adds files, their names and hashes are written to
+`indexing.json`; a journal found there by a later process that can take the index's writer lock belongs to a
+build that died, and the files it names that the index does not hold are quarantined."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -20,8 +27,9 @@ from typing import TYPE_CHECKING
 
 from assistant.api import Assistant
 from assistant.config import AskConfig, IndexConfig
-from assistant.errors import IndexLoadError, UploadError
-from assistant.index.build import BuildReport, build_index
+from assistant.errors import IndexBusyError, IndexLoadError, UploadError
+from assistant.index.build import BuildReport, build_index, corpus_fingerprint
+from assistant.index.files import WriterLock, write_text_atomically
 from assistant.ingest.readers import SUPPORTED_SUFFIXES, extract_text
 from assistant.records import Document
 
@@ -30,6 +38,20 @@ if TYPE_CHECKING:
     from embeddings.models import Embedder
 
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+JOURNAL = "indexing.json"
+REASON_SUFFIX = ".reason.json"
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class QuarantinedFile:
+    """A file set aside because its indexing failed or was interrupted, with the reason, in Chinese."""
+
+    name: str
+    reason: str
+    quarantined_at: float  # seconds since the epoch
+    size: int  # bytes
 
 
 @dataclass(frozen=True)
@@ -80,6 +102,7 @@ class Library:
         self.documents_dir = self.root / "documents"
         self.index_dir = self.root / "index"
         self.trash_dir = self.root / "trash"
+        self.quarantine_dir = self.root / "quarantine"
         self.max_upload_bytes = max_upload_bytes
         self._index_config = index_config
         self._ask_config = ask_config
@@ -99,10 +122,36 @@ class Library:
                         shutil.copyfile(path, self.documents_dir / path.name)
 
     def ensure_index(self, *, progress: bool = False, log: Callable[[str], None] = lambda m: None) -> BuildReport:
-        """Build the index if it is missing or out of date, and (re)load the assistant."""
+        """Build the index if it is missing or out of date, and (re)load the assistant. Files the build adds are
+        journalled first; if the build fails they are quarantined (a busy index aside), and so are added files
+        the build skipped (over the per-file budget, unreadable), with the build's reason."""
+        return self._build(progress=progress, log=log)
+
+    def _build(self, *, progress: bool = False, log: Callable[[str], None] = lambda m: None,
+               refuse: str | None = None) -> BuildReport:
+        """`ensure_index`; a skipped file named `refuse` stays where it is, for the caller to refuse."""
         with self._lock:
-            report = build_index(self.documents_dir, self.index_dir, self._index_config, embedder=self._embedder,
-                                 progress=progress, log=log)
+            self.recover_interrupted()
+            pending = self._pending_files()
+            if pending:
+                self._write_journal(pending)
+            try:
+                report = build_index(self.documents_dir, self.index_dir, self._index_config, embedder=self._embedder,
+                                     progress=progress, log=log)
+            except IndexBusyError:
+                self._clear_journal()
+                raise
+            except Exception as exc:
+                reason = f"建立索引失败（{type(exc).__name__}: {_short(str(exc))}）"
+                for name in pending:
+                    self._quarantine(name, reason)
+                self._clear_journal()
+                raise
+            skipped = {item.name: item.reason for item in report.skipped}
+            for name in pending:
+                if name in skipped and name != refuse:
+                    self._quarantine(name, f"未能建立索引：{skipped[name]}")
+            self._clear_journal()
             if self._assistant is None or not report.unchanged:
                 self._assistant = Assistant.load(self.index_dir, embedder=self._embedder, config=self._ask_config,
                                                  generator=self._generator)
@@ -110,12 +159,144 @@ class Library:
                 self._updated_at = time.time() if not report.unchanged else self._index_time()
             return report
 
+    # ---- quarantine ------------------------------------------------------------------------------------------
+
+    def _indexed_files(self) -> dict[str, str] | None:
+        """File name to content hash of what the index on disk was built from; None when there is no index."""
+        try:
+            manifest = json.loads((self.index_dir / "manifest.json").read_text(encoding="utf-8"))
+            files = manifest["corpus_files"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else None
+
+    def _pending_files(self) -> dict[str, str]:
+        """The files of documents/ the index does not hold as they are (new or changed); none for a first build,
+        which indexes the library itself rather than additions to it."""
+        indexed = self._indexed_files()
+        if indexed is None or not self.documents_dir.is_dir():
+            return {}
+        return {name: digest for name, digest in corpus_fingerprint(self.documents_dir).items()
+                if indexed.get(name) != digest}
+
+    def _write_journal(self, files: dict[str, str]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        write_text_atomically(self.root / JOURNAL, json.dumps(
+            {"pid": os.getpid(), "started_at": time.time(), "files": files}, ensure_ascii=False))
+
+    def _clear_journal(self) -> None:
+        (self.root / JOURNAL).unlink(missing_ok=True)
+
+    def recover_interrupted(self) -> list[QuarantinedFile]:
+        """Quarantine the files an interrupted build was adding (called before serving, and before each build):
+        a journal left by a process that no longer holds the writer's lock is a build that died. A file the
+        index already holds with the same content finished before the process died and stays."""
+        path = self.root / JOURNAL
+        if not path.is_file():
+            return []
+        try:
+            journal = json.loads(path.read_text(encoding="utf-8"))
+            files = {str(k): str(v) for k, v in journal["files"].items()}
+            started = float(journal.get("started_at", 0.0))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            log.warning("unreadable indexing journal %s removed", path)
+            path.unlink(missing_ok=True)
+            return []
+        try:
+            with WriterLock(self.index_dir):
+                indexed = self._indexed_files() or {}
+                when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started)) if started else "未知时间"
+                moved = []
+                for name, digest in files.items():
+                    if indexed.get(name) == digest:
+                        continue
+                    item = self._quarantine(name, f"建立索引时被中断（{when} 开始的索引未完成，例如服务器被停止）")
+                    if item is not None:
+                        moved.append(item)
+                path.unlink(missing_ok=True)
+        except IndexBusyError:
+            return []  # a build is running: the journal is its own
+        for item in moved:
+            log.warning("quarantined %s: %s", item.name, item.reason)
+        return moved
+
+    def _quarantine(self, name: str, reason: str) -> QuarantinedFile | None:
+        """Move documents/NAME to quarantine/ with its reason; None when the file is no longer there."""
+        source = self.documents_dir / name
+        if Path(name).name != name or not source.is_file():
+            return None
+        self.quarantine_dir.mkdir(parents=True, exist_ok=True)
+        now = time.time()
+        size = source.stat().st_size
+        write_text_atomically(self.quarantine_dir / (name + REASON_SUFFIX), json.dumps(
+            {"name": name, "reason": reason, "quarantined_at": now}, ensure_ascii=False))
+        os.replace(source, self.quarantine_dir / name)
+        return QuarantinedFile(name, reason, now, size)
+
+    def quarantined(self) -> list[QuarantinedFile]:
+        """The files in quarantine/, newest first, each with its reason."""
+        if not self.quarantine_dir.is_dir():
+            return []
+        items = []
+        for path in self.quarantine_dir.iterdir():
+            if not path.is_file() or path.name.endswith(REASON_SUFFIX) or path.name.startswith("."):
+                continue
+            try:
+                meta = json.loads((self.quarantine_dir / (path.name + REASON_SUFFIX)).read_text(encoding="utf-8"))
+                reason, at = str(meta["reason"]), float(meta["quarantined_at"])
+            except (OSError, ValueError, KeyError, TypeError):
+                reason, at = "原因未记录", path.stat().st_mtime
+            items.append(QuarantinedFile(path.name, reason, at, path.stat().st_size))
+        return sorted(items, key=lambda q: (-q.quarantined_at, q.name))
+
+    def _quarantined_path(self, name: str) -> Path:
+        path = self.quarantine_dir / name
+        if Path(name).name != name or name.endswith(REASON_SUFFIX) or not path.is_file():
+            raise UploadError(f"隔离区中没有文件“{name}”")
+        return path
+
+    def retry_quarantined(self, name: str, *, log: Callable[[str], None] = lambda m: None) -> AddResult:
+        """Put a quarantined file back into the library and index it; if that fails again it returns to
+        quarantine with the new reason and UploadError says why."""
+        with self._lock:
+            path = self._quarantined_path(name)
+            target = self.documents_dir / name
+            if target.exists():
+                raise UploadError(f"文档库中已有同名文件“{name}”，无法重试")
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            indexed = self._indexed_files() or {}
+            same = next((n for n, d in indexed.items() if d == digest and (self.documents_dir / n).is_file()), None)
+            if same is not None:
+                raise UploadError(f"文档库中已有内容相同的文件“{same}”")
+            os.replace(path, target)
+            (self.quarantine_dir / (name + REASON_SUFFIX)).unlink(missing_ok=True)
+            try:
+                report = self.ensure_index(log=log)
+            except IndexBusyError:
+                self._quarantine(name, "重试时索引正忙，请稍后再试")
+                raise
+            except Exception as exc:
+                raise UploadError(f"重试失败，文件已放回隔离区：{_short(str(exc))}") from exc
+            if not target.is_file():  # the build skipped it and put it back
+                item = next((q for q in self.quarantined() if q.name == name), None)
+                raise UploadError("重试失败，文件已放回隔离区" + (f"：{item.reason}" if item else ""))
+            added = tuple(d for d in self.assistant.documents() if d.source_file == name)
+            return AddResult(name, added, report)
+
+    def delete_quarantined(self, name: str) -> None:
+        """Delete a quarantined file and its reason for good."""
+        with self._lock:
+            self._quarantined_path(name).unlink()
+            (self.quarantine_dir / (name + REASON_SUFFIX)).unlink(missing_ok=True)
+
     def open_existing(self) -> bool:
         """Load the assistant from the index already on disk, without building; False when there is none (or it
-        is damaged), so a server can listen at once and bring the index up to date afterwards."""
+        is damaged), so a server can listen at once and bring the index up to date afterwards. Files an
+        interrupted build was adding are quarantined first, so they are not indexed again on their own."""
         with self._lock:
             if self._assistant is not None:
                 return True
+            self.recover_interrupted()
             try:
                 self._assistant = Assistant.load(self.index_dir, embedder=self._embedder, config=self._ask_config,
                                                  generator=self._generator)
@@ -189,15 +370,22 @@ class Library:
             tmp.write_text(text, encoding="utf-8")
             os.replace(tmp, target)
             try:
-                report = self.ensure_index(progress=progress, log=log)
-            except Exception:
+                # An upload over the per-file budget is refused (nothing changes), not quarantined.
+                report = self._build(progress=progress, log=log, refuse=stored)
+            except IndexBusyError:
+                target.unlink(missing_ok=True)
+                raise
+            except Exception as exc:
+                if (self.quarantine_dir / stored).is_file():
+                    raise UploadError("建立索引时出错，文件已移入隔离区（可在文档库页重试或删除）") from exc
                 target.unlink(missing_ok=True)
                 raise
             added = tuple(d for d in self.assistant.documents() if d.source_file == stored)
             if not added:
                 target.unlink(missing_ok=True)
                 self.ensure_index()
-                raise UploadError("文件中没有可用的文字")
+                reason = next((item.reason for item in report.skipped if item.name == stored), "")
+                raise UploadError(reason or "文件中没有可用的文字")
             return AddResult(stored, added, report)
 
     def remove(self, source_file: str) -> Removal:
@@ -271,4 +459,9 @@ class Library:
         os.replace(tmp, path)
 
 
-__all__ = ["AddResult", "Library", "Removal", "UploadError", "IndexLoadError", "safe_name"]
+def _short(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+__all__ = ["AddResult", "Library", "QuarantinedFile", "Removal", "UploadError", "IndexLoadError", "safe_name"]
