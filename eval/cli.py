@@ -69,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
                             "document; the full build is not redone")
     bench.add_argument("--encode-sample", type=int, default=3000,
                        help="with --library: raw encoding is timed on this many of its passages, at random")
+    memory = sub.add_parser("build-memory", help="peak resident memory of an index build (in a child process)")
+    memory.add_argument("--corpus", type=Path, required=True, help="the folder to build from")
+    memory.add_argument("--index-dir", type=Path, required=True, help="where the index is written")
+    memory.add_argument("--junk", type=int, default=0, metavar="N",
+                        help="first fill --corpus (which must not exist) with N junk files and the bundled documents")
+    memory.add_argument("--json", type=Path, default=None, help="write the figures to this JSON file")
     load = sub.add_parser("load", help="load check against a running web UI (python -m ui)")
     load.add_argument("--url", default="http://127.0.0.1:7860/")
     load.add_argument("--clients", type=int, default=10)
@@ -196,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         return _import_feedback(args)
     if args.command == "bench":
         return _bench(args)
+    if args.command == "build-memory":
+        return _build_memory(args)
     if args.command in ("stress", "load"):
         return _stress(args) if args.command == "stress" else _load(args)
     try:
@@ -272,4 +280,27 @@ def _load(args) -> int:
     from eval.loadcheck import run_load
 
     print(json.dumps(run_load(args.url, clients=args.clients, questions=args.questions), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _build_memory(args) -> int:
+    import shutil
+
+    from assistant import default_corpus_dir
+    from eval.buildmem import make_junk, measure_build
+
+    figures: dict = {"corpus": str(args.corpus)}
+    if args.junk:
+        if args.corpus.exists():
+            print(f"error: {args.corpus} exists; --junk writes a new corpus there", file=sys.stderr)
+            return 2
+        figures["junk_files"] = make_junk(args.corpus, args.junk)
+        for path in default_corpus_dir().glob("*.txt"):  # so the build has something to index
+            shutil.copyfile(path, args.corpus / path.name)
+    figures["files"] = sum(1 for p in args.corpus.iterdir() if p.is_file())
+    figures.update(measure_build(args.corpus, args.index_dir, log=lambda m: print(m, file=sys.stderr)))
+    text = json.dumps(figures, ensure_ascii=False, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n", encoding="utf-8")
     return 0

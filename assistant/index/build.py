@@ -191,7 +191,8 @@ class _Part:
     chunks: list[Chunk]
     start: int = -1
     stop: int = -1
-    terms: list[list[str]] | None = None
+    term_ids: np.ndarray | None = None  # the chunks' terms as ids into the build's vocabulary, one after another
+    term_counts: np.ndarray | None = None  # terms per chunk
     filter_texts: list[str] | None = None
 
     @property
@@ -359,6 +360,10 @@ def build_index(corpus_dir: Path, index_dir: Path, config: IndexConfig = IndexCo
             source_vectors = old_vectors[1] if old_vectors is not None else store.vectors.reconstruct_all()  # type: ignore[union-attr]
             for j, at in known_at:
                 fresh_vectors[j] = source_vectors[at]
+            del source_vectors
+        # Memory is bounded by what the index itself needs: the old vectors and the hash lookup go once used.
+        old_vectors = None
+        known_rows.clear()
         if todo:
             # Sorting by length keeps padding small inside each batch; slices of the sorted list let the
             # build report its progress whatever the embedder.
@@ -369,20 +374,30 @@ def build_index(corpus_dir: Path, index_dir: Path, config: IndexConfig = IndexCo
                 fresh_vectors[piece] = embedder.encode_passages([fresh_texts[j] for j in piece])
                 encoding.add(len(piece))
         encode_seconds = time.perf_counter() - encode_started
+        fresh_texts.clear()
         rate = f" ({len(todo) / encode_seconds:.1f} passages/s)" if todo and encode_seconds > 0 else ""
         log(f"embedded {len(todo)} passages in {encode_seconds:.1f}s{rate}, reused {len(chunks) - len(todo)}")
 
         stage = time.perf_counter()
         segmenter = Segmenter.shared()
+        # Terms become ids file by file: a library's tens of millions of term strings are never held at once.
+        lookup = {t: i for i, t in enumerate(previous.terms.vocab)} if previous is not None else {}
         for part in parts:
             if not part.reused:
-                part.terms = [segmenter.terms(embedding_text(by_id[c.doc_id], c)) for c in part.chunks]
+                ids: list[int] = []
+                counts: list[int] = []
+                for c in part.chunks:
+                    terms = segmenter.terms(embedding_text(by_id[c.doc_id], c))
+                    ids.extend([lookup.setdefault(t, len(lookup)) for t in terms])
+                    counts.append(len(terms))
+                part.term_ids = np.asarray(ids, dtype=np.int32)
+                part.term_counts = np.asarray(counts, dtype=np.int64)
                 part.filter_texts = [normalize(f"{by_id[c.doc_id].title} {' '.join(c.section)} {c.text}")
                                      for c in part.chunks]
         log(f"segmented {len(fresh_rows)} new passages in {time.perf_counter() - stage:.1f}s")
         stage = time.perf_counter()
         _write_parts(index_dir, documents, chunks, hashes, parts, row_of, previous, fresh_rows, fresh_vectors,
-                     model_id=embedder.model_id, model_hash=embedder.model_hash, dimension=embedder.dimension,
+                     list(lookup), model_id=embedder.model_id, model_hash=embedder.model_hash, dimension=embedder.dimension,
                      max_chunk_tokens=config.max_chunk_tokens, corpus_files=fingerprint)
         log(f"wrote the index in {time.perf_counter() - stage:.1f}s")
         report = BuildReport(index_dir, len(documents), len(chunks), len(todo), len(chunks) - len(todo),
@@ -446,13 +461,11 @@ def write_index(index_dir: Path, documents: list[Document], chunks: list[Chunk],
 
 def _write_parts(index_dir: Path, documents: list[Document], chunks: list[Chunk], hashes: list[str],  # noqa: C901
                  parts: list[_Part], row_of: list[int], previous: _Previous | None, fresh_rows: list[int],
-                 fresh_vectors: np.ndarray, *, model_id: str, model_hash: str, dimension: int,
+                 fresh_vectors: np.ndarray, vocab: list[str], *, model_id: str, model_hash: str, dimension: int,
                  max_chunk_tokens: int, corpus_files: dict[str, str]) -> None:
     """Put the parts together (reused rows copied from the previous index, fresh ones added) and write them."""
     from embeddings.vector_index import VectorIndex, renumbered
 
-    vocab = list(previous.terms.vocab) if previous is not None else []
-    lookup: dict[str, int] | None = None
     id_pieces: list[np.ndarray] = []
     count_pieces: list[np.ndarray] = []
     text_pieces: list[bytes] = []
@@ -471,18 +484,13 @@ def _write_parts(index_dir: Path, documents: list[Document], chunks: list[Chunk]
             text_lengths.append(lengths)
             new_row_of_old[a:b] = np.arange(first, first + b - a)
         else:
-            assert part.terms is not None and part.filter_texts is not None
-            if lookup is None:
-                lookup = {t: i for i, t in enumerate(vocab)}
-            id_pieces.append(np.asarray([lookup.setdefault(t, len(lookup)) for terms in part.terms for t in terms],
-                                        dtype=np.int32))
-            count_pieces.append(np.asarray([len(terms) for terms in part.terms], dtype=np.int64))
+            assert part.term_ids is not None and part.term_counts is not None and part.filter_texts is not None
+            id_pieces.append(part.term_ids)
+            count_pieces.append(part.term_counts)
             encoded = [t.encode("utf-8") for t in part.filter_texts]
             text_pieces.append(b"".join(encoded))
             text_lengths.append(np.asarray([len(e) for e in encoded], dtype=np.int64))
             fresh_filter_texts.extend(part.filter_texts)
-    if lookup is not None:
-        vocab = list(lookup)
     ids = np.concatenate(id_pieces).astype(np.int32) if id_pieces else np.zeros(0, np.int32)
     offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
     np.cumsum(np.concatenate(count_pieces) if count_pieces else np.zeros(0, np.int64), out=offsets[1:])
@@ -519,13 +527,17 @@ def _write_parts(index_dir: Path, documents: list[Document], chunks: list[Chunk]
                 abs(len(chunks) - manifest.vector_tuned_chunks) <= 0.1 * manifest.vector_tuned_chunks:
             # The same lists, barely more or fewer vectors: the search width tuned before still holds.
             tuned = (manifest.vector_nprobe, manifest.vector_recall_at_10, manifest.vector_tuned_chunks)
+    plain: np.ndarray | None = None
+    if vector_index is None and previous is None and len(fresh_rows) == len(chunks):
+        plain = fresh_vectors  # every row is fresh, in order: no second copy
+        vector_index = VectorIndex.build(plain)
     if vector_index is None:
-        vectors = np.zeros((len(chunks), dimension), dtype=np.float32)
+        plain = np.zeros((len(chunks), dimension), dtype=np.float32)
         if previous is not None:
             keep = new_row_of_old >= 0
-            vectors[new_row_of_old[keep]] = previous.store.vectors.reconstruct_all()[keep]
-        vectors[fresh_rows] = fresh_vectors
-        vector_index = VectorIndex.build(vectors)
+            plain[new_row_of_old[keep]] = previous.store.vectors.reconstruct_all()[keep]
+        plain[fresh_rows] = fresh_vectors
+        vector_index = VectorIndex.build(plain)
     if tuned is None:
         if vector_index.kind == "flat":
             tuned = (0, 1.0, len(chunks))
