@@ -502,6 +502,7 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
                     undo_button = gr.Button(f"撤销上次删除（{last.source_file}）" if last else "撤销上次删除",
                                             visible=last is not None, elem_id="undo-delete")
                     library_status = gr.Markdown("", elem_id="library-status")
+            quarantine_panel(library, record_event, refresh_on=(app.load, library_tab.select))
 
         filters = [doc_filter, region_filter, year_filter]
         lists_outputs = [version, table, doc_filter, region_filter, year_filter, delete_choice, library_summary,
@@ -543,6 +544,63 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
                           api_visibility="private")
         gr.api(api_ask, api_name="ask")
     return app
+
+
+def quarantine_rows(library: Library) -> list[list[str]]:
+    """The quarantined files for the library tab: name, reason, when, size (shown as text)."""
+    return [[q.name, q.reason, _when(q.quarantined_at), f"{q.size / 1024:.1f} KB"] for q in library.quarantined()]
+
+
+def quarantine_panel(library: Library, record_event, *, refresh_on=()) -> None:
+    """Files whose indexing failed or was interrupted, with the reason, and a way to retry or delete each one.
+    Drawn inside the library tab; redrawn by the events in `refresh_on` and after each of its own actions."""
+    with gr.Accordion("隔离区（建立索引失败或被中断的文件，不会自动重试）", open=bool(library.quarantined()),
+                      elem_id="quarantine"):
+        table = gr.Dataframe(quarantine_rows(library), headers=["文件", "原因", "时间", "大小"], datatype="str",
+                             interactive=False, wrap=True, elem_id="quarantine-table")
+        with gr.Row():
+            choice = gr.Dropdown([q.name for q in library.quarantined()], value=None, label="选择文件",
+                                 elem_id="quarantine-choice", allow_custom_value=True)
+            retry = gr.Button("重新建立索引", elem_id="quarantine-retry")
+            delete = gr.Button("永久删除", variant="stop", elem_id="quarantine-delete")
+        status = gr.Markdown("", elem_id="quarantine-status")
+
+    def redraw(message: str = "", keep: str | None = None):
+        names = [q.name for q in library.quarantined()]
+        return message, quarantine_rows(library), gr.update(choices=names, value=keep if keep in names else None)
+
+    def on_retry(name: str | None, request: gr.Request):
+        if not name:
+            return redraw("请先选择隔离区中的文件。")
+        try:
+            result = library.retry_quarantined(name)
+        except UploadError as exc:
+            return redraw(f"❌ “{plain(name)}”仍未能加入文档库：{plain(str(exc))}", name)
+        except Exception:
+            log.exception("retrying a quarantined file failed")
+            return redraw(FAILED, name)
+        record_event(request, "quarantine_retry", f"{name}: {'、'.join(d.title for d in result.documents)}")
+        titles = "、".join(f"《{plain(d.title)}》" for d in result.documents)
+        return redraw(f"✅ 已重新加入文档库：{titles or plain(name)}")
+
+    def on_delete(name: str | None, request: gr.Request):
+        if not name:
+            return redraw("请先选择隔离区中的文件。")
+        try:
+            library.delete_quarantined(name)
+        except UploadError as exc:
+            return redraw(plain(str(exc)))
+        except Exception:
+            log.exception("deleting a quarantined file failed")
+            return redraw(FAILED, name)
+        record_event(request, "quarantine_delete", name)
+        return redraw(f"已永久删除“{plain(name)}”。")
+
+    outputs = [status, table, choice]
+    retry.click(on_retry, [choice], outputs, api_visibility="private")
+    delete.click(on_delete, [choice], outputs, api_visibility="private")
+    for event in refresh_on:
+        event(lambda keep: redraw("", keep), [choice], outputs, api_visibility="private", show_progress="hidden")
 
 
 def remove_upload_copy(path: str) -> None:
