@@ -75,10 +75,16 @@ def _parser() -> argparse.ArgumentParser:
     memory.add_argument("--junk", type=int, default=0, metavar="N",
                         help="first fill --corpus (which must not exist) with N junk files and the bundled documents")
     memory.add_argument("--json", type=Path, default=None, help="write the figures to this JSON file")
+    faults = sub.add_parser("faults", help="kill -9 a library build and an upload at random moments, then check")
+    faults.add_argument("--trials", type=int, default=5, help="kills of each kind")
+    faults.add_argument("--seed", type=int, default=0)
+    faults.add_argument("--json", type=Path, default=None, help="write the figures to this JSON file")
     load = sub.add_parser("load", help="load check against a running web UI (python -m ui)")
     load.add_argument("--url", default="http://127.0.0.1:7860/")
     load.add_argument("--clients", type=int, default=10)
     load.add_argument("--questions", type=int, default=20, help="questions per client")
+    load.add_argument("--malformed-every", type=int, default=3,
+                      help="every N-th question of a client is malformed (default 3: a third; 0: none)")
     from assistant import add_backend_arguments
 
     for command in (run, curve, stress):  # the same index backend options as `python -m assistant`
@@ -202,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
         return _import_feedback(args)
     if args.command == "bench":
         return _bench(args)
+    if args.command == "faults":
+        return _faults(args)
     if args.command == "build-memory":
         return _build_memory(args)
     if args.command in ("stress", "load"):
@@ -279,7 +287,8 @@ def _stress(args) -> int:
 def _load(args) -> int:
     from eval.loadcheck import run_load
 
-    print(json.dumps(run_load(args.url, clients=args.clients, questions=args.questions), ensure_ascii=False, indent=2))
+    print(json.dumps(run_load(args.url, clients=args.clients, questions=args.questions,
+                                 malformed_every=args.malformed_every), ensure_ascii=False, indent=2))
     return 0
 
 
@@ -304,3 +313,16 @@ def _build_memory(args) -> int:
     if args.json:
         args.json.write_text(text + "\n", encoding="utf-8")
     return 0
+
+
+def _faults(args) -> int:
+    from eval.faults import run_faults
+
+    figures = run_faults(args.trials, seed=args.seed, log=lambda m: print(m, file=sys.stderr))
+    text = json.dumps(figures, ensure_ascii=False, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n", encoding="utf-8")
+    ok = figures["trials"] == figures["previous_library_answered"] == figures["listened_within_10s"] == \
+        figures["next_build_ok"] == figures["nothing_lost"]
+    return 0 if ok else 1
