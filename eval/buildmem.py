@@ -69,7 +69,7 @@ def make_junk(folder: Path, count: int = 2000, *, seed: int = 0) -> dict[str, in
 
 def _child(corpus: str, index_dir: str) -> int:
     """Run one build here and print its figures as the last line, JSON."""
-    from assistant.index.build import build_index
+    from assistant import build_index
 
     started = time.perf_counter()
 

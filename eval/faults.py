@@ -90,13 +90,17 @@ def _ask(port: int, question: str, timeout: float = 30.0) -> dict:
     raise RuntimeError(f"no answer in {text[:200]!r}")
 
 
-def _start_server(data_dir: Path, limit: float = 60.0) -> tuple[subprocess.Popen, int, float, float]:
-    """Start the web UI; returns it, its port, seconds until it listened and until /ask answered."""
+def _start_server(data_dir: Path, limit: float = 60.0,
+                  log_file: Path | None = None) -> tuple[subprocess.Popen, int, float, float, str]:
+    """Start the web UI; returns it, its port, seconds until it listened and until /ask answered, and the last
+    error of /ask before it answered."""
     port = _free_port()
     started = time.perf_counter()
+    output = log_file.open("ab") if log_file else subprocess.DEVNULL
     server = subprocess.Popen([sys.executable, "-m", "ui", "--data-dir", str(data_dir), "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=output, stderr=output)
     listened = answered = -1.0
+    last_error = ""
     while time.perf_counter() - started < limit and server.poll() is None:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -110,9 +114,10 @@ def _start_server(data_dir: Path, limit: float = 60.0) -> tuple[subprocess.Popen
                 _ask(port, QUESTION)
                 answered = time.perf_counter() - started
                 break
-            except Exception:
+            except Exception as exc:
+                last_error = f"{type(exc).__name__}: {exc}"[:300]
                 time.sleep(0.2)
-    return server, port, listened, answered
+    return server, port, listened, answered, last_error
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -197,7 +202,7 @@ def run_faults(trials: int = 5, *, seed: int = 0, work: Path | None = None,
             finished = writer.poll() is not None
             writer.kill()
             writer.wait()
-            server, port, listened, answered = _start_server(data_dir)
+            server, port, listened, answered, ask_error = _start_server(data_dir, log_file=root / "server.log")
             try:
                 same_answer = answered >= 0 and _ask(port, QUESTION).get("answer") == expected
             except Exception:
@@ -228,6 +233,8 @@ def run_faults(trials: int = 5, *, seed: int = 0, work: Path | None = None,
             row: dict[str, Any] = {"mode": mode, "trial": t, "kill_after_s": round(delay, 2), "writer_had_finished": finished,
                    "quarantined": shown,
                    "listen_s": round(listened, 2), "first_answer_s": round(answered, 2),
+                   "load_average_1min": round(os.getloadavg()[0], 1),
+                   **({"ask_error": ask_error} if answered < 0 else {}),
                    "previous_library_answered": same_answer, "next_build_ok": build_ok,
                    "all_files_indexed": stored <= indexed and uploaded and not library.quarantined(),
                    "lost": lost,
