@@ -48,8 +48,13 @@ def make_junk(folder: Path, count: int = 2000, *, seed: int = 0) -> dict[str, in
     rng = random.Random(seed)
     markers = "".join(f"第{i}条\n（一）\n1.\n" for i in range(1, 8000)).encode("utf-8")[:135_000]
     huge_line = ("政策" * 1_600_000).encode("utf-8")  # 3.2 million characters on one line
-    bomb_size = _docx(b"<w:document>" + b" " * (210 * 1048576) + b"</w:document>")
-    bomb_paragraphs = _docx(b"<w:document><w:body>" + b"<w:p/>" * 3_000_000 + b"</w:body></w:document>")
+    bombs: dict[int, bytes] = {}  # made when first needed: the archives take seconds to compress
+
+    def bomb(variant: int) -> bytes:
+        if variant not in bombs:
+            bombs[variant] = _docx(b"<w:document>" + b" " * (210 * 1048576) + b"</w:document>") if variant else \
+                _docx(b"<w:document><w:body>" + b"<w:p/>" * 3_000_000 + b"</w:body></w:document>")
+        return bombs[variant]
     counts = dict.fromkeys(JUNK_KINDS, 0)
     for i in range(count):
         kind = JUNK_KINDS[i % len(JUNK_KINDS)]
@@ -63,7 +68,7 @@ def make_junk(folder: Path, count: int = 2000, *, seed: int = 0) -> dict[str, in
         elif kind == "huge_line":
             (folder / f"junk{i:05d}_line.txt").write_bytes(huge_line + str(i).encode())
         else:
-            (folder / f"junk{i:05d}_bomb.docx").write_bytes(bomb_size if i % 2 else bomb_paragraphs)
+            (folder / f"junk{i:05d}_bomb.docx").write_bytes(bomb(i % 2))
     return counts
 
 

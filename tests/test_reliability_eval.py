@@ -13,8 +13,8 @@ from eval.faults import invented_document
 
 
 def test_every_kind_of_junk_is_skipped_with_a_reason(tmp_path):
-    counts = make_junk(tmp_path, 10)
-    assert counts == dict.fromkeys(JUNK_KINDS, 2)
+    counts = make_junk(tmp_path, 5)
+    assert counts == dict.fromkeys(JUNK_KINDS, 1)
     files, skipped = read_corpus(tmp_path)
     documents, chunks = _prepare(files, IndexConfig(), skipped=skipped)
     assert documents == [] and chunks == []
