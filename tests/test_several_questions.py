@@ -312,3 +312,31 @@ def test_who_questions_focus_on_the_act_asked_about():
 ])
 def test_lengths_of_time_lessons_and_places_are_asked_in_their_units(question, text, states):
     assert bool(required_answer(question).search(text)) is states
+
+
+def test_places_side_by_side_are_parts_and_a_city_is_its_documents():
+    from assistant.search.analysis import joined_places
+
+    places = {"样例": ("b",), "示范": ("c",)}
+    assert joined_places("测试的慈善周和样例的慈善月分别是什么时候", ("测试",), places) == ["测试", "样例"]
+    assert joined_places("样例和示范的供水条例", (), places) == ["样例", "示范"]
+    assert joined_places("测试样例的供水条例怎么说", ("测试",), places) == []
+    frame = frame_question("测试的慈善周和样例的慈善月分别是什么时候", "测试的慈善周和样例的慈善月分别是什么时候",
+                           ["慈善", "样例"], ("测试",), places=places)
+    assert [p.label for p in frame.parts] == ["测试", "样例"] and frame.parts[1].filters.doc_ids == ("b",)
+    assert "样例" not in frame.terms
+
+
+def test_two_subjects_joined_before_a_comma_are_two_questions():
+    assert split_pair("个人损坏污水处理设施和损坏公共厕所，罚款分别是多少？") == [
+        "个人损坏污水处理设施，罚款是多少？", "损坏公共厕所，罚款是多少？"]
+
+
+def test_a_cut_sentence_keeps_the_clause_that_states_the_asked_value():
+    from assistant.answer.compose import snippet
+    from assistant.records import Intent
+
+    sentence = ("各类用人单位应当根据国家和本市有关规定履行安排残疾人就业的义务，"
+                "按照不少于本单位在职职工总数1.7%的比例安排残疾人就业。")
+    cut = snippet(sentence, ["用人单位", "残疾人", "就业"], Intent.NUMBER, 40, required_answer("比例是多少"))
+    assert "1.7%" in cut

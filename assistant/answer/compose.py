@@ -37,8 +37,10 @@ QUALIFIER = re.compile(r"(?:但|但是|其中|逾期|情况复杂|情节严重|�
                        r"|经[^，。；]{1,16}批准)")
 
 
-def snippet(sentence: str, terms: Sequence[str], intent: Intent, limit: int) -> str:
-    """The sentence, or its best clauses when it is too long for a short answer."""
+def snippet(sentence: str, terms: Sequence[str], intent: Intent, limit: int,
+            required: re.Pattern[str] | None = None) -> str:
+    """The sentence, or its best clauses when it is too long for a short answer (with `required`, the
+    clause that states the asked value first of all)."""
     sentence = readable(sentence).strip()
     if len(sentence) <= limit:
         return sentence
@@ -57,6 +59,8 @@ def snippet(sentence: str, terms: Sequence[str], intent: Intent, limit: int) -> 
             value += 1.5
         if intent == Intent.WHEN and DATE.search(norm):
             value += 1.5
+        if required is not None and required.search(norm):
+            value += 3.0
         return value
 
     scores = [score(p) for p in pieces]
@@ -242,7 +246,7 @@ def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: Ques
             body, start, end = _without_number(chunk.text), chunk.start, chunk.end
         else:
             each = max(wording.min_part_chars, room - len(lead)) // len(group)
-            body = "；".join(snippet(display[e.start:e.end], frame.terms, frame.intent, each).rstrip("。；;")
+            body = "；".join(snippet(display[e.start:e.end], frame.terms, frame.intent, each, frame.required).rstrip("。；;")
                             for e in group)
             following = [(s, e) for s, e in sentence_spans(chunk.text, chunk.start) if s >= end]
             qualifier = readable(display[following[0][0]:following[0][1]]).strip() if following else ""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from assistant.records import Filters, Intent
@@ -271,7 +271,8 @@ class QuestionFrame:
 
 def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regions: Iterable[str] = (), *,
                    doc_ids: Sequence[str] = (), years: Sequence[int] = (), regions: Sequence[str] = (),
-                   catalog: Sequence[CatalogEntry] = (), echo: str = "") -> QuestionFrame:
+                   catalog: Sequence[CatalogEntry] = (), echo: str = "",
+                   places: Mapping[str, tuple[str, ...]] | None = None) -> QuestionFrame:
     """The frame of a standalone question; `years`, `regions` and `doc_ids` are filters the caller fixed, and
     `catalog` the indexed documents a question may name."""
     facts = analyse(full, known_regions)
@@ -311,9 +312,36 @@ def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regi
                       for y in facts.years)
     elif len(facts.regions) > 1 and not fixed_regions:
         parts = tuple(Part(r, Filters(years=fixed_years or facts.years, regions=(r,), **base)) for r in facts.regions)
+    elif places and not fixed_regions and not doc_ids and (joined := joined_places(full, facts.regions, places)):
+        # 上海的慈善周和广州的慈善月: a province by its region, a city by the documents titled with its name.
+        parts = tuple(Part(p, Filters(years=fixed_years or facts.years, regions=(p,)) if p in facts.regions
+                           else Filters(years=fixed_years or facts.years, doc_ids=places[p])) for p in joined)
+        terms = tuple(t for t in terms if t not in joined) or terms
     else:
         parts = (Part("", Filters(years=fixed_years or facts.years, regions=fixed_regions or facts.regions, **base)),)
     return _framed(asked, full, facts, terms, parts, echo)
+
+
+_PLACES_JOINED = re.compile(r"^(?:省|市|自治区|县|区)?(?:的[^，。？?]{0,10})?(?:和|与|跟|同|、|以及)$")
+
+
+def joined_places(question: str, regions: Sequence[str], places: Mapping[str, tuple[str, ...]] | None) -> list[str]:
+    """Two or more places named side by side (上海和广州, 上海的慈善周和广州的…), in the question's order: regions, and
+    cities that begin some document's title; [] unless a city is among them and they are joined by 和/与/、."""
+    if not places:
+        return []
+    simple = normalize(question)
+    cities = [p for p in places if p in simple and not any(p in r or r in p for r in regions)]
+    if not cities:
+        return []
+    named = sorted(set(cities) | {r for r in regions if r in simple}, key=simple.index)
+    if len(named) < 2:
+        return []
+    for first, second in zip(named, named[1:]):
+        between = simple[simple.index(first) + len(first): simple.index(second)]
+        if not _PLACES_JOINED.match(between):
+            return []
+    return named
 
 
 def _document_label(named: dict[str, CatalogEntry], ids: tuple[str, ...]) -> str:
