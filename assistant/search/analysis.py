@@ -165,7 +165,7 @@ _NUMERAL = r"[\d.一二三四五六七八九十两百千万零〇]+"
 _SPAN = r"(?<![\d月年])(?:\d{1,3}(?:\.\d+)?|[一二三四五六七八九十两百千万零〇半]+)(?!\d)"
 # Kinds of answer a question may ask for beyond a count in a unit, and what states one.
 _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
-    (re.compile(r"多少钱|多少[^，。？?]{0,2}费|费用?(?:是|为|要|需要)?多少|罚多少|罚款多少|补贴多少|多少补贴|奖励多少"
+    (re.compile(r"多少钱|多少(?![^，。？?]{0,2}免费)[^，。？?]{0,2}费|费用?(?:是|为|要|需要)?多少|罚多少|罚款多少|补贴多少|多少补贴|奖励多少"
                 r"|多少资金|多少经费|(?:交|缴|赔|给)多少(?![天日月年个人名次项小时周])"),
      re.compile(_NUMERAL + r"\s*(?:万|亿)?元|百分之|%|倍")),
     # A duration asked in a unit is answered in that unit (几小时 by 小时, not by 每年).
@@ -205,9 +205,11 @@ def required_answer(question: str) -> re.Pattern[str] | None:
         return kind
     unit = match.group(2) or match.group(3)
     units = _UNIT_SYNONYMS.get(unit, re.escape(unit))
+    # 多少人出席 is answered by a share of the members as well: 过半数, 三分之二以上.
+    share = r"|过半数|半数以上|[一二三四五六七八九十]分之[一二三四五六七八九十]" if unit in ("人", "名", "位") else ""
     if match.group(3):
-        return re.compile(r"[\d.一二三四五六七八九十两百千]+(?:" + units + ")")
-    return re.compile(_NUMERAL + r"\s*(?:万|亿)?(?:" + units + ")")
+        return re.compile(r"[\d.一二三四五六七八九十两百千]+(?:" + units + ")" + share)
+    return re.compile(_NUMERAL + r"\s*(?:万|亿)?(?:" + units + ")" + share)
 
 
 def ordinal_target(question: str) -> int | None:
