@@ -348,3 +348,9 @@ def test_free_services_are_not_fees_and_a_head_count_may_be_a_share():
     assert required_answer("要多少人出席才能举行").search("全体组成人员的过半数出席")
     assert required_answer("多少人联名可以提议").search("五分之一以上组成人员联名")
     assert not required_answer("要多少人出席").search("由主任会议决定")
+
+
+def test_which_month_is_a_date_and_how_many_months_a_length_of_time():
+    assert required_answer("宣传月是几月").search("每年六月为宣传月")
+    assert not required_answer("宣传月是几月").search("三个月内完成")
+    assert required_answer("要几个月").search("六个月内办结")

@@ -170,7 +170,7 @@ _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
      re.compile(_NUMERAL + r"\s*(?:万|亿)?元|百分之|%|倍")),
     # A duration asked in a unit is answered in that unit (几小时 by 小时, not by 每年).
     (re.compile(r"几(?:个)?小时|多少(?:个)?小时"), re.compile(_NUMERAL + r"\s*(?:个)?(?:小时|分钟)")),
-    (re.compile(r"几(?:个)?月|多少个月"), re.compile(_SPAN + r"\s*(?:个)?月|半年|" + _SPAN + r"\s*(?:日|天)")),
+    (re.compile(r"几个月|多少个月"), re.compile(_SPAN + r"\s*(?:个)?月|半年|" + _SPAN + r"\s*(?:日|天)")),
     (re.compile(r"几年|多少年"), re.compile(_SPAN + r"\s*(?:个)?(?:年|周年)|终身|长期")),
     (re.compile(r"几天|多少天|多少日|几日|几个工作日|多少个工作日"),
      re.compile(_SPAN + r"\s*(?:个)?(?:工作日|日|天|小时)|当日|当天|即时|当场|立即")),
@@ -184,7 +184,7 @@ _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
      re.compile(_NUMERAL + r"\s*(?:米|公里|千米|厘米|毫米|平方米|亩)")),
     # 按什么标准收费: a standard is a figure (or a provision that leaves it to others, said as such).
     (re.compile(r"按(?:什么|何种|哪种|啥)标准"), FIGURE),
-    (re.compile(r"哪天|哪一天|几月几[日号]|什么日期|几号"),
+    (re.compile(r"哪天|哪一天|几月几[日号]|几月份?(?!内)|什么日期|几号"),
      re.compile(r"\d{4}年|\d{1,2}月|[一二三四五六七八九十〇零]{4}年|[一二三四五六七八九十]{1,2}月|年底|月底|季度|每年|每月|当日|当天")),
 )
 
