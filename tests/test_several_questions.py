@@ -354,3 +354,14 @@ def test_which_month_is_a_date_and_how_many_months_a_length_of_time():
     assert required_answer("宣传月是几月").search("每年六月为宣传月")
     assert not required_answer("宣传月是几月").search("三个月内完成")
     assert required_answer("要几个月").search("六个月内办结")
+
+
+def test_a_list_written_one_two_three_is_answered_item_by_item():
+    from assistant.answer.compose import compose_list, list_items
+
+    text = "攻坚的内容有三项:一是要攻坚义务教育;二是要攻坚产业扶贫;三是要攻坚易地搬迁。"
+    lead, items = list_items(text, 0)
+    assert text[lead[0]:lead[1]] == "攻坚的内容有三项:" and len(items) == 3
+    answer = compose_list(text, lead, items, 120)
+    assert "①要攻坚义务教育" in answer and "③要攻坚易地搬迁" in answer
+    assert list_items("一是要攻坚义务教育;三是要攻坚产业扶贫。", 0) is None  # not in order

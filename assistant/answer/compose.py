@@ -12,7 +12,7 @@ from assistant.records import Chunk, Citation, Document, Intent
 from assistant.search.analysis import QuestionFrame
 from assistant.search.retrieval import Ranked
 from assistant.text.normalize import normalize, readable
-from assistant.text.numbers import ARTICLE, ITEM_LINE
+from assistant.text.numbers import ARTICLE, ITEM_LINE, small_number
 from assistant.text.sentences import sentence_spans
 
 _CLAUSE_END = re.compile(r"[，,；;：:]")
@@ -117,6 +117,18 @@ def citation_for(n: int, document: Document, chunk: Chunk, start: int, end: int)
 _LEAD_IN = re.compile(r"[：:]\s*$")
 
 
+_ORDINAL_ITEM = re.compile(r"(?:^|(?<=[：:，,。；;\s]))([一二三四五六七八九十]{1,2})是")
+
+
+def _ordinal_items(text: str) -> list[int]:
+    """Where the items of a list written 一是…，二是…，三是… start, when two or more follow in order."""
+    starts: list[int] = []
+    for match in _ORDINAL_ITEM.finditer(text):
+        if small_number(match.group(1)) == len(starts) + 1:
+            starts.append(match.start())
+    return starts if len(starts) >= 2 else []
+
+
 def _unmarked_items(text: str) -> list[int]:
     """Where the items of a list without markers start: the lines after a lead-in that ends with a colon
     (享受以下优待：, then one line per item), when there are two or more."""
@@ -131,6 +143,8 @@ def list_items(text: str, offset: int) -> tuple[tuple[int, int], list[tuple[int,
     """A provision's enumerated items and the lead-in sentence before them ("有下列情形之一的：" then
     （一）…（二）…), as display spans shifted by `offset`; None when it has no list."""
     starts = [m.start() for m in ITEM_LINE.finditer(text)]
+    if len(starts) < 2:
+        starts = _ordinal_items(text)
     if len(starts) < 2:
         starts = _unmarked_items(text)
     if len(starts) < 2:
@@ -147,7 +161,7 @@ def list_items(text: str, offset: int) -> tuple[tuple[int, int], list[tuple[int,
 
 
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
-_ITEM_MARK = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、])\s*")
+_ITEM_MARK = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、是]|\d{1,2}[.、])\s*")
 
 
 def _item_text(item: str, room: int) -> str:
