@@ -26,7 +26,7 @@ from assistant.records import Answer, Citation, Document, Filters, RetrievedPass
 from assistant.search.analysis import ASKS_MEANING_PHRASE, QuestionFrame, frame_question
 from assistant.search.followup import is_elliptical, own_words, rewrite
 from assistant.search.retrieval import Ranked, Retriever
-from assistant.search.scope import CatalogEntry, resolve_scope
+from assistant.search.scope import CatalogEntry, resolve_scope, title_place
 from assistant.search.subquestions import split_asks, split_pair, split_questions
 from assistant.text.normalize import readable, sanitize
 from embeddings.models import Embedder
@@ -46,6 +46,13 @@ class Assistant:
         metas = [store.documents.meta(d) for d in store.documents]
         self._catalog = tuple(CatalogEntry(m["doc_id"], m["title"], m["region"], m.get("status", "current"),
                                            m.get("version", ""), m.get("issuer", "")) for m in metas)
+        # Places that begin document titles (广州 of 广州市慈善促进条例), for questions comparing places.
+        places: dict[str, list[str]] = {}
+        for entry in self._catalog:
+            place = title_place(entry.title)
+            if place and place not in self._regions:
+                places.setdefault(place, []).append(entry.doc_id)
+        self._places = {place: tuple(ids) for place, ids in places.items()}
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, *, embedder: Embedder | None = None,
@@ -179,7 +186,8 @@ class Assistant:
         topic_words = topic_words or words(ASKS_MEANING_PHRASE.sub("，", full))
         echo = own_words(question, self._regions) if full != question else ""
         return frame_question(question, full, topic_words, self._regions,
-                              doc_ids=doc_ids, years=years, regions=regions, catalog=self._catalog, echo=echo)
+                              doc_ids=doc_ids, years=years, regions=regions, catalog=self._catalog, echo=echo,
+                              places=self._places)
 
     def _answer_frames(self, frames: Sequence[QuestionFrame], history: Sequence[dict], limit: int,
                        timings: dict[str, float], *, doc_ids: Sequence[str], years: Sequence[int],

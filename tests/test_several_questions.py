@@ -312,3 +312,56 @@ def test_who_questions_focus_on_the_act_asked_about():
 ])
 def test_lengths_of_time_lessons_and_places_are_asked_in_their_units(question, text, states):
     assert bool(required_answer(question).search(text)) is states
+
+
+def test_places_side_by_side_are_parts_and_a_city_is_its_documents():
+    from assistant.search.analysis import joined_places
+
+    places = {"样例": ("b",), "示范": ("c",)}
+    assert joined_places("测试的慈善周和样例的慈善月分别是什么时候", ("测试",), places) == ["测试", "样例"]
+    assert joined_places("样例和示范的供水条例", (), places) == ["样例", "示范"]
+    assert joined_places("测试样例的供水条例怎么说", ("测试",), places) == []
+    frame = frame_question("测试的慈善周和样例的慈善月分别是什么时候", "测试的慈善周和样例的慈善月分别是什么时候",
+                           ["慈善", "样例"], ("测试",), places=places)
+    assert [p.label for p in frame.parts] == ["测试", "样例"] and frame.parts[1].filters.doc_ids == ("b",)
+    assert "样例" not in frame.terms
+
+
+def test_two_subjects_joined_before_a_comma_are_two_questions():
+    assert split_pair("个人损坏污水处理设施和损坏公共厕所，罚款分别是多少？") == [
+        "个人损坏污水处理设施，罚款是多少？", "损坏公共厕所，罚款是多少？"]
+
+
+def test_a_cut_sentence_keeps_the_clause_that_states_the_asked_value():
+    from assistant.answer.compose import snippet
+    from assistant.records import Intent
+
+    sentence = ("各类用人单位应当根据国家和本市有关规定履行安排残疾人就业的义务，"
+                "按照不少于本单位在职职工总数1.7%的比例安排残疾人就业。")
+    cut = snippet(sentence, ["用人单位", "残疾人", "就业"], Intent.NUMBER, 40, required_answer("比例是多少"))
+    assert "1.7%" in cut
+
+
+def test_free_services_are_not_fees_and_a_head_count_may_be_a_share():
+    assert required_answer("累计满一千毫升的享受多少免费用血") is FIGURE  # any figure, not an amount of money
+    assert required_answer("要交多少手续费").search("收取手续费每件五元")
+    assert required_answer("要多少人出席才能举行").search("全体组成人员的过半数出席")
+    assert required_answer("多少人联名可以提议").search("五分之一以上组成人员联名")
+    assert not required_answer("要多少人出席").search("由主任会议决定")
+
+
+def test_which_month_is_a_date_and_how_many_months_a_length_of_time():
+    assert required_answer("宣传月是几月").search("每年六月为宣传月")
+    assert not required_answer("宣传月是几月").search("三个月内完成")
+    assert required_answer("要几个月").search("六个月内办结")
+
+
+def test_a_list_written_one_two_three_is_answered_item_by_item():
+    from assistant.answer.compose import compose_list, list_items
+
+    text = "攻坚的内容有三项:一是要攻坚义务教育;二是要攻坚产业扶贫;三是要攻坚易地搬迁。"
+    lead, items = list_items(text, 0)
+    assert text[lead[0]:lead[1]] == "攻坚的内容有三项:" and len(items) == 3
+    answer = compose_list(text, lead, items, 120)
+    assert "①要攻坚义务教育" in answer and "③要攻坚易地搬迁" in answer
+    assert list_items("一是要攻坚义务教育;三是要攻坚产业扶贫。", 0) is None  # not in order

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from assistant.records import Filters, Intent
@@ -165,12 +165,12 @@ _NUMERAL = r"[\d.一二三四五六七八九十两百千万零〇]+"
 _SPAN = r"(?<![\d月年])(?:\d{1,3}(?:\.\d+)?|[一二三四五六七八九十两百千万零〇半]+)(?!\d)"
 # Kinds of answer a question may ask for beyond a count in a unit, and what states one.
 _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
-    (re.compile(r"多少钱|多少[^，。？?]{0,2}费|费用?(?:是|为|要|需要)?多少|罚多少|罚款多少|补贴多少|多少补贴|奖励多少"
+    (re.compile(r"多少钱|多少(?![^，。？?]{0,2}免费)[^，。？?]{0,2}费|费用?(?:是|为|要|需要)?多少|罚多少|罚款多少|补贴多少|多少补贴|奖励多少"
                 r"|多少资金|多少经费|(?:交|缴|赔|给)多少(?![天日月年个人名次项小时周])"),
      re.compile(_NUMERAL + r"\s*(?:万|亿)?元|百分之|%|倍")),
     # A duration asked in a unit is answered in that unit (几小时 by 小时, not by 每年).
     (re.compile(r"几(?:个)?小时|多少(?:个)?小时"), re.compile(_NUMERAL + r"\s*(?:个)?(?:小时|分钟)")),
-    (re.compile(r"几(?:个)?月|多少个月"), re.compile(_SPAN + r"\s*(?:个)?月|半年|" + _SPAN + r"\s*(?:日|天)")),
+    (re.compile(r"几个月|多少个月"), re.compile(_SPAN + r"\s*(?:个)?月|半年|" + _SPAN + r"\s*(?:日|天)")),
     (re.compile(r"几年|多少年"), re.compile(_SPAN + r"\s*(?:个)?(?:年|周年)|终身|长期")),
     (re.compile(r"几天|多少天|多少日|几日|几个工作日|多少个工作日"),
      re.compile(_SPAN + r"\s*(?:个)?(?:工作日|日|天|小时)|当日|当天|即时|当场|立即")),
@@ -184,7 +184,7 @@ _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
      re.compile(_NUMERAL + r"\s*(?:米|公里|千米|厘米|毫米|平方米|亩)")),
     # 按什么标准收费: a standard is a figure (or a provision that leaves it to others, said as such).
     (re.compile(r"按(?:什么|何种|哪种|啥)标准"), FIGURE),
-    (re.compile(r"哪天|哪一天|几月几[日号]|什么日期|几号"),
+    (re.compile(r"哪天|哪一天|几月几[日号]|几月份?(?!内)|什么日期|几号"),
      re.compile(r"\d{4}年|\d{1,2}月|[一二三四五六七八九十〇零]{4}年|[一二三四五六七八九十]{1,2}月|年底|月底|季度|每年|每月|当日|当天")),
 )
 
@@ -205,9 +205,11 @@ def required_answer(question: str) -> re.Pattern[str] | None:
         return kind
     unit = match.group(2) or match.group(3)
     units = _UNIT_SYNONYMS.get(unit, re.escape(unit))
+    # 多少人出席 is answered by a share of the members as well: 过半数, 三分之二以上.
+    share = r"|过半数|半数以上|[一二三四五六七八九十]分之[一二三四五六七八九十]" if unit in ("人", "名", "位") else ""
     if match.group(3):
-        return re.compile(r"[\d.一二三四五六七八九十两百千]+(?:" + units + ")")
-    return re.compile(_NUMERAL + r"\s*(?:万|亿)?(?:" + units + ")")
+        return re.compile(r"[\d.一二三四五六七八九十两百千]+(?:" + units + ")" + share)
+    return re.compile(_NUMERAL + r"\s*(?:万|亿)?(?:" + units + ")" + share)
 
 
 def ordinal_target(question: str) -> int | None:
@@ -271,7 +273,8 @@ class QuestionFrame:
 
 def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regions: Iterable[str] = (), *,
                    doc_ids: Sequence[str] = (), years: Sequence[int] = (), regions: Sequence[str] = (),
-                   catalog: Sequence[CatalogEntry] = (), echo: str = "") -> QuestionFrame:
+                   catalog: Sequence[CatalogEntry] = (), echo: str = "",
+                   places: Mapping[str, tuple[str, ...]] | None = None) -> QuestionFrame:
     """The frame of a standalone question; `years`, `regions` and `doc_ids` are filters the caller fixed, and
     `catalog` the indexed documents a question may name."""
     facts = analyse(full, known_regions)
@@ -311,9 +314,36 @@ def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regi
                       for y in facts.years)
     elif len(facts.regions) > 1 and not fixed_regions:
         parts = tuple(Part(r, Filters(years=fixed_years or facts.years, regions=(r,), **base)) for r in facts.regions)
+    elif places and not fixed_regions and not doc_ids and (joined := joined_places(full, facts.regions, places)):
+        # 上海的慈善周和广州的慈善月: a province by its region, a city by the documents titled with its name.
+        parts = tuple(Part(p, Filters(years=fixed_years or facts.years, regions=(p,)) if p in facts.regions
+                           else Filters(years=fixed_years or facts.years, doc_ids=places[p])) for p in joined)
+        terms = tuple(t for t in terms if t not in joined) or terms
     else:
         parts = (Part("", Filters(years=fixed_years or facts.years, regions=fixed_regions or facts.regions, **base)),)
     return _framed(asked, full, facts, terms, parts, echo)
+
+
+_PLACES_JOINED = re.compile(r"^(?:省|市|自治区|县|区)?(?:的[^，。？?]{0,10})?(?:和|与|跟|同|、|以及)$")
+
+
+def joined_places(question: str, regions: Sequence[str], places: Mapping[str, tuple[str, ...]] | None) -> list[str]:
+    """Two or more places named side by side (上海和广州, 上海的慈善周和广州的…), in the question's order: regions, and
+    cities that begin some document's title; [] unless a city is among them and they are joined by 和/与/、."""
+    if not places:
+        return []
+    simple = normalize(question)
+    cities = [p for p in places if p in simple and not any(p in r or r in p for r in regions)]
+    if not cities:
+        return []
+    named = sorted(set(cities) | {r for r in regions if r in simple}, key=simple.index)
+    if len(named) < 2:
+        return []
+    for first, second in zip(named, named[1:]):
+        between = simple[simple.index(first) + len(first): simple.index(second)]
+        if not _PLACES_JOINED.match(between):
+            return []
+    return named
 
 
 def _document_label(named: dict[str, CatalogEntry], ids: tuple[str, ...]) -> str:
