@@ -62,7 +62,7 @@ EXPORT_FORMATS = ["Markdown（.md）", "Word（.docx）"]
 ALL_UNITS = "全部单位"
 LEDGER_FORMATS = ["Excel（.xlsx）", "CSV（.csv）"]
 LEDGER_HEADERS = ["文件", "文号", "条款", "任务（原文）", "责任单位", "牵头单位", "配合单位", "时限"]
-LEDGER_WIDTHS = ["12%", "9%", "14%", "31%", "10%", "8%", "8%", "8%"]
+LEDGER_WIDTHS: list[str | int] = ["12%", "9%", "14%", "31%", "10%", "8%", "8%", "8%"]
 
 # How every server of this page is launched: Gradio's texts in Chinese (see ui/web.py), no footer links (API
 # page, "Built with Gradio", settings), no console banner (no share-link hint).
