@@ -1,9 +1,15 @@
-"""A load check against a running web UI: several clients asking at once through its API."""
+"""A load check against a running web UI: several clients asking at once through its API, the server's resident
+memory before and after, and optionally a document uploaded and another deleted through the page meanwhile."""
 
 from __future__ import annotations
 
+import os
+import re
 import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlparse
 
 from eval.metrics import percentile
 
@@ -13,13 +19,63 @@ QUESTIONS = ["2020年消费扶贫专柜目标是多少", "2019年易地扶贫搬
              "扶贫日活动总结要在什么时候前上报"]
 
 
-def run_load(url: str, *, clients: int = 10, questions: int = 20) -> dict:
-    """Each client asks `questions` questions in turn; returns counts and latency percentiles (ms)."""
+def server_pid(url: str) -> int | None:
+    """The process listening on the URL's port on this machine (Linux /proc), or None."""
+    port = urlparse(url).port or (443 if url.startswith("https") else 80)
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 9 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(fields[9])
+    if not inodes:
+        return None
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            for fd in (entry / "fd").iterdir():
+                target = os.readlink(fd)
+                if target.startswith("socket:[") and target[8:-1] in inodes:
+                    return int(entry.name)
+        except OSError:
+            continue
+    return None
+
+
+def process_memory(pid: int | None) -> dict:
+    """The process's resident memory now and at its peak, in MB ({} when it cannot be read)."""
+    if pid is None:
+        return {}
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return {}
+    values = {k: int(v) for k, v in re.findall(r"^(VmRSS|VmHWM):\s+(\d+) kB", status, re.M)}
+    return {"rss_mb": round(values.get("VmRSS", 0) / 1024, 1), "peak_mb": round(values.get("VmHWM", 0) / 1024, 1)}
+
+
+def run_load(url: str, *, clients: int = 10, questions: int = 20, pid: int | None = None,
+             change: Callable[[], dict] | None = None, after: tuple[str, ...] = ()) -> dict:
+    """Each client asks `questions` questions in turn; returns counts, latency percentiles (ms) and the
+    server's memory (`pid`, else the process listening on the URL's port). `change` runs once a third of the
+    requests are answered, while the clients go on asking; `after` questions are asked once all is done, and
+    the documents their answers cite reported."""
     from gradio_client import Client
 
+    if pid is None:
+        pid = server_pid(url)
+    memory_before = process_memory(pid)
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
+    third = threading.Event()
+    total = clients * questions
+    changed: dict = {}
 
     def worker(index: int) -> None:
         try:
@@ -41,16 +97,100 @@ def run_load(url: str, *, clients: int = 10, questions: int = 20) -> dict:
                 latencies.append(elapsed)
                 if not ok:
                     errors.append(f"client {index} question {k}: {result}")
+                if len(latencies) >= total // 3:
+                    third.set()
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    changer = threading.Thread(target=_run_change, args=(change, third, changed)) if change else None
     started = time.perf_counter()
     for thread in threads:
         thread.start()
+    if changer:
+        changer.start()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
-    return {"clients": clients, "questions_each": questions, "requests": len(latencies), "errors": len(errors),
-            "first_errors": errors[:3], "wall_s": round(wall, 2),
-            "p50_ms": percentile(latencies, 50, 1), "p95_ms": percentile(latencies, 95, 1),
-            "max_ms": round(max(latencies), 1) if latencies else None,
-            "throughput_per_s": round(len(latencies) / wall, 2) if wall else None}
+    third.set()  # fewer requests than planned (clients that failed): the change still runs
+    if changer:
+        changer.join()
+    report = {"clients": clients, "questions_each": questions, "requests": len(latencies), "errors": len(errors),
+              "first_errors": errors[:3], "wall_s": round(wall, 2),
+              "p50_ms": percentile(latencies, 50, 1), "p95_ms": percentile(latencies, 95, 1),
+              "max_ms": round(max(latencies), 1) if latencies else None,
+              "throughput_per_s": round(len(latencies) / wall, 2) if wall else None}
+    if change:
+        report["change"] = changed
+    if after:
+        report["after"] = ask_after(url, after)
+    memory_after = process_memory(pid)
+    report["server_pid"] = pid
+    report["server_rss_mb_before"] = memory_before.get("rss_mb")
+    report["server_rss_mb_after"] = memory_after.get("rss_mb")
+    report["server_peak_rss_mb"] = memory_after.get("peak_mb")
+    return report
+
+
+def _run_change(change: Callable[[], dict], start: threading.Event, changed: dict) -> None:
+    """Wait for `start`, make the change, and note what it said, how long it took, or how it failed."""
+    start.wait()
+    started = time.perf_counter()
+    try:
+        changed.update(change())
+    except Exception as exc:
+        changed["error"] = f"{type(exc).__name__}: {exc}"
+    changed["seconds"] = round(time.perf_counter() - started, 1)
+
+
+def ask_after(url: str, questions: tuple[str, ...]) -> list[dict]:
+    """Each question asked once, with its answer and the titles of the documents it cites."""
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    answers = []
+    for question in questions:
+        result = client.predict(question, "[]", api_name="/ask")
+        answers.append({"question": question, "answer": result.get("answer", ""),
+                        "cited_titles": sorted({c["title"] for c in result.get("citations", [])})})
+    return answers
+
+
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update"]
+
+
+def page_change(url: str, upload: Path | None, delete: str | None, *, chromium: str = CHROMIUM,
+                timeout_s: float = 300.0) -> Callable[[], dict]:
+    """A change made as a person makes it, in the page in headless Chromium: upload the file `upload` in 文档库,
+    then delete the document whose title contains `delete` (with its confirmation). Returns what the page said."""
+    def run() -> dict:
+        from playwright.sync_api import sync_playwright
+
+        done: dict = {}
+        wait = int(timeout_s * 1000)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=LAUNCH_FLAGS)
+            try:
+                page = browser.new_page()
+                page.goto(url)
+                page.wait_for_selector("#question textarea", timeout=wait)
+                page.get_by_role("tab", name="文档库").click()
+                if upload is not None:
+                    page.set_input_files("#upload input[type=file]", str(upload))
+                    page.click("#upload-button")
+                    page.wait_for_function("() => /已添加|未能添加/.test(document.querySelector('#upload-status')"
+                                           ".innerText)", timeout=wait)
+                    done["upload"] = page.inner_text("#upload-status").strip()
+                if delete:
+                    page.click("#delete-choice input")
+                    page.locator("[role=option]", has_text=delete).first.click()
+                    page.click("#delete-button")
+                    page.click("#confirm-delete")
+                    page.wait_for_function("() => /已删除|出错|没有/.test(document.querySelector('#library-status')"
+                                           ".innerText)", timeout=wait)
+                    done["delete"] = page.inner_text("#library-status").strip()
+            finally:
+                browser.close()
+        return done
+
+    return run
