@@ -369,6 +369,12 @@ def test_citation_markers_in_the_answer_open_the_cited_quote(page):
     assert "2019年全市脱贫攻坚工作要点" in page.inner_text("#viewer")
     first.click()  # a second click on one marker opens it again
     wait_text(page, "#cite-hl", "设立1万个消费扶贫专柜")
+    # the copy button copies the answer as shown: markers as [n], no markup
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.locator("#chat button[aria-label='复制消息'], #chat button[aria-label='Copy message']").last.click()
+    page.wait_for_function("() => navigator.clipboard.readText().then((t) => t.includes('2.6万'))", timeout=10000)
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert "[1]" in copied and "cite-marker" not in copied and "<a" not in copied and "&" not in copied
 
 
 def _ledger_rows(page) -> list[str]:

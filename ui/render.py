@@ -102,7 +102,7 @@ SCROLL_TO_LEDGER_HIGHLIGHT = SCROLL_TO_HIGHLIGHT.replace("cite-hl", LEDGER_MARK_
 
 # Put first in the page's <head>: a click on a marker [n] in the chat writes "turn:n:time" into the hidden
 # #marker-target box, whose change opens the viewer (the time makes a second click on one marker a change).
-MARKER_SCRIPT = """<script>(() => {
+MARKER_SCRIPT = r"""<script>(() => {
   const open = (event) => {
     const marker = event.target instanceof Element && event.target.closest('a.cite-marker');
     if (!marker) { return; }
@@ -116,6 +116,24 @@ MARKER_SCRIPT = """<script>(() => {
   };
   document.addEventListener('click', open, true);
   document.addEventListener('keydown', (e) => { if (e.key === 'Enter') { open(e); } }, true);
+  // The chat's copy buttons copy a message as stored: escaped text with these links. What is copied is the
+  // text as shown instead, whichever way the page copies (the clipboard API, or a selected text box).
+  const entities = {'&lt;': '<', '&gt;': '>', '&quot;': '"', '&#x27;': "'", '&#39;': "'", '&amp;': '&'};
+  const shown = (text) => String(text)
+    .replace(/<a class='cite-marker'[^>]*>(\[\d+\])<\/a>/g, '$1')
+    .replace(/&(?:lt|gt|quot|amp|#x27|#39);/g, (e) => entities[e])
+    .replace(/\u200b/g, '');
+  const stored = (text) => /class='cite-marker'|&(?:lt|gt|quot|amp|#x27|#39);|\u200b/.test(String(text));
+  if (navigator.clipboard && navigator.clipboard.writeText) {
+    const write = navigator.clipboard.writeText.bind(navigator.clipboard);
+    navigator.clipboard.writeText = (text) => write(stored(text) ? shown(text) : text);
+  }
+  document.addEventListener('copy', (e) => {
+    const box = e.target;
+    if (!(box instanceof HTMLTextAreaElement) || box.closest('.block')) { return; }  // not a text box of the page
+    const text = box.value.substring(box.selectionStart, box.selectionEnd);
+    if (stored(text) && e.clipboardData) { e.clipboardData.setData('text/plain', shown(text)); e.preventDefault(); }
+  }, true);
 })();</script>"""
 # The marker box is part of the page but never seen.
 MARKER_CSS = ("#marker-target{position:absolute!important;left:-10000px!important;width:1px!important;"
