@@ -382,7 +382,11 @@ def _ledger_rows(page) -> list[str]:
     return page.locator("#ledger .virtual-row").all_inner_texts()
 
 
-def test_ledger_rows_are_cited_filtered_by_unit_and_exported(page, server):
+LEDGER_DOC = ("关于印发《2033年台账测试工作方案》的通知\n一、工作任务\n"
+              "（一）修缮校舍。9月底前完成校舍修缮20所。（市台账测试局牵头负责）\n")
+
+
+def test_ledger_rows_are_cited_filtered_by_unit_and_exported(page, server, browser, tmp_path):
     import csv
     import io
 
@@ -430,6 +434,27 @@ def test_ledger_rows_are_cited_filtered_by_unit_and_exported(page, server):
     href = page.locator("#ledger-file a").first.get_attribute("href")
     rows_csv = list(csv.reader(io.StringIO(page.request.get(href).body().decode("utf-8-sig"))))
     assert rows_csv[0][0] == "序号" and len(rows_csv) == 2 and "地区民政局负责" in rows_csv[1][4]
-    # the whole library again
+    # the whole library again; another page uploads a document, and this ledger shows its task unasked
     choose(page, "ledger-doc", "全部文件")
     wait_text(page, "#ledger", "渝扶组发")
+    path = tmp_path / "台账测试.txt"
+    path.write_text(LEDGER_DOC, encoding="utf-8")
+    other_context, other = open_page(browser, server)
+    try:
+        upload(other, path, "已添加")
+    finally:
+        other_context.close()
+    wait_text(page, "#ledger-summary", f"全部文件：共 {len(task_ledger(server['library'].assistant))} 项任务")
+    option = page.locator("[role=option]", has_text="市台账测试局").first
+    for _ in range(20):  # the unit list can reach the page a moment after the count
+        page.click("#ledger-unit input")
+        page.keyboard.press("Control+A")
+        page.keyboard.type("台账测试")  # typed: the list of the whole library's units is long
+        try:
+            option.wait_for(timeout=2000)
+            break
+        except Exception:
+            page.keyboard.press("Escape")
+    option.click()
+    wait_text(page, "#ledger-summary", "单位含“市台账测试局”：共 1 项任务")
+    wait_text(page, "#ledger", "9月底前")

@@ -468,7 +468,14 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
         summary = f"{plain(scope)}{plain(chosen)}：共 {len(entries)} 项任务" + ("" if entries else "（没有找到）")
         sources = [{"doc_id": e.doc_id, "start": e.start, "end": e.end, "section": e.section} for e in entries]
         return (gr.update(value=rows or None), summary, sources,
-                gr.update(choices=units, value=unit if unit else ALL_UNITS), EMPTY_LEDGER_VIEWER)
+                gr.update(choices=units, value=unit if unit else ALL_UNITS), EMPTY_LEDGER_VIEWER, library.version)
+
+    def sync_ledger(drawn: int, doc: str | None, unit: str | None):
+        """Redraw the ledger when the library changed since it was drawn (here or in another page); a ledger
+        never opened in this page is not drawn (it can be long)."""
+        if drawn in (-1, library.version):
+            return tuple(gr.skip() for _ in range(6))
+        return ledger_view(doc, unit)
 
     def open_ledger_row(sources: list, evt: gr.SelectData):
         index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
@@ -586,9 +593,11 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
             gr.Markdown("文件中每条任务的责任单位、牵头单位、配合单位和完成时限，均引自原文；点击一行查看该条原文。")
             with gr.Row():
                 ledger_doc = gr.Dropdown([("全部文件", ALL)] + [(d.label, d.doc_id) for d in documents], value=ALL,
-                                         label="文件", elem_id="ledger-doc", allow_custom_value=True)
+                                         label="文件", elem_id="ledger-doc", allow_custom_value=True,
+                                         num_choices_shown=100_000)
                 ledger_unit = gr.Dropdown([ALL_UNITS], value=ALL_UNITS, label="单位（可输入名称的一部分，如“民政局”）",
-                                          elem_id="ledger-unit", allow_custom_value=True)
+                                          elem_id="ledger-unit", allow_custom_value=True,
+                                          num_choices_shown=100_000)  # by default typing searches the first 100 only
             ledger_summary = gr.Markdown("", elem_id="ledger-summary")
             ledger_table = gr.Dataframe(headers=LEDGER_HEADERS, interactive=False, wrap=True, elem_id="ledger",
                                         max_height=520, column_widths=LEDGER_WIDTHS)
@@ -600,6 +609,7 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
             ledger_status = gr.Markdown("", elem_id="ledger-status")
             ledger_file = gr.File(label="下载", interactive=False, elem_id="ledger-file")
             ledger_sources = gr.State([])
+            ledger_version = gr.State(-1)  # the library version the ledger was drawn from (-1: not yet)
         # where a click on a marker [n] in the chat lands (see ui/render.py MARKER_SCRIPT); kept off-screen
         marker_target = gr.Textbox("", elem_id="marker-target", show_label=False, container=False)
 
@@ -626,7 +636,9 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
             None, None, None, js=SCROLL_TO_HIGHLIGHT)
         marker_target.change(open_marker, [marker_target, turns], viewer, api_visibility="private",
                              show_progress="hidden").then(None, None, None, js=SCROLL_TO_HIGHLIGHT)
-        ledger_outputs = [ledger_table, ledger_summary, ledger_sources, ledger_unit, ledger_viewer]
+        ledger_outputs = [ledger_table, ledger_summary, ledger_sources, ledger_unit, ledger_viewer, ledger_version]
+        timer.tick(sync_ledger, [ledger_version, ledger_doc, ledger_unit], ledger_outputs, concurrency_limit=None,
+                   api_visibility="private", show_progress="hidden")
         ledger_tab.select(ledger_view, [ledger_doc, ledger_unit], ledger_outputs, api_visibility="private")
         ledger_doc.input(lambda doc: ledger_view(doc, ALL_UNITS), [ledger_doc], ledger_outputs,
                          api_visibility="private")
