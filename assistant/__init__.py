@@ -11,7 +11,16 @@ from assistant.exports import write_export
 from assistant.feedback import AuditEvent, FeedbackItem, FeedbackStore
 from assistant.generate.generation import Generator
 from assistant.generate.llm import LLMConfig
-from assistant.index.build import BuildReport, build_index, passage_texts, warm_up, write_index
+from assistant.index import milvus as milvus_backend
+from assistant.index.backend import (
+    Backend,
+    BackendConfig,
+    add_backend_arguments,
+    apply_backend_arguments,
+    configure_backend,
+    current_backend,
+)
+from assistant.index.build import BuildReport, build_index, embedding_text, passage_texts, warm_up, write_index
 from assistant.index.lexical import index_terms
 from assistant.index.store import IndexStore, open_index
 from assistant.ledger import LedgerEntry, ledger_units, task_ledger, write_ledger
@@ -30,5 +39,9 @@ __all__ = ["Assistant", "Answer", "Citation", "Document", "Chunk", "QuestionErro
            "token_encoding", "policy_home", "RetrieverMode", "write_export", "AuditEvent", "LedgerEntry", "task_ledger",
            "ledger_units", "write_ledger",
            # for tools that read or write index folders (benchmarks, synthetic corpora)
-           "IndexStore", "open_index", "index_terms", "normalize", "readable", "sentence_spans", "PROVINCES"]
+           "IndexStore", "open_index", "index_terms", "normalize", "readable", "sentence_spans", "PROVINCES",
+           "embedding_text",
+           # the index backend (embedded folder or Milvus), chosen in configuration
+           "Backend", "BackendConfig", "configure_backend", "current_backend", "add_backend_arguments",
+           "apply_backend_arguments", "milvus_backend"]
 __version__ = "0.1.0"

@@ -6,6 +6,7 @@ answer/compose) → optionally let a chat model write it (generate/)."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import threading
 import time
@@ -22,11 +23,11 @@ from assistant.generate.generation import Generator
 from assistant.index.lexical import Segmenter
 from assistant.index.store import IndexStore
 from assistant.records import Answer, Citation, Document, Filters, RetrievedPassage
-from assistant.search.analysis import QuestionFrame, frame_question
-from assistant.search.followup import is_elliptical, rewrite
+from assistant.search.analysis import ASKS_MEANING_PHRASE, QuestionFrame, frame_question
+from assistant.search.followup import is_elliptical, own_words, rewrite
 from assistant.search.retrieval import Ranked, Retriever
-from assistant.search.scope import CatalogEntry, resolve_scope
-from assistant.search.subquestions import split_pair, split_questions
+from assistant.search.scope import CatalogEntry, resolve_scope, title_place
+from assistant.search.subquestions import split_asks, split_pair, split_questions
 from assistant.text.normalize import readable, sanitize
 from embeddings.models import Embedder
 
@@ -45,6 +46,13 @@ class Assistant:
         metas = [store.documents.meta(d) for d in store.documents]
         self._catalog = tuple(CatalogEntry(m["doc_id"], m["title"], m["region"], m.get("status", "current"),
                                            m.get("version", ""), m.get("issuer", "")) for m in metas)
+        # Places that begin document titles (广州 of 广州市慈善促进条例), for questions comparing places.
+        places: dict[str, list[str]] = {}
+        for entry in self._catalog:
+            place = title_place(entry.title)
+            if place and place not in self._regions:
+                places.setdefault(place, []).append(entry.doc_id)
+        self._places = {place: tuple(ids) for place, ids in places.items()}
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, *, embedder: Embedder | None = None,
@@ -173,10 +181,13 @@ class Assistant:
         own = readable(question).strip()
         # A follow-up asked together with the question before it: that question finds the provision,
         # but what the answer must speak to is what the follow-up asks.
-        topic_words = self.retriever.segmenter.topic_words(own) if full != question and full.endswith(own) else []
-        topic_words = topic_words or self.retriever.segmenter.topic_words(full)
+        words = self.retriever.segmenter.topic_words
+        topic_words = words(ASKS_MEANING_PHRASE.sub("，", own)) if full != question and full.endswith(own) else []
+        topic_words = topic_words or words(ASKS_MEANING_PHRASE.sub("，", full))
+        echo = own_words(question, self._regions) if full != question else ""
         return frame_question(question, full, topic_words, self._regions,
-                              doc_ids=doc_ids, years=years, regions=regions, catalog=self._catalog)
+                              doc_ids=doc_ids, years=years, regions=regions, catalog=self._catalog, echo=echo,
+                              places=self._places)
 
     def _answer_frames(self, frames: Sequence[QuestionFrame], history: Sequence[dict], limit: int,
                        timings: dict[str, float], *, doc_ids: Sequence[str], years: Sequence[int],
@@ -237,6 +248,8 @@ class Assistant:
         """One frame per question when the message asks several in a row (else none): each later question
         is read as a follow-up of the ones before it, so it keeps their document and topic."""
         questions = split_questions(frame.asked)
+        if len(questions) < 2:
+            questions = split_asks(frame.asked)
         if len(questions) < 2 and len(frame.parts) == 1 and len(frame.regions) < 2:
             questions = split_pair(frame.asked)
         if len(questions) < 2:
@@ -255,7 +268,8 @@ class Assistant:
         if any(p.filters.doc_ids for p in frame.parts) or len(frame.parts) > 1:
             return None
         # The standalone question (follow-up already resolved) is read again within those documents.
-        return self._frame(frame.full, [], [], doc_ids=tuple(documents), years=years, regions=regions)
+        scoped = self._frame(frame.full, [], [], doc_ids=tuple(documents), years=years, regions=regions)
+        return dataclasses.replace(scoped, echo=frame.echo)
 
     def _rewrite(self, question: str, history: Sequence[dict], notices: list[str]) -> str:
         """The standalone question: by the model when configured to, else (or when it fails) by rules."""

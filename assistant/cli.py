@@ -9,6 +9,7 @@ from pathlib import Path
 
 from assistant.api import Assistant
 from assistant.config import AskConfig, IndexConfig, default_corpus_dir, default_index_dir
+from assistant.index.backend import add_backend_arguments, apply_backend_arguments
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -17,13 +18,15 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     index = sub.add_parser("index", help="build or refresh the index of a folder of documents")
-    index.add_argument("--corpus", type=Path, default=default_corpus_dir(), help="folder of documents (.txt)")
+    index.add_argument("--corpus", type=Path, default=default_corpus_dir(),
+                       help="folder of documents (.txt, .md, .html, .docx, .pdf, scans)")
     index.add_argument("--index-dir", type=Path, default=default_index_dir(), help="where the index is written")
     index.add_argument("--model", default="default",
                        help="'default' (bundled multilingual-e5-small) or a sentence-transformers name or folder")
     index.add_argument("--max-chunk-tokens", type=int, default=IndexConfig.max_chunk_tokens)
     index.add_argument("--verify", action="store_true",
                        help="check the index at --index-dir against the checksums in its manifest; build nothing")
+    add_backend_arguments(index)
 
     for name, text in (("ask", "answer one question"), ("chat", "interactive chat in the terminal")):
         cmd = sub.add_parser(name, help=text)
@@ -38,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
                          help="the shared library (default $POLICY_QA_HOME/library, the web UI's): its documents, "
                               "uploads included, and its index")
         cmd.add_argument("--retriever", choices=("hybrid", "bm25", "dense"), default="hybrid")
+        add_backend_arguments(cmd)
     return parser
 
 
@@ -106,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.index.build import build_index
 
     try:
+        apply_backend_arguments(args)
         if args.command == "index" and args.verify:
             from assistant.index.store import verify_index
 

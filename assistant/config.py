@@ -69,6 +69,8 @@ class AnswerWeights:
     unit_bonus: float = 0.15  # the provision names responsible units
     rank_bonus: float = 0.08  # divided by 1 + retrieval rank
     year_bonus: float = 0.05  # the sentence names a year asked about
+    echo_bonus: float = 0.2  # a follow-up's own words (那农村地区呢) found in the sentence, times their share
+    echo_min_share: float = 0.6  # … counted from this share of them in one piece
     definition_bonus: float = 0.3  # 是指 / 怎么界定 questions: the sentence defines a term (所称…是指)
     first_item_bonus: float = 0.1  # 首先 / 第一步: the first sentences of a provision
     item_bonus: float = 0.5  # the n-th item asked for by its place
@@ -101,7 +103,7 @@ class Wording:
     max_section_chars: int = 24  # a section label longer than this is cut with …
     short_sentence_chars: int = 20  # a quote this short takes the next sentence along
     max_units_chars: int = 90  # responsible units listed before 等
-    max_list_chars: int = 230  # a list answer: lead-in and every item (all items beat a strict 200-character cut)
+    max_list_chars: int = 260  # a list answer: lead-in and every item (all items beat a strict 200-character cut)
     whole_article_chars: int = 160  # an article this short is quoted whole (0: always its best sentence)
     max_parts_chars: int = 180  # an answer of several parts (years, places, documents), shared among them
 

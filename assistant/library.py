@@ -22,7 +22,8 @@ from assistant.api import Assistant
 from assistant.config import AskConfig, IndexConfig
 from assistant.errors import IndexLoadError, UploadError
 from assistant.index.build import BuildReport, build_index
-from assistant.ingest.readers import SUPPORTED_SUFFIXES, extract_text
+from assistant.ingest.corpus import SOURCES_FILE, Origin, read_origins
+from assistant.ingest.readers import SUPPORTED_SUFFIXES, Extracted, read_file
 from assistant.records import Document
 
 if TYPE_CHECKING:
@@ -43,21 +44,26 @@ class AddResult:
 
 @dataclass(frozen=True)
 class Removal:
-    """One deleted file: where it waits in the recycle folder and the documents it held."""
+    """One deleted file: where it waits in the recycle folder (with its original, when one was kept) and the
+    documents it held."""
 
     source_file: str
     trashed_as: str  # the file's name in trash/
     titles: tuple[str, ...]
     removed_at: float  # seconds since the epoch
+    origin: dict | None = None  # its entry of the documents folder's .sources.json
+    trashed_original: str = ""  # the kept original's name in trash/, "" when none was kept
 
     def to_json(self) -> dict:
         return {"source_file": self.source_file, "trashed_as": self.trashed_as, "titles": list(self.titles),
-                "removed_at": self.removed_at}
+                "removed_at": self.removed_at, "origin": self.origin, "trashed_original": self.trashed_original}
 
     @classmethod
     def from_json(cls, data: dict) -> Removal:
+        origin = data.get("origin")
         return cls(str(data["source_file"]), str(data["trashed_as"]), tuple(str(t) for t in data.get("titles", ())),
-                   float(data.get("removed_at", 0.0)))
+                   float(data.get("removed_at", 0.0)), origin if isinstance(origin, dict) else None,
+                   str(data.get("trashed_original", "")))
 
 
 def safe_name(original: str, content: bytes) -> str:
@@ -80,6 +86,7 @@ class Library:
         self.documents_dir = self.root / "documents"
         self.index_dir = self.root / "index"
         self.trash_dir = self.root / "trash"
+        self.originals_dir = self.root / "originals"  # uploaded files as they came, for download
         self.max_upload_bytes = max_upload_bytes
         self._index_config = index_config
         self._ask_config = ask_config
@@ -181,7 +188,8 @@ class Library:
         """Check, convert, store and index one uploaded file; on any failure nothing changes."""
         if len(data) > self.max_upload_bytes:
             raise UploadError(f"文件过大：{len(data) / 1048576:.1f} MB，上限 {self.max_upload_bytes / 1048576:.0f} MB")
-        text = extract_text(data, original_name)
+        extracted = read_file(data, original_name)
+        text = extracted.text
         encoded = text.encode("utf-8")
         stored = safe_name(original_name, encoded)
         with self._lock:
@@ -194,18 +202,58 @@ class Library:
                 raise UploadError("文档库中已有内容相同的文件" + (f"：{titles}" if titles else ""))
             tmp = target.with_name("." + stored + ".part")
             tmp.write_text(text, encoding="utf-8")
+            kept = self._keep_original(stored, original_name, data, extracted)
             os.replace(tmp, target)
             try:
                 report = self.ensure_index(progress=progress, log=log)
             except Exception:
                 target.unlink(missing_ok=True)
+                self._forget_original(stored, kept)
                 raise
             added = tuple(d for d in self.assistant.documents() if d.source_file == stored)
             if not added:
                 target.unlink(missing_ok=True)
+                self._forget_original(stored, kept)
                 self.ensure_index()
                 raise UploadError("文件中没有可用的文字")
             return AddResult(stored, added, report)
+
+    def original(self, source_file: str) -> tuple[Path, str] | None:
+        """The uploaded file a stored document came from, as it came, and its original name; None when the
+        file was not uploaded (a seed document) or its original was not kept."""
+        origin = read_origins(self.documents_dir).get(Path(source_file).name)
+        if origin is None or not origin.original:
+            return None
+        path = self.originals_dir / Path(origin.original).name
+        return (path, origin.name or path.name) if path.is_file() else None
+
+    def _keep_original(self, stored: str, original_name: str, data: bytes, extracted: Extracted) -> str:
+        """Save the upload as it came under originals/ and record where the stored text came from in the
+        documents folder's .sources.json; returns the kept file's name."""
+        suffix = Path(original_name.replace("\\", "/")).suffix.lower()
+        kept = Path(stored).stem + (suffix if re.fullmatch(r"\.[a-z0-9]{1,6}", suffix) else "")
+        self.originals_dir.mkdir(parents=True, exist_ok=True)
+        part = self.originals_dir / f".{kept}.part"
+        part.write_bytes(data)
+        os.replace(part, self.originals_dir / kept)
+        origins = read_origins(self.documents_dir)
+        origins[stored] = Origin(Path(original_name.replace("\\", "/")).name, extracted.format,
+                                 extracted.ocr_pages, kept)
+        self._write_origins(origins)
+        return kept
+
+    def _forget_original(self, stored: str, kept: str) -> None:
+        (self.originals_dir / kept).unlink(missing_ok=True)
+        origins = read_origins(self.documents_dir)
+        if origins.pop(stored, None) is not None:
+            self._write_origins(origins)
+
+    def _write_origins(self, origins: dict[str, Origin]) -> None:
+        path = self.documents_dir / SOURCES_FILE
+        part = path.with_name(SOURCES_FILE + ".part")
+        part.write_text(json.dumps({name: o.to_json() for name, o in sorted(origins.items())}, ensure_ascii=False,
+                                   indent=1), encoding="utf-8")
+        os.replace(part, path)
 
     def remove(self, source_file: str) -> Removal:
         """Move a stored file (every document it holds) to trash/ and update the index; see `undo_remove`."""
@@ -223,12 +271,25 @@ class Library:
             removed_at = time.time()
             trashed = f"{time.strftime('%Y%m%d-%H%M%S', time.localtime(removed_at))}_{int(removed_at * 1e6) % 10**6:06d}__{name}"
             os.replace(path, self.trash_dir / trashed)
+            origins = read_origins(self.documents_dir)
+            origin = origins.pop(name, None)
+            kept = self.originals_dir / origin.original if origin is not None and origin.original else None
+            trashed_original = f"{trashed}.original{kept.suffix}" if kept is not None and kept.is_file() else ""
+            if kept is not None and trashed_original:
+                os.replace(kept, self.trash_dir / trashed_original)
+            if origin is not None:
+                self._write_origins(origins)
             try:
                 self.ensure_index()
             except Exception:
                 os.replace(self.trash_dir / trashed, path)
+                if kept is not None and trashed_original:
+                    os.replace(self.trash_dir / trashed_original, kept)
+                if origin is not None:
+                    self._write_origins({**origins, name: origin})
                 raise
-            removal = Removal(name, trashed, titles, removed_at)
+            removal = Removal(name, trashed, titles, removed_at, origin.to_json() if origin is not None else None,
+                              trashed_original)
             self._write_removals(self._removals() + [removal])
             return removal
 
@@ -255,6 +316,13 @@ class Library:
             if digest in self.assistant.store.manifest.corpus_files.values():
                 raise UploadError("文档库中已有内容相同的文件，无法撤销")
             os.replace(source, target)
+            origin = Origin.from_json(last.origin) if last.origin is not None else None
+            original = self.trash_dir / last.trashed_original if last.trashed_original else None
+            if origin is not None:
+                if original is not None and original.is_file() and origin.original:
+                    self.originals_dir.mkdir(parents=True, exist_ok=True)
+                    os.replace(original, self.originals_dir / Path(origin.original).name)
+                self._write_origins({**read_origins(self.documents_dir), last.source_file: origin})
             try:
                 self.ensure_index()
             except Exception:

@@ -32,6 +32,17 @@ class Document:
     repeals: tuple[str, ...] = ()  # titles the document says it repeals
     status: str = "current"  # current / earlier (a newer version has the same title) / repealed
     version: str = ""  # the ISO date that tells versions of one title apart ("" when it has no other version)
+    source_format: str = ""  # what its text was read from: txt / md / html / docx / pdf / png / jpg
+    ocr_pages: int = 0  # pages of its file whose text came from OCR (a scan); 0 when none
+    original_name: str = ""  # the name the original file was added under ("" when the stored file is the original)
+
+    @property
+    def ocr_note(self) -> str:
+        """"扫描件（OCR 识别…）" when the text came from text recognition of a scan, else ""."""
+        if not self.ocr_pages:
+            return ""
+        pages = "" if self.ocr_pages == 1 else f"{self.ocr_pages} 页"
+        return f"扫描件（{pages}经 OCR 识别，可能有错字）"
 
     def date(self, kind: str) -> str:
         """The ISO date of the given kind, or ""."""

@@ -58,7 +58,7 @@ class VectorIndex:
             if n:
                 index.add(data)
             return cls(index)
-        lists = int(min(65536, max(256, 4 * math.sqrt(n))))
+        lists = lists_for(n)
         quantizer = faiss.IndexFlatIP(dimension)
         index = faiss.IndexIVFScalarQuantizer(quantizer, dimension, lists, faiss.ScalarQuantizer.QT_8bit,
                                               faiss.METRIC_INNER_PRODUCT)
@@ -175,3 +175,58 @@ class VectorIndex:
 def default_nprobe(lists: int) -> int:
     """Clusters visited per search: enough for recall@10 ≥ 0.98 on policy text (see the benchmark)."""
     return max(8, min(lists, int(lists * 0.04)))
+
+
+def lists_for(n: int) -> int:
+    """The number of IVF lists an index of `n` vectors is built with."""
+    return int(min(65536, max(256, 4 * math.sqrt(n))))
+
+
+def renumbered(index: VectorIndex, new_row_of_old: np.ndarray, added: np.ndarray, added_rows: np.ndarray, *,
+               exact_limit: int = EXACT_LIMIT) -> VectorIndex | None:
+    """`index` with rows removed, renumbered and added, without training it again: old row i becomes row
+    new_row_of_old[i] (-1: removed) and added[j] row added_rows[j]. The stored 8-bit codes of an IVF index are
+    moved, not re-encoded. None when the lists of an IVF index were made for a size too far from the new one
+    (or the new size wants exact search): build a new index then."""
+    import faiss
+
+    new_row_of_old = np.asarray(new_row_of_old, dtype=np.int64)
+    added = np.ascontiguousarray(added, dtype=np.float32).reshape(-1, index.dimension)
+    added_rows = np.asarray(added_rows, dtype=np.int64)
+    kept = int((new_row_of_old >= 0).sum())
+    total = kept + len(added)
+    if not index._is_ivf():
+        old = index.reconstruct_all()
+        vectors = np.zeros((total, index.dimension), dtype=np.float32)
+        keep = new_row_of_old >= 0
+        vectors[new_row_of_old[keep]] = old[keep]
+        vectors[added_rows] = added
+        return VectorIndex.build(vectors, exact_limit=exact_limit)
+    ivf: Any = faiss.downcast_index(faiss.extract_index_ivf(index._index))
+    lists = int(ivf.nlist)
+    if total <= exact_limit or not lists_for(total) / 1.5 <= lists <= lists_for(total) * 1.5:
+        return None
+    quantizer = faiss.IndexFlatIP(index.dimension)
+    quantizer.add(ivf.quantizer.reconstruct_n(0, lists))
+    fresh: Any = faiss.IndexIVFScalarQuantizer(quantizer, index.dimension, lists, faiss.ScalarQuantizer.QT_8bit,
+                                               faiss.METRIC_INNER_PRODUCT)
+    fresh.sq.trained = ivf.sq.trained
+    fresh.is_trained = True
+    code_size = int(ivf.code_size)
+    source, target = ivf.invlists, fresh.invlists
+    for number in range(lists):
+        size = int(source.list_size(number))
+        if not size:
+            continue
+        ids = faiss.rev_swig_ptr(source.get_ids(number), size).copy()
+        codes = faiss.rev_swig_ptr(source.get_codes(number), size * code_size).copy().reshape(size, code_size)
+        rows = new_row_of_old[ids]
+        keep = rows >= 0
+        if keep.any():
+            rows_kept = np.ascontiguousarray(rows[keep])
+            codes_kept = np.ascontiguousarray(codes[keep])
+            target.add_entries(number, int(keep.sum()), faiss.swig_ptr(rows_kept), faiss.swig_ptr(codes_kept))
+    fresh.ntotal = kept
+    if len(added):
+        fresh.add_with_ids(added, added_rows)
+    return VectorIndex(fresh, nprobe=int(ivf.nprobe))

@@ -253,6 +253,62 @@ def run_library_bench(library: Path, questions: Path, *, encode_sample: int = 30
         shutil.rmtree(work, ignore_errors=True)
 
 
+def bench_add(library: Path, source_index: Path, work: Path, log: Callable[[str], None]) -> dict:
+    """Adding the held-out document of `library` to a copy of `source_index` (an index of the library without
+    it, such as a full library run builds), then removing it again: each timed as one incremental build."""
+    from assistant import build_index, load_embedder, warm_up
+
+    library = Path(library)
+    held_out = _held_out(library)
+    corpus = work / "library-corpus"
+    corpus.mkdir(parents=True)
+    for source in library.iterdir():
+        if source.is_file() and source != held_out:
+            shutil.copy2(source, corpus / source.name)
+    index_dir = work / "library-index"
+    shutil.copytree(source_index, index_dir)
+    embedder = load_embedder("default")
+    embedder.encode_passages(["预热"])
+    warm_up()
+    base = build_index(corpus, index_dir, embedder=embedder, log=log)  # unchanged, or brought to this version
+    if not base.unchanged:
+        log(f"library: the index was brought up to date first ({base.seconds:.1f}s, {base.embedded} passages encoded)")
+    shutil.copy2(held_out, corpus / held_out.name)
+    started = time.perf_counter()
+    added = build_index(corpus, index_dir, embedder=embedder, log=log)
+    add_s = time.perf_counter() - started
+    (corpus / held_out.name).unlink()
+    started = time.perf_counter()
+    removed = build_index(corpus, index_dir, embedder=embedder, log=log)
+    remove_s = time.perf_counter() - started
+    log(f"library: added {held_out.name} in {add_s:.2f}s ({added.embedded} passages encoded in "
+        f"{added.encode_seconds:.2f}s), removed it in {remove_s:.2f}s")
+    return {"library": str(library), "documents": added.documents, "files": len(list(corpus.iterdir())) + 1,
+            "chunks": added.chunks, "reused_files": added.reused_files,
+            "add_document": held_out.name, "add_document_s": round(add_s, 2),
+            "add_document_passages": added.embedded, "add_document_encoding_s": round(added.encode_seconds, 2),
+            "add_document_besides_encoding_s": round(add_s - added.encode_seconds, 2),
+            "remove_document_s": round(remove_s, 2), "remove_document_encoded": removed.embedded}
+
+
+def add_table(r: dict) -> str:
+    """The add/remove figures as Markdown."""
+    return "\n".join([
+        f"| library {Path(r['library']).name} ({r['files']} files, {r['chunks']} chunks) | figure |", "|---|---|",
+        f"| add one document ({r['add_document_passages']} passages) | {r['add_document_s']} s, of which encoding "
+        f"{r['add_document_encoding_s']} s (besides encoding {r['add_document_besides_encoding_s']} s) |",
+        f"| remove it again | {r['remove_document_s']} s |"])
+
+
+def run_add_bench(library: Path, source_index: Path, *, log: Callable[[str], None] = print) -> dict:
+    """The add/remove figures, in a temporary folder that is removed afterwards."""
+    work = Path(tempfile.mkdtemp(prefix="policy-qa-bench-add-"))
+    try:
+        return bench_add(library, source_index, work, log)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def _median(values: list[float]) -> float:
     """The p50 of one round's latencies (a round has one per question, so never none)."""
     value = percentile(values, 50)

@@ -63,6 +63,10 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--library", type=Path, default=None,
                        help="instead: index this real library folder and time build, memory, cold start, latency "
                             "over --questions (default: blind-1, answers not judged) and adding one document")
+    bench.add_argument("--from-index", type=Path, default=None,
+                       help="with --library: start from a copy of this index of the library without its held-out "
+                            "document (as a full --library run builds it) and time only adding and removing that "
+                            "document; the full build is not redone")
     bench.add_argument("--encode-sample", type=int, default=3000,
                        help="with --library: raw encoding is timed on this many of its passages, at random")
     load = sub.add_parser("load", help="load check against a running web UI (python -m ui)")
@@ -78,6 +82,10 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--after", action="append", default=[], metavar="QUESTION",
                       help="ask this once the load and the change are done and report the titles it cites "
                            "(repeatable)")
+    from assistant import add_backend_arguments
+
+    for command in (run, curve, stress):  # the same index backend options as `python -m assistant`
+        add_backend_arguments(command)
     return parser
 
 
@@ -154,6 +162,15 @@ def _bench(args: argparse.Namespace) -> int:
         if args.encode_sample < 1:
             print("error: --encode-sample must be at least 1", file=sys.stderr)
             return 2
+        if args.from_index is not None:
+            from eval.bench import add_table, run_add_bench
+
+            add = run_add_bench(args.library, args.from_index, log=lambda m: print(m, file=sys.stderr))
+            print(add_table(add))
+            if args.json:
+                args.json.write_text(json.dumps(flat_figures({"library": add}), ensure_ascii=False, indent=2),
+                                     encoding="utf-8")
+            return 0
         questions = args.questions if args.questions != GOLDEN else BLIND_1
         library = run_library_bench(args.library, questions, encode_sample=args.encode_sample,
                                     log=lambda m: print(m, file=sys.stderr))
@@ -173,7 +190,13 @@ def _bench(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the evaluation command line; returns the exit status."""
     args = _parser().parse_args(argv)
-    from assistant import IndexBusyError, IndexLoadError
+    from assistant import IndexBusyError, IndexLoadError, apply_backend_arguments
+
+    try:
+        apply_backend_arguments(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     from eval.questions import QuestionFileError, load_questions
     from eval.report import summary_table, write_report
     from eval.runner import index_for_corpus, read_results, run_questions, write_results

@@ -109,3 +109,44 @@ def test_pruned_tokenizer_gives_the_bundled_models_ids(converted):
     assert [ids.tolist() for ids in pruned.encode_batch(texts)] == [e.ids for e in full.encode_batch(texts)]
     assert [ids.tolist() for ids in pruned.encode_batch(questions)] == [e.ids for e in full.encode_batch(questions)]
     assert pruned.pruned_texts == len(questions)
+
+
+def test_an_ivf_index_renumbered_without_training_finds_what_a_fresh_one_does():
+    """Rows removed and added in the middle: kept codes are moved to their new rows, added vectors encoded."""
+    import numpy as np
+
+    from embeddings.vector_index import VectorIndex, renumbered
+
+    rng = np.random.default_rng(0)
+    dim, n = 16, 3000
+    old = rng.normal(size=(n, dim)).astype(np.float32)
+    old /= np.linalg.norm(old, axis=1, keepdims=True)
+    index = VectorIndex.build(old, exact_limit=1000)
+    assert index.kind == "ivf-sq8"
+    keep = np.ones(n, bool)
+    keep[100:200] = False  # a removed file's rows
+    new_rows = np.arange(keep.sum())
+    new_rows[new_rows >= 500] += 30  # an added file's rows come in at 500
+    mapping = np.full(n, -1)
+    mapping[keep] = new_rows
+    added = rng.normal(size=(30, dim)).astype(np.float32)
+    added /= np.linalg.norm(added, axis=1, keepdims=True)
+    result = renumbered(index, mapping, added, np.arange(500, 530), exact_limit=1000)
+    assert result is not None and result.size == n - 100 + 30 and result.kind == "ivf-sq8"
+    result.set_nprobe(10_000)
+    assert result.search(added[4], 1)[1].tolist() == [504]
+    assert result.search(old[300], 1)[1].tolist() == [int(mapping[300])]
+    assert int(mapping[150]) not in result.search(old[150], 5)[1].tolist()
+
+
+def test_a_flat_index_renumbered_is_exact():
+    import numpy as np
+
+    from embeddings.vector_index import VectorIndex, renumbered
+
+    vectors = np.eye(4, dtype=np.float32)
+    result = renumbered(VectorIndex.build(vectors), np.array([0, -1, 1, 2]), np.eye(4, dtype=np.float32)[1:2],
+                        np.array([3]))
+    assert result is not None and result.size == 4
+    assert result.search(np.eye(4, dtype=np.float32)[1], 1)[1].tolist() == [3]
+    assert result.search(np.eye(4, dtype=np.float32)[3], 1)[1].tolist() == [2]

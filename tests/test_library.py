@@ -157,3 +157,31 @@ def test_release_passage_encoders_drops_only_what_encodes_passages():
     embedder = ReleasingEmbedder()
     assert release_passage_encoders(embedder, object()) is True and embedder.released == 1
     assert release_passage_encoders(object()) is False
+
+
+def test_the_uploaded_file_is_kept_as_it_came_and_follows_deletion_and_undo(library):
+    from io import BytesIO
+
+    import docx
+
+    from assistant.ingest.corpus import read_origins
+
+    document = docx.Document()
+    for line in NEW_DOC.splitlines():
+        document.add_paragraph(line)
+    buffer = BytesIO()
+    document.save(buffer)
+    data = buffer.getvalue()
+    result = library.add("乡村振兴 工作要点.docx", data)
+    kept = library.original(result.stored_as)
+    assert kept is not None and kept[1] == "乡村振兴 工作要点.docx" and kept[0].read_bytes() == data
+    origin = read_origins(library.documents_dir)[result.stored_as]
+    assert origin.format == "docx" and origin.name == "乡村振兴 工作要点.docx"
+    assert result.documents[0].source_format == "docx"
+    library.remove(result.stored_as)
+    assert library.original(result.stored_as) is None and not kept[0].exists()
+    assert result.stored_as not in read_origins(library.documents_dir)
+    library.undo_remove()
+    again = library.original(result.stored_as)
+    assert again is not None and again[0].read_bytes() == data
+    assert library.original("001_4eddf58954baa6ae.txt") is None  # a seed document has no upload to give back

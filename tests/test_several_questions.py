@@ -31,8 +31,12 @@ LIFT = """# 测试市电梯安全条例
 
 第六条 使用管理单位应当在收到整改通知之日起十日内完成整改；情况复杂的，经特种设备安全监督管理部门批准，可以延长至三十日。
 
-第七条 本条例自2021年6月1日起施行。
-"""
+{seven}
+
+第八条 本条例自2021年6月1日起施行。
+""".replace("{seven}", "第七条 电梯检验机构应当按照安全技术规范的要求，对本行政区域内在用电梯开展定期检验，"
+            "检验结果应当及时告知使用管理单位，并向社会公布检验机构的名称、地址、联系方式和投诉渠道，接受社会监督。电梯检验机构在城市每年检验不少于二次；"
+            "在农村地区每年检验不少于一次。检验中发现严重事故隐患的，应当及时告知使用管理单位，并向特种设备安全监督管理部门报告。")
 
 WATER = """# 样例市城市供水条例
 
@@ -203,3 +207,161 @@ def test_a_provision_that_never_names_what_is_asked_about_does_not_answer_for_it
 ])
 def test_a_value_asked_in_a_unit_is_answered_in_it(question, text, states):
     assert bool(required_answer(question).search(text)) is states
+
+
+def test_asks_listed_after_one_situation_become_questions_of_their_own():
+    from assistant.search.subquestions import split_asks
+
+    assert split_asks("有人往墙上喷小广告，管不管、罚多少？") == ["有人往墙上喷小广告，管不管？", "有人往墙上喷小广告，罚多少？"]
+    assert split_asks("有人乱倒垃圾，谁来管、罚多少？") == ["有人乱倒垃圾，谁来管？", "有人乱倒垃圾，罚多少？"]
+    assert split_asks("有下列情形的，责令改正、罚款") == ["有下列情形的，责令改正、罚款"]
+
+
+def test_one_kind_word_with_two_places_names_a_document_of_each():
+    from assistant.search.scope import title_place
+
+    catalog = [CatalogEntry("a", "测试市慈善条例", "甲省", "current", ""),
+               CatalogEntry("b", "样例市慈善促进条例", "乙省", "current", ""),
+               CatalogEntry("c", "示范市养老条例", "丙省", "current", "")]
+    assert resolve_scope("测试和样例的慈善条例对答复时限分别怎么规定", catalog, []).documents == (("a",), ("b",))
+    assert title_place("样例市慈善促进条例") == "样例" and title_place("残疾人就业条例") == ""
+
+
+def test_a_ratio_asked_in_other_words_needs_a_ratio():
+    assert required_answer("安排残疾人就业的比例要求分别是多少").search("不少于在职职工总数1.7%")
+    assert not required_answer("安排残疾人就业的比例要求分别是多少").search("应当履行安排残疾人就业的义务")
+
+
+def test_a_follow_up_puts_its_own_words_in_the_earlier_question():
+    from assistant.answer.candidates import echo_share
+    from assistant.search.followup import own_words, rewrite
+
+    history = [{"role": "user", "content": "测试路政条例里，国道两侧的建筑红线要留多宽？"}]
+    assert rewrite("乡道呢？", history) == "测试路政条例里，乡道两侧的建筑红线要留多宽？"
+    assert own_words("那农村地区呢？") == "农村地区"
+    assert echo_share("补检不合格", "补检不合格的，应当除害处理") == 1.0
+    assert echo_share("补检不合格", "补检合格的，补发证书") < 0.6
+
+
+def test_a_follow_up_is_answered_by_the_sentence_that_says_its_own_words(two_regulations):
+    history = [{"role": "user", "content": "测试市电梯条例里，检验机构在城市每年检验几次？"},
+               {"role": "assistant", "content": "在城市每年检验不少于二次。"}]
+    answer = two_regulations.ask("那农村地区呢？", history)
+    assert not answer.abstained and "不少于一次" in answer.text and "不少于二次" not in answer.text
+
+
+def test_a_list_lead_in_that_states_the_value_is_quoted_as_a_sentence():
+    from assistant.answer.compose import states_asked
+
+    frame = frame_question("情节严重的罚多少", "情节严重的罚多少", ["情节", "严重"])
+    assert states_asked(frame, "有下列行为之一的，责令改正；情节严重的，处五万元以上二十万元以下罚款：")
+    assert not states_asked(frame, "有下列行为之一的，责令改正：")
+
+
+def test_what_a_term_means_is_asked_without_the_asking_words():
+    from assistant.search.analysis import ASKS_MEANING_PHRASE, metadata_kind, question_terms
+
+    assert ASKS_MEANING_PHRASE.sub("，", "疫木指的是什么") == "疫木，什么"
+    assert ASKS_MEANING_PHRASE.sub("，", "城乡建设档案是什么意思") == "城乡建设档案，"
+    assert question_terms(["修改", "车位", "调价"], (2024,), (), "2024年修改后车位怎么调价") == ["车位", "调价"]
+    assert question_terms(["修改", "程序"], (), (), "条例修改的程序是什么") == ["修改", "程序"]
+    assert metadata_kind("新版从哪天起施行") == "date"
+
+
+def test_a_list_without_item_markers_is_read_line_by_line():
+    from assistant.answer.compose import list_items
+
+    text = "第九条 献血者可以享受以下优待：\n\n免费游览公园。\n\n免交挂号费。\n\n免费乘坐公交。"
+    lead, items = list_items(text, 0)
+    assert text[lead[0]:lead[1]].endswith("以下优待：")
+    assert [text[a:b] for a, b in items] == ["免费游览公园。", "免交挂号费。", "免费乘坐公交。"]
+    assert list_items("第一条 为了保障供水，制定本条例。", 0) is None
+
+
+def test_a_calendar_date_is_not_a_length_of_time():
+    assert not required_answer("会议多久至少开一次").search("2000年9月22日 第二十次会议通过")
+    assert required_answer("会议多久至少开一次").search("每两个月至少举行一次")
+    assert not required_answer("几天内办结").search("于9月22日前报送")
+
+
+def test_titles_and_adoption_records_answer_only_questions_about_them():
+    from assistant.answer.candidates import ADOPTION_LINE, ASKS_ADOPTION, ASKS_KINDS_OF, ENUMERATES
+
+    assert ADOPTION_LINE.match("2000年9月22日 测试省第九届人民代表大会常务委员会第二十次会议通过")
+    assert not ADOPTION_LINE.match("2000年9月22日前完成整改")
+    assert ASKS_ADOPTION.search("那是谁批准的") and not ASKS_ADOPTION.search("会议多久开一次")
+    assert ASKS_KINDS_OF.search("档案分哪几类") and ENUMERATES.search("档案分为规划档案、工程档案和资料档案")
+    assert not ASKS_KINDS_OF.search("申请要带哪些材料")
+
+
+def test_who_questions_focus_on_the_act_asked_about():
+    from assistant.answer.compose import inline_assignment
+    from assistant.search.analysis import focus_term
+
+    assert focus_term("在省道上增设平交道口由谁批准", ["省道", "增设", "平交道口", "批准"]) == "批准"
+    assert focus_term("收费标准是谁来定", ["收费", "标准", "来定"]) != "来定"
+    assert inline_assignment("质询案由主任会议决定，由受质询机关的负责人口头答复。", ["质询"]) == ""
+
+
+@pytest.mark.parametrize("question, text, states", [
+    ("质量缺陷责任期多长", "责任期一般为六个月", True),
+    ("质量缺陷责任期多长", "应当符合技术标准", False),
+    ("两侧要留多长的距离", "不少于五百米", True),
+    ("每学年上多少节法治课", "开展不少于四课时的法治教育", True),
+    ("一户能有几处宅基地", "一户只能拥有一处宅基地", True),
+])
+def test_lengths_of_time_lessons_and_places_are_asked_in_their_units(question, text, states):
+    assert bool(required_answer(question).search(text)) is states
+
+
+def test_places_side_by_side_are_parts_and_a_city_is_its_documents():
+    from assistant.search.analysis import joined_places
+
+    places = {"样例": ("b",), "示范": ("c",)}
+    assert joined_places("测试的慈善周和样例的慈善月分别是什么时候", ("测试",), places) == ["测试", "样例"]
+    assert joined_places("样例和示范的供水条例", (), places) == ["样例", "示范"]
+    assert joined_places("测试样例的供水条例怎么说", ("测试",), places) == []
+    frame = frame_question("测试的慈善周和样例的慈善月分别是什么时候", "测试的慈善周和样例的慈善月分别是什么时候",
+                           ["慈善", "样例"], ("测试",), places=places)
+    assert [p.label for p in frame.parts] == ["测试", "样例"] and frame.parts[1].filters.doc_ids == ("b",)
+    assert "样例" not in frame.terms
+
+
+def test_two_subjects_joined_before_a_comma_are_two_questions():
+    assert split_pair("个人损坏污水处理设施和损坏公共厕所，罚款分别是多少？") == [
+        "个人损坏污水处理设施，罚款是多少？", "损坏公共厕所，罚款是多少？"]
+
+
+def test_a_cut_sentence_keeps_the_clause_that_states_the_asked_value():
+    from assistant.answer.compose import snippet
+    from assistant.records import Intent
+
+    sentence = ("各类用人单位应当根据国家和本市有关规定履行安排残疾人就业的义务，"
+                "按照不少于本单位在职职工总数1.7%的比例安排残疾人就业。")
+    cut = snippet(sentence, ["用人单位", "残疾人", "就业"], Intent.NUMBER, 40, required_answer("比例是多少"))
+    assert "1.7%" in cut
+
+
+def test_free_services_are_not_fees_and_a_head_count_may_be_a_share():
+    assert required_answer("累计满一千毫升的享受多少免费用血") is FIGURE  # any figure, not an amount of money
+    assert required_answer("要交多少手续费").search("收取手续费每件五元")
+    assert required_answer("要多少人出席才能举行").search("全体组成人员的过半数出席")
+    assert required_answer("多少人联名可以提议").search("五分之一以上组成人员联名")
+    assert not required_answer("要多少人出席").search("由主任会议决定")
+
+
+def test_which_month_is_a_date_and_how_many_months_a_length_of_time():
+    assert required_answer("宣传月是几月").search("每年六月为宣传月")
+    assert not required_answer("宣传月是几月").search("三个月内完成")
+    assert required_answer("要几个月").search("六个月内办结")
+
+
+def test_a_list_written_one_two_three_is_answered_item_by_item():
+    from assistant.answer.compose import compose_list, list_items
+
+    text = "攻坚的内容有三项:一是要攻坚义务教育;二是要攻坚产业扶贫;三是要攻坚易地搬迁。"
+    lead, items = list_items(text, 0)
+    assert text[lead[0]:lead[1]] == "攻坚的内容有三项:" and len(items) == 3
+    answer = compose_list(text, lead, items, 120)
+    assert "①要攻坚义务教育" in answer and "③要攻坚易地搬迁" in answer
+    assert list_items("一是要攻坚义务教育;三是要攻坚产业扶贫。", 0) is None  # not in order

@@ -9,7 +9,7 @@ def test_encodings_are_detected_and_bad_files_skipped(tmp_path):
     (tmp_path / "big5.txt").write_bytes("關於印發《測試方案》的通知".encode("big5"))
     (tmp_path / "empty.txt").write_bytes(b"  \n")
     (tmp_path / "binary.txt").write_bytes(b"\x89PNG\x00\x00\x01\x02" * 20)
-    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    (tmp_path / "image.gif").write_bytes(b"GIF89a")
     files, skipped = read_corpus(tmp_path)
     assert sorted(f.name for f in files) == ["big5.txt", "gbk.txt"]
     assert "测试方案" in next(f.text for f in files if f.name == "gbk.txt")
@@ -17,7 +17,7 @@ def test_encodings_are_detected_and_bad_files_skipped(tmp_path):
     reasons = {s.name: s.reason for s in skipped}
     assert reasons["empty.txt"] == "文件是空的"
     assert "binary" in reasons["binary.txt"]
-    assert "不支持的文件类型" in reasons["image.png"]
+    assert "不支持的文件类型" in reasons["image.gif"]
 
 
 def test_every_format_is_read_by_the_corpus_reader(tmp_path):

@@ -305,10 +305,10 @@ def test_gradio_texts_are_chinese_and_upload_errors_are_shown_beside_the_upload(
     # refused in the page, in Chinese, before anything is sent (Gradio's own message is English)
     page.set_input_files("#upload input[type=file]", str(big))
     wait_text(page, "#upload-error", "文件过大")
-    picture = tmp_path / "图片.png"
-    picture.write_bytes(b"\x89PNG\r\n")
-    page.set_input_files("#upload input[type=file]", str(picture))
-    wait_text(page, "#upload-error", "不支持的文件类型“.png”")
+    program = tmp_path / "程序.exe"  # images are read by OCR now; a program is still refused
+    program.write_bytes(b"MZ\x90\x00")
+    page.set_input_files("#upload input[type=file]", str(program))
+    wait_text(page, "#upload-error", "不支持的文件类型“.exe”")
     assert "exceed" not in page.inner_text("body") and "Invalid file type" not in page.inner_text("body")
     empty = tmp_path / "空文件.txt"
     empty.write_bytes(b"   ")

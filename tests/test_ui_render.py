@@ -43,3 +43,15 @@ def test_a_second_viewer_has_its_own_ids():
     html = document_html(document, 4, 8, viewer_id="ledger-doc-viewer", mark_id="ledger-hl")
     assert "id='ledger-hl'" in html and "id='ledger-doc-viewer'" in html and "cite-hl" not in html
     assert html.count(">第二句。</mark>") == 1
+
+
+def test_the_library_says_a_text_came_from_ocr():
+    from assistant.records import Document
+    from ui.app import source_note
+
+    base = dict(doc_id="d", source_file="d.txt", title="t", issuer="", number="", dates=(), region="", year=None,
+                display_text="x")
+    assert source_note(Document(**base)) == ""
+    assert source_note(Document(**base, source_format="docx")) == "Word"
+    note = source_note(Document(**base, source_format="pdf", ocr_pages=2))
+    assert note.startswith("PDF，扫描件") and "OCR" in note

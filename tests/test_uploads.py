@@ -56,7 +56,8 @@ def test_docx_and_pdf_are_read():
     (b"plain text pretending", "fake.pdf", "不符"),
     (MINIMAL_PDF, "real.txt", "不符"),
     (b"   ", "empty.txt", "空"),
-    (b"data", "image.png", "不支持"),
+    (b"data", "image.gif", "不支持"),
+    (b"data", "image.png", "不符"),
     (b"PK\x03\x04broken zip", "broken.docx", "不符"),
 ])
 def test_bad_uploads_are_refused_with_a_reason(data, name, message):

@@ -56,7 +56,7 @@ FAILED = "出错了，请稍后再试。"
 SYNC_SECONDS = 2.0
 DISLIKE_FLUSH_SECONDS = 120.0  # a 👎 without a comment is stored after this long (or at the next question)
 LIKE, DISLIKE = "👍 有帮助", "👎 没帮助"
-UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".docx", ".pdf"]
+UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".docx", ".pdf", ".png", ".jpg", ".jpeg"]
 EXPORT_SCOPES = ["最近一条回答", "整个对话"]
 EXPORT_FORMATS = ["Markdown（.md）", "Word（.docx）"]
 ALL_UNITS = "全部单位"
@@ -98,6 +98,13 @@ def filter_summary(doc_titles: list[str], region: str | None, year: str | None) 
     return "；".join(parts)
 
 
+def source_note(document: Document) -> str:
+    """Where a document's text came from, for the library table: its format, and OCR when it was a scan."""
+    fmt = {"txt": "文本", "md": "Markdown", "html": "网页", "docx": "Word", "pdf": "PDF", "png": "图片",
+           "jpg": "图片"}.get(document.source_format, document.source_format)
+    return "，".join(part for part in (fmt, document.ocr_note) if part)
+
+
 def delete_label(document: Document) -> str:
     """How a document is offered for deletion: its title (with version), 文号 and file."""
     number = f" {document.number}" if document.number else ""
@@ -127,7 +134,7 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
     def library_rows() -> list[list[str]]:
         assistant = library.assistant
         return [[d.title, d.issuer, d.number, d.region, str(d.year or ""), str(assistant.provision_count(d.doc_id)),
-                 d.source_file] for d in assistant.documents()]
+                 d.source_file, source_note(d)] for d in assistant.documents()]
 
     def summary() -> str:
         documents = library.documents()
@@ -190,11 +197,11 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
     def citation_record(c) -> dict:
         try:
             document = library.assistant.document(c.doc_id)
-            date = document.version_date()
+            date, ocr_note = document.version_date(), document.ocr_note
         except KeyError:
-            date = ""
+            date, ocr_note = "", ""
         return {"n": c.n, "doc_id": c.doc_id, "title": c.title, "number": c.number, "section": c.section,
-                "text": c.text, "start": c.start, "end": c.end, "date": date}
+                "text": c.text, "start": c.start, "end": c.end, "date": date, "ocr": ocr_note}
 
     def nearby_record(i: int, passage) -> dict:
         try:
@@ -251,7 +258,7 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
         else:
             records = [citation_record(c) for c in answer.citations]
             for c, record in zip(answer.citations, records):
-                sources.append({**record, "label": source_label(c)})
+                sources.append({**record, "label": source_label(c) + (f"（{record['ocr']}）" if record["ocr"] else "")})
         message = answer_message(answer, turn=len(turns))
         if answer.abstained and active:
             message += f"\n\n当前筛选：{plain(active)}（只在筛选范围内查找；可在“筛选范围”中放宽）"
@@ -377,7 +384,8 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
         try:
             suffix = Path(name).suffix.lower()
             if suffix not in UPLOAD_TYPES:
-                raise UploadError(f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 .txt、.md、.html、.docx 或 .pdf 文件")
+                raise UploadError(f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 .txt、.md、.html、.docx、.pdf 文件"
+                                  "或 .png、.jpg 扫描图片")
             size = os.path.getsize(path)
             if size > library.max_upload_bytes:
                 raise UploadError(f"文件过大：{size / 1048576:.1f} MB，上限 {library.max_upload_bytes / 1048576:.0f} MB")
@@ -566,11 +574,11 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
                     source_list = gr.Radio([], label="引用来源（点击查看原文）", elem_id="sources", interactive=True)
                     viewer = gr.HTML(EMPTY_VIEWER, elem_id="viewer")
         with gr.Tab("文档库") as library_tab:
-            table = gr.Dataframe(library_rows(), headers=["标题", "发文机关", "文号", "地区", "年份", "条款数", "文件"],
+            table = gr.Dataframe(library_rows(), headers=["标题", "发文机关", "文号", "地区", "年份", "条款数", "文件", "来源"],
                                  interactive=False, wrap=True, elem_id="library")
             with gr.Row():
                 with gr.Column():
-                    upload_file = gr.File(label=f"上传文件（.txt / .md / .html / .docx / .pdf，不超过 "
+                    upload_file = gr.File(label=f"上传文件（.txt / .md / .html / .docx / .pdf，扫描件 .png / .jpg，不超过 "
                                                 f"{library.max_upload_bytes / 1048576:.0f} MB）",
                                           type="filepath", file_types=UPLOAD_TYPES, elem_id="upload")
                     upload_button = gr.Button("上传并加入文档库", variant="primary", elem_id="upload-button")

@@ -92,8 +92,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--llm-config", type=Path, default=None,
                         help="JSON file for an OpenAI-compatible chat model (or set POLICY_QA_LLM_BASE_URL/_MODEL)")
     parser.add_argument("--verbose", action="store_true", help="log INFO lines too (default: warnings and errors)")
+    from assistant import add_backend_arguments, apply_backend_arguments
+
+    add_backend_arguments(parser)
     args = parser.parse_args(argv)
     configure_logging(args.verbose)
+    try:
+        apply_backend_arguments(args)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
 
     from assistant import FeedbackStore, Generator, IndexBusyError, IndexLoadError, Library, LLMConfig
     from ui.app import build_app, launch_options

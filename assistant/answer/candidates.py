@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from assistant.config import AnswerWeights
 from assistant.index.store import IndexStore
@@ -21,6 +22,14 @@ DATE = re.compile(
 NUMBER = re.compile(
     r"\d+(?:\.\d+)?\s*(?:万|亿)?(?:个|项|%|％|人|户|元|亩|家|所|名|次|期|公里|千米|批|条|座|类|年|倍|处|村|县|乡|°)"
     r"|第[一二三四五六七八九十百\d]+|[一二三四五六七八九十两]+(?:个|项|类|批|条|是|大)|\d+(?:\.\d+)?万")
+# A sentence that names the kinds of something in one breath: 档案分为勘测规划档案、建设工程档案和….
+ENUMERATES = re.compile(r"(?:分为|分成|包括|包含|分别是)[^。；：:]{1,30}、")
+# 分哪几类 / 有几种: answered by a sentence that names the kinds.
+ASKS_KINDS_OF = re.compile(r"分(?:为|成)?(?:哪|几)|哪几类|几类|几种|哪几种|哪些类")
+# A line of a regulation's adoption record (2000年9月22日 …会议通过): an answer only to questions about it.
+ADOPTION_LINE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日[^。]{0,80}(?:会议|常务委员会|人民政府)[^。]{0,80}"
+                           r"(?:通过|修正|修订|批准|公布|决定)")
+ASKS_ADOPTION = re.compile(r"通过|批准|修正|修订|修改|公布|颁布|施行|版本|哪一版|哪版|哪次")
 # A sentence that says what a term means or covers: 本条例所称学校，是指… / …包括….
 DEFINES = re.compile(r"所称|是指|指的是|包括[^，。；]{0,4}(?:和|、)|系指")
 _ORDINAL_MARK = re.compile(r"第[一二三四五六七八九十百\d]+")
@@ -104,6 +113,7 @@ class RowForms:
     heading: str
     context: str
     chunk: Chunk
+    title: str = ""  # the document's title, normalized
 
 
 class FormsCache:
@@ -126,11 +136,39 @@ class FormsCache:
             heading = normalize(" ".join(chunk.section))
             cached = RowForms([(s, e, normalize(chunk.text[s - chunk.start:e - chunk.start]))
                                for s, e in sentence_spans(chunk.text, chunk.start)], heading,
-                              normalize(f"{document.title} {document.issuer}") + heading + normalize(chunk.text), chunk)
+                              normalize(f"{document.title} {document.issuer}") + heading + normalize(chunk.text), chunk,
+                              normalize(document.title))
             if len(self._forms) >= self._capacity:
                 self._forms.clear()
             self._forms[row] = cached
         return cached
+
+
+def echo_share(words: str, text: str) -> float:
+    """The share of `words` found in `text` as one unbroken piece (the longest common substring)."""
+    match = SequenceMatcher(None, words, text, autojunk=False).find_longest_match(0, len(words), 0, len(text))
+    return match.size / len(words) if words else 0.0
+
+
+def candidate_sentences(forms: FormsCache, rows: Sequence[int], frame: QuestionFrame,
+                        weights: AnswerWeights) -> list[tuple[int, int, Chunk, int, int, int, str]]:
+    """The sentences of the rows that may answer, as (rank, row, chunk, index, start, end, normalized text):
+    not too short, not a provision's title, not the document's title or adoption record (unless asked)."""
+    about_adoption = bool(frame.metadata_kind) or bool(ASKS_ADOPTION.search(frame.full))
+    sentences = []
+    for rank, row in enumerate(rows):
+        row_forms = forms(row)
+        chunk, spans = row_forms.chunk, row_forms.sentences
+        for index, (s_start, s_end, norm) in enumerate(spans):
+            if len(norm.strip()) < weights.min_sentence_chars:
+                continue
+            if len(spans) > 1 and is_heading_sentence(chunk, s_start, norm, weights.heading_sentence_chars) and not (
+                    frame.item is not None and is_item(chunk, norm, frame.item)):
+                continue
+            if norm.strip() == row_forms.title or (not about_adoption and ADOPTION_LINE.match(norm.strip())):
+                continue
+            sentences.append((rank, row, chunk, index, s_start, s_end, norm))
+    return sentences
 
 
 def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], frame: QuestionFrame,
@@ -141,17 +179,8 @@ def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], 
     terms = list(frame.terms)
     unseen = frozenset(t for t in terms if t not in store.doc_freq)
     idf = {t: (1.0 if t in unseen else store.idf(t)) for t in terms}
-    sentences = []
-    for rank, row in enumerate(rows[: len(rows) if depth is None else depth]):
-        row_forms = forms(row)
-        chunk, spans = row_forms.chunk, row_forms.sentences
-        for index, (s_start, s_end, norm) in enumerate(spans):
-            if len(norm.strip()) < weights.min_sentence_chars:
-                continue
-            if len(spans) > 1 and is_heading_sentence(chunk, s_start, norm, weights.heading_sentence_chars) and not (
-                    frame.item is not None and is_item(chunk, norm, frame.item)):
-                continue
-            sentences.append((rank, row, chunk, index, s_start, s_end, norm))
+    sentences = candidate_sentences(forms, rows[: len(rows) if depth is None else depth], frame, weights)
+    classifies = bool(ASKS_KINDS_OF.search(frame.full))
     # Inside the retrieved context a word found in every sentence tells them apart less than a rare one.
     local = {t: 1.0 + math.log((len(sentences) + 1) / (1 + sum(1 for *_, n in sentences if t in n)))
              for t in terms}
@@ -181,7 +210,12 @@ def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], 
         score += intent_bonus(frame.intent, norm, chunk, weights, frame.ordinal) + weights.rank_bonus / (1 + rank)
         if years and any(str(y) in norm for y in years):
             score += weights.year_bonus
-        if frame.asks_definition and DEFINES.search(norm) and own > 0:
+        if len(frame.echo) >= 2:
+            # A follow-up puts its own words in the earlier question's slot: the sentence that says them.
+            shared = echo_share(frame.echo, norm)
+            if shared >= weights.echo_min_share:
+                score += weights.echo_bonus * shared
+        if own > 0 and ((frame.asks_definition and DEFINES.search(norm)) or (classifies and ENUMERATES.search(norm))):
             score += weights.definition_bonus
         if frame.first_item and index <= 1:
             score += weights.first_item_bonus

@@ -12,7 +12,7 @@ from assistant.records import Chunk, Citation, Document, Intent
 from assistant.search.analysis import QuestionFrame
 from assistant.search.retrieval import Ranked
 from assistant.text.normalize import normalize, readable
-from assistant.text.numbers import ARTICLE, ITEM_LINE
+from assistant.text.numbers import ARTICLE, ITEM_LINE, small_number
 from assistant.text.sentences import sentence_spans
 
 _CLAUSE_END = re.compile(r"[，,；;：:]")
@@ -37,8 +37,10 @@ QUALIFIER = re.compile(r"(?:但|但是|其中|逾期|情况复杂|情节严重|�
                        r"|经[^，。；]{1,16}批准)")
 
 
-def snippet(sentence: str, terms: Sequence[str], intent: Intent, limit: int) -> str:
-    """The sentence, or its best clauses when it is too long for a short answer."""
+def snippet(sentence: str, terms: Sequence[str], intent: Intent, limit: int,
+            required: re.Pattern[str] | None = None) -> str:
+    """The sentence, or its best clauses when it is too long for a short answer (with `required`, the
+    clause that states the asked value first of all)."""
     sentence = readable(sentence).strip()
     if len(sentence) <= limit:
         return sentence
@@ -57,6 +59,8 @@ def snippet(sentence: str, terms: Sequence[str], intent: Intent, limit: int) -> 
             value += 1.5
         if intent == Intent.WHEN and DATE.search(norm):
             value += 1.5
+        if required is not None and required.search(norm):
+            value += 3.0
         return value
 
     scores = [score(p) for p in pieces]
@@ -78,7 +82,7 @@ def snippet(sentence: str, terms: Sequence[str], intent: Intent, limit: int) -> 
     return ("……" if lo > 0 else "") + text + ("……" if hi < len(pieces) else "")
 
 
-_ASSIGNMENT = re.compile(r"^(?:由)?([^，,；;。:：]{2,30}?)(?:牵头|会同[^，,；;。]{0,40}?)?负责(.{2,})$")
+_ASSIGNMENT = re.compile(r"^(?:由)?([^，,；;。:：]{2,30}?)(?:牵头|会同[^，,；;。]{0,40}?)?负责(?!人)(.{2,})$")
 
 
 def inline_assignment(sentence: str, terms: Sequence[str]) -> str:
@@ -113,10 +117,36 @@ def citation_for(n: int, document: Document, chunk: Chunk, start: int, end: int)
 _LEAD_IN = re.compile(r"[：:]\s*$")
 
 
+_ORDINAL_ITEM = re.compile(r"(?:^|(?<=[：:，,。；;\s]))([一二三四五六七八九十]{1,2})是")
+
+
+def _ordinal_items(text: str) -> list[int]:
+    """Where the items of a list written 一是…，二是…，三是… start, when two or more follow in order."""
+    starts: list[int] = []
+    for match in _ORDINAL_ITEM.finditer(text):
+        if small_number(match.group(1)) == len(starts) + 1:
+            starts.append(match.start())
+    return starts if len(starts) >= 2 else []
+
+
+def _unmarked_items(text: str) -> list[int]:
+    """Where the items of a list without markers start: the lines after a lead-in that ends with a colon
+    (享受以下优待：, then one line per item), when there are two or more."""
+    lead = re.search(r"[：:][ \t\u3000]*\n", text)
+    if not lead:
+        return []
+    starts = [m.start() for m in re.finditer(r"(?m)^[ \t\u3000]*\S", text[lead.end():])]
+    return [lead.end() + s for s in starts] if len(starts) >= 2 else []
+
+
 def list_items(text: str, offset: int) -> tuple[tuple[int, int], list[tuple[int, int]]] | None:
     """A provision's enumerated items and the lead-in sentence before them ("有下列情形之一的：" then
     （一）…（二）…), as display spans shifted by `offset`; None when it has no list."""
     starts = [m.start() for m in ITEM_LINE.finditer(text)]
+    if len(starts) < 2:
+        starts = _ordinal_items(text)
+    if len(starts) < 2:
+        starts = _unmarked_items(text)
     if len(starts) < 2:
         return None
     before = text[: starts[0]].rstrip()
@@ -131,7 +161,7 @@ def list_items(text: str, offset: int) -> tuple[tuple[int, int], list[tuple[int,
 
 
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
-_ITEM_MARK = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、])\s*")
+_ITEM_MARK = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、是]|\d{1,2}[.、])\s*")
 
 
 def _item_text(item: str, room: int) -> str:
@@ -180,6 +210,11 @@ def _without_number(text: str) -> str:
     return readable(ARTICLE.sub("", text.strip(), count=1)).strip().replace("\n", "")
 
 
+def states_asked(frame: QuestionFrame, sentence: str) -> bool:
+    """The sentence itself states the value asked for (a list's lead-in that gives the fine, say)."""
+    return frame.required is not None and bool(frame.required.search(normalize(sentence)))
+
+
 def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: QuestionFrame, limit: int,
             wording: Wording) -> tuple[str, list[Citation]]:
     """The answer sentence for chosen evidence, with citations numbered from `n`."""
@@ -214,7 +249,8 @@ def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: Ques
             # The whole provision is quoted: what it asks for and who answers for it.
             body, start, end = who_sentence(chunk, wording.max_units_chars), chunk.start, chunk.end
         elif (listed := list_items(chunk.text, chunk.start)) is not None and (
-                frame.asks_list or _LEAD_IN.search(display[start:end])) and len(groups) == 1:
+                frame.asks_list or (_LEAD_IN.search(display[start:end]) and not states_asked(frame, display[start:end]))) \
+                and len(groups) == 1:
             # A list is answered with its items, all of them, in order.
             (lead_start, lead_end), items = listed
             body = compose_list(display, (lead_start, lead_end), items, wording.max_list_chars - len(lead))
@@ -224,7 +260,7 @@ def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: Ques
             body, start, end = _without_number(chunk.text), chunk.start, chunk.end
         else:
             each = max(wording.min_part_chars, room - len(lead)) // len(group)
-            body = "；".join(snippet(display[e.start:e.end], frame.terms, frame.intent, each).rstrip("。；;")
+            body = "；".join(snippet(display[e.start:e.end], frame.terms, frame.intent, each, frame.required).rstrip("。；;")
                             for e in group)
             following = [(s, e) for s, e in sentence_spans(chunk.text, chunk.start) if s >= end]
             qualifier = readable(display[following[0][0]:following[0][1]]).strip() if following else ""

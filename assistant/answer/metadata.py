@@ -25,7 +25,7 @@ class MetadataAnswer:
 
 def _date_kind(question: str) -> tuple[str, ...]:
     simple = normalize(question)
-    if re.search(r"施行(?:日期|时间)|(?:哪天|哪一天|何时|什么时候|哪年)(?:开始)?(?:施行|实施|生效)|生效", simple):
+    if re.search(r"施行(?:日期|时间)|(?:哪天|哪一天|何时|什么时候|哪年)(?:开始|起)?(?:施行|实施|生效)|生效", simple):
         return ("施行",)
     if re.search(r"修正|修订|修改", simple):
         return ("修改",)

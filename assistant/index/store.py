@@ -20,12 +20,12 @@ from assistant.config import default_index_dir
 from assistant.errors import IndexLoadError
 from assistant.index.files import file_checksums, sha256_of, tidy_leftovers
 from assistant.index.lexical import BM25Index
-from assistant.index.tables import ChunkTable, DocumentTable, FilterIndex
+from assistant.index.tables import ChunkTable, DocumentTable, FilterIndex, TermTable, TextColumn
 
 if TYPE_CHECKING:
     from embeddings.vector_index import VectorIndex
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 REBUILD_HINT = "python -m assistant index --index-dir {dir}"
 # Up to this many bytes in all, loading checks every file's SHA-256 as well (a few milliseconds per MB).
@@ -33,7 +33,7 @@ VERIFY_ON_LOAD_BYTES = 64 * 1024 * 1024
 # Files every index folder holds, besides the manifest (the BM25 folder's own files are checked by content).
 REQUIRED_FILES = ("documents.jsonl", "doc_text.bin", "doc_offsets.npy", *ChunkTable.FILES, "filters.npz",
                   "filter_places.json", "term_df.json", "vectors.faiss", "bm25/params.index.json",
-                  "bm25/vocab.index.json")
+                  "bm25/vocab.index.json", *TermTable.FILES, *TextColumn.files("filter_text"))
 # The least a file of each kind can hold (an .npy header alone is 64 bytes); a smaller one is damaged.
 _MIN_SIZE = {".npy": 64, ".npz": 22, ".json": 2, ".faiss": 16}
 
@@ -74,6 +74,7 @@ class Manifest:
     vector_nprobe: int = 0
     vector_recall_at_10: float = 1.0
     parser_version: int = 0  # documents parsed by an older parser are parsed again (vectors are reused)
+    vector_tuned_chunks: int = 0  # chunks the IVF search width was last tuned on (retuned past a 10% change)
     # Per file (path relative to the folder): SHA-256 and size at write time; empty in older indexes.
     file_sha256: dict[str, str] = field(default_factory=dict)
     file_sizes: dict[str, int] = field(default_factory=dict)
@@ -91,6 +92,7 @@ class Manifest:
                            ("max_chunk_tokens", int), ("dictionary_hash", str), ("corpus_files", dict),
                            ("documents", int), ("chunks", int), ("built_at", str), ("vector_index", str),
                            ("vector_nprobe", int), ("vector_recall_at_10", (int, float)), ("parser_version", int),
+                           ("vector_tuned_chunks", int),
                            ("file_sha256", dict),
                            ("file_sizes", dict)):
             value = getattr(manifest, name)
@@ -132,9 +134,16 @@ class IndexStore:
 
     @classmethod
     def load(cls, folder: Path) -> IndexStore:
-        """Load an index folder, or raise IndexLoadError naming the command that rebuilds it."""
+        """Load an index folder, or raise IndexLoadError naming the command that rebuilds it. With the Milvus
+        backend configured (`assistant.index.backend`), the library is loaded from Milvus instead."""
+        from assistant.index.backend import current_backend
         from embeddings.vector_index import VectorIndex
 
+        backend = current_backend()
+        if backend.is_milvus:
+            from assistant.index.milvus import MilvusStore
+
+            return MilvusStore.open(backend, Path(folder))
         folder = Path(folder)
         tidy_leftovers(folder)  # a killed build's folders (or an interrupted swap) are dealt with first
         manifest_path = folder / MANIFEST
@@ -258,6 +267,10 @@ def verify_index(folder: str | Path) -> str:
     folder = Path(folder)
     store = IndexStore.load(folder)
     manifest = store.manifest
+    generation = getattr(store, "generation", None)
+    if generation is not None:  # a Milvus library: loading checked every stored file
+        return (f"文档库完好：Milvus 中第 {generation} 版的 {len(manifest.file_sha256)} 个文件校验和全部一致，"
+                f"{manifest.documents} 篇文档、{manifest.chunks} 个段落。")
     if not manifest.file_sha256:
         raise IndexLoadError(f"索引（{folder}）由旧版本建立，没有记录校验和，无法校验。请用 {rebuild_command(folder)} "
                              f"重建索引后再校验。")

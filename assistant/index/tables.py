@@ -134,23 +134,65 @@ class FilterIndex:
         self.places = places
 
     @staticmethod
-    def write(folder: Path, filter_texts: Sequence[str], places: Sequence[str]) -> None:
-        """Write inverted lists for the years and places named in each chunk's normalized text."""
+    def names(places: Sequence[str]) -> list[str]:
+        """The place names looked for: the documents' regions and every province, longest first."""
+        return sorted(set(places) | set(PROVINCES), key=len, reverse=True)
+
+    @classmethod
+    def build(cls, filter_texts: Sequence[str], places: Sequence[str], *, rows: Sequence[int] | None = None,
+              names: Sequence[str] | None = None) -> FilterIndex:
+        """Inverted lists for the years and places named in each chunk's normalized text (text i is row
+        rows[i] when rows are given); only `names` when given, else every name of `places`."""
         year_rows: dict[int, list[int]] = {}
         place_rows: dict[str, list[int]] = {}
-        names = sorted(set(places) | set(PROVINCES), key=len, reverse=True)
-        for row, text in enumerate(filter_texts):
+        looked_for = FilterIndex.names(places) if names is None else list(names)
+        for i, text in enumerate(filter_texts):
+            row = i if rows is None else rows[i]
             for year in set(YEAR_DIGITS.findall(text)):
                 year_rows.setdefault(int(year), []).append(row)
-            for name in names:
+            for name in looked_for:
                 if name in text:
                     place_rows.setdefault(name, []).append(row)
+        return cls({k: np.array(v, dtype=np.int32) for k, v in year_rows.items()},
+                   {k: np.array(v, dtype=np.int32) for k, v in place_rows.items()})
+
+    def renumbered(self, new_row_of_old: np.ndarray, names: Sequence[str]) -> FilterIndex:
+        """These lists with rows renumbered (-1: removed), keeping only the places in `names`."""
+        mapping = np.asarray(new_row_of_old, dtype=np.int64)
+
+        def moved(rows: np.ndarray) -> np.ndarray:
+            out = mapping[np.asarray(rows, dtype=np.int64)]
+            return out[out >= 0].astype(np.int32)
+
+        wanted = set(names)
+        return FilterIndex({k: moved(v) for k, v in self.years.items()},
+                           {k: moved(v) for k, v in self.places.items() if k in wanted})
+
+    def merged(self, other: FilterIndex) -> FilterIndex:
+        """The union of two sets of lists (each list sorted)."""
+        def union(a: dict, b: dict) -> dict:
+            out = {}
+            for key in set(a) | set(b):
+                rows = np.concatenate([a.get(key, np.zeros(0, np.int32)), b.get(key, np.zeros(0, np.int32))])
+                if len(rows):
+                    out[key] = np.unique(rows).astype(np.int32)
+            return out
+
+        return FilterIndex(union(self.years, other.years), union(self.places, other.places))
+
+    def save(self, folder: Path) -> None:
+        """Write the lists (filters.npz, filter_places.json)."""
         # Values typed Any: otherwise mypy matches the unpacked names against savez's `allow_pickle: bool`.
-        arrays: dict[str, Any] = {f"year_{k}": np.array(v, dtype=np.int32) for k, v in year_rows.items()}
-        keys = sorted(place_rows)
-        arrays.update({f"place_{i}": np.array(place_rows[k], dtype=np.int32) for i, k in enumerate(keys)})
+        arrays: dict[str, Any] = {f"year_{k}": np.asarray(v, dtype=np.int32) for k, v in self.years.items() if len(v)}
+        keys = sorted(k for k, v in self.places.items() if len(v))
+        arrays.update({f"place_{i}": np.asarray(self.places[k], dtype=np.int32) for i, k in enumerate(keys)})
         np.savez(folder / "filters.npz", **arrays)
         (folder / "filter_places.json").write_text(json.dumps(keys, ensure_ascii=False), encoding="utf-8")
+
+    @staticmethod
+    def write(folder: Path, filter_texts: Sequence[str], places: Sequence[str]) -> None:
+        """Write inverted lists for the years and places named in each chunk's normalized text."""
+        FilterIndex.build(filter_texts, places).save(folder)
 
     @classmethod
     def load(cls, folder: Path) -> FilterIndex:
@@ -269,7 +311,8 @@ def check_offsets(offsets: np.ndarray, blob_size: int, name: str) -> None:
 _STR = (str,)
 _TYPES: dict[str, tuple[type, ...]] = {"doc_id": _STR, "source_file": _STR, "title": _STR, "issuer": _STR,
                                        "number": _STR, "dates": (list,), "region": _STR, "year": (int, type(None)),
-                                       "kind": _STR, "repeals": (list,), "status": _STR, "version": _STR}
+                                       "kind": _STR, "repeals": (list,), "status": _STR, "version": _STR,
+                                       "source_format": _STR, "ocr_pages": (int,), "original_name": _STR}
 _FIELDS = {f.name: f for f in dataclasses.fields(Document) if f.name != "display_text"}
 _REQUIRED = [name for name, f in _FIELDS.items()
              if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
@@ -296,3 +339,80 @@ def _document_meta(line: str, number: int) -> dict:
     if not all(isinstance(t, str) for t in meta.get("repeals", ())):
         raise ValueError(f"documents.jsonl line {number}: repeals are not titles")
     return meta
+
+
+class TextColumn:
+    """Strings stored as one UTF-8 blob with offsets (`<stem>.bin`, `<stem>_offsets.npy`), memory-mapped."""
+
+    def __init__(self, blob: np.ndarray, offsets: np.ndarray) -> None:
+        self.blob = blob
+        self.offsets = offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, row: int) -> str:
+        begin, stop = int(self.offsets[row]), int(self.offsets[row + 1])
+        return self.blob[begin:stop].tobytes().decode("utf-8", errors="replace")
+
+    @staticmethod
+    def files(stem: str) -> tuple[str, str]:
+        return f"{stem}.bin", f"{stem}_offsets.npy"
+
+    @staticmethod
+    def write(folder: Path, stem: str, pieces: Sequence[bytes], lengths: Sequence[np.ndarray]) -> None:
+        """Write the column from byte pieces, each holding whole strings whose byte lengths are in `lengths`."""
+        blob_name, offsets_name = TextColumn.files(stem)
+        with (folder / blob_name).open("wb") as handle:
+            for piece in pieces:
+                handle.write(piece)
+        sizes = np.concatenate([np.asarray(x, dtype=np.int64) for x in lengths]) if lengths else np.zeros(0, np.int64)
+        offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        np.save(folder / offsets_name, offsets)
+
+    @classmethod
+    def load(cls, folder: Path, stem: str) -> TextColumn:
+        blob_name, offsets_name = cls.files(stem)
+        size = (folder / blob_name).stat().st_size
+        blob = np.memmap(folder / blob_name, dtype=np.uint8, mode="r") if size else np.zeros(0, np.uint8)
+        offsets = np.load(folder / offsets_name, mmap_mode="r", allow_pickle=False)
+        check_offsets(offsets, len(blob), offsets_name)
+        return cls(blob, offsets)
+
+    def byte_range(self, start: int, stop: int) -> tuple[bytes, np.ndarray]:
+        """Rows start..stop as one piece of bytes and their byte lengths (for writing them again)."""
+        begin, end = int(self.offsets[start]), int(self.offsets[stop])
+        return self.blob[begin:end].tobytes(), np.diff(np.asarray(self.offsets[start:stop + 1]))
+
+
+class TermTable:
+    """Every chunk's BM25 terms as ids into a vocabulary, kept so that a later build reuses them instead of
+    segmenting every unchanged chunk again."""
+
+    FILES = ("chunk_terms.npy", "chunk_term_offsets.npy", "terms.json")
+
+    def __init__(self, ids: np.ndarray, offsets: np.ndarray, vocab: list[str]) -> None:
+        self.ids = ids
+        self.offsets = offsets
+        self.vocab = vocab
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def write(self, folder: Path) -> None:
+        np.save(folder / "chunk_terms.npy", np.asarray(self.ids, dtype=np.int32))
+        np.save(folder / "chunk_term_offsets.npy", np.asarray(self.offsets, dtype=np.int64))
+        (folder / "terms.json").write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> TermTable:
+        ids = np.load(folder / "chunk_terms.npy", mmap_mode="r", allow_pickle=False)
+        offsets = np.load(folder / "chunk_term_offsets.npy", mmap_mode="r", allow_pickle=False)
+        vocab = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
+        if not isinstance(vocab, list) or not all(isinstance(t, str) for t in vocab):
+            raise ValueError("terms.json is not a list of terms")
+        check_offsets(offsets, len(ids), "chunk_term_offsets.npy")
+        if len(ids) and (int(np.min(ids)) < 0 or int(np.max(ids)) >= len(vocab)):
+            raise ValueError("chunk_terms.npy points outside its vocabulary")
+        return cls(ids, offsets, vocab)

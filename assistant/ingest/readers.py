@@ -5,15 +5,27 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from assistant.errors import UploadError
 
 KINDS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
-         ".docx": "docx", ".pdf": "pdf"}
+         ".docx": "docx", ".pdf": "pdf", ".png": "image", ".jpg": "image", ".jpeg": "image"}
 SUPPORTED_SUFFIXES = tuple(KINDS)
 MAX_UNPACKED_BYTES = 200 * 1048576  # a .docx unpacking to more than this is refused before it is parsed
 _ENCODINGS = ("utf-8-sig", "gb18030", "big5")
+# A PDF page with fewer visible characters than this in its text layer, and an image on it, is a scan.
+SCAN_PAGE_CHARS = 10
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """A file's text and how it was read: its format and how many of its pages came from OCR."""
+
+    text: str
+    format: str  # txt / md / html / docx / pdf / png / jpg, from the content
+    ocr_pages: int = 0
 
 
 def _oddness(text: str) -> int:
@@ -49,6 +61,8 @@ def sniff(data: bytes) -> str:
     """pdf, docx, html or text, from the bytes themselves."""
     if data.startswith(b"%PDF-"):
         return "pdf"
+    if data.startswith(b"\x89PNG\r\n\x1a\n") or data.startswith(b"\xff\xd8\xff"):
+        return "image"
     if data.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -152,17 +166,71 @@ def join_pdf_lines(pages: list[str]) -> str:
     return "\n".join(out)
 
 
-def pdf_to_text(data: bytes) -> str:
-    """Text of a PDF's pages, lines joined back into sentences (a scan without a text layer gives nothing)."""
+def pdf_to_text(data: bytes, name: str = "PDF") -> str:
+    """Text of a PDF's pages, lines joined back into sentences; pages that are scans are read by OCR."""
+    return read_pdf(data, name)[0]
+
+
+def _visible(text: str) -> int:
+    return len(re.sub(r"\s", "", text))
+
+
+def read_pdf(data: bytes, name: str) -> tuple[str, int]:
+    """A PDF's text (lines joined back into sentences) and how many of its pages were read by OCR: a page whose
+    text layer is (nearly) empty but which holds an image is a scan, and its largest image is recognised."""
     try:
         from pypdf import PdfReader
     except ImportError as exc:  # pragma: no cover - declared dependency
         raise UploadError("读取 PDF 需要安装 pypdf") from exc
     try:
         reader = PdfReader(io.BytesIO(data))
-        return join_pdf_lines([page.extract_text() or "" for page in reader.pages])
+        pages = [page.extract_text() or "" for page in reader.pages]
+        scans = [i for i, text in enumerate(pages) if _visible(text) < SCAN_PAGE_CHARS and _has_image(reader.pages[i])]
     except Exception as exc:  # pypdf raises many kinds of errors on damaged files
         raise UploadError(f"无法读取该 PDF 文件：{type(exc).__name__}") from exc
+    if scans:
+        from assistant.ingest.ocr import missing_ocr, ocr_available, recognise
+
+        if not ocr_available():
+            which = "全部页面" if len(scans) == len(pages) else f"第 {'、'.join(str(i + 1) for i in scans[:10])} 页"
+            raise missing_ocr(name, f"的{which}是扫描图片")
+        for i in scans:
+            try:
+                image = max(reader.pages[i].images, key=lambda im: im.image.width * im.image.height if im.image else 0)
+                if image.image is None:
+                    raise ValueError("the page's image cannot be decoded")
+                pages[i] = recognise(image.image)
+            except UploadError:
+                raise
+            except Exception as exc:  # a damaged or unusual image on the page
+                raise UploadError(f"无法识别“{name}”第 {i + 1} 页的扫描图片：{type(exc).__name__}") from exc
+    return join_pdf_lines(pages), len(scans)
+
+
+def _has_image(page) -> bool:
+    try:
+        return len(page.images) > 0
+    except Exception:  # an image pypdf cannot list is no scan it can read either
+        return False
+
+
+def image_to_text(data: bytes, name: str) -> str:
+    """The text of a scanned page given as a .png or .jpg image, by OCR."""
+    from assistant.ingest.ocr import missing_ocr, ocr_available, recognise
+
+    if not ocr_available():
+        raise missing_ocr(name, "是图片（扫描件）")
+    try:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            text = recognise(image)
+    except UploadError:
+        raise
+    except Exception as exc:  # PIL raises many kinds of errors on damaged or oversized images
+        raise UploadError(f"无法读取图片“{name}”：{type(exc).__name__}") from exc
+    return join_pdf_lines([text])
 
 
 _MD_COMMENT = re.compile(r"<!--.*?-->", re.S)
@@ -179,9 +247,19 @@ def markdown_to_text(text: str) -> str:
 
 def extract_text(data: bytes, name: str) -> str:
     """The text of an uploaded file; UploadError when its type is unsupported or does not match its name."""
+    return read_file(data, name).text
+
+
+_FORMATS = {"text": "txt", "markdown": "md", "html": "html", "docx": "docx", "pdf": "pdf"}
+
+
+def read_file(data: bytes, name: str) -> Extracted:
+    """The text of a file and how it was read; UploadError when its type is unsupported, does not match its
+    name, or it holds no text."""
     suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     if suffix not in KINDS:
-        raise UploadError(f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 .txt、.md、.html、.docx 或 .pdf 文件")
+        raise UploadError(f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 .txt、.md、.html、.docx、.pdf 文件"
+                          "或 .png、.jpg 扫描图片")
     if not data.strip():
         raise UploadError("文件是空的")
     expected, actual = KINDS[suffix], sniff(data)
@@ -191,8 +269,11 @@ def extract_text(data: bytes, name: str) -> str:
         actual = expected  # a .txt or .md that quotes some markup stays what its name says
     if actual != expected:
         raise UploadError(f"文件内容（{actual}）与扩展名“{suffix}”不符")
+    ocr_pages = 0
     if actual == "pdf":
-        text = pdf_to_text(data)
+        text, ocr_pages = read_pdf(data, name)
+    elif actual == "image":
+        text, ocr_pages = image_to_text(data, name), 1
     elif actual == "docx":
         text = docx_to_text(data)
     else:
@@ -205,5 +286,7 @@ def extract_text(data: bytes, name: str) -> str:
         elif actual == "markdown":
             text = markdown_to_text(text)
     if len(re.sub(r"\s", "", text)) < 10:
-        raise UploadError("没有从文件中读出文字（扫描版 PDF 需先做文字识别）")
-    return text
+        raise UploadError("没有从文件中读出文字" + ("（文字识别没有认出文字）" if ocr_pages else ""))
+    fmt = "jpg" if actual == "image" and data.startswith(b"\xff\xd8") else \
+        ("png" if actual == "image" else _FORMATS[actual])
+    return Extracted(text, fmt, ocr_pages)

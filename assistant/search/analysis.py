@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from assistant.records import Filters, Intent
@@ -19,11 +19,13 @@ INTENT_WHEN = re.compile(r"什么时候|何时|哪天|哪一天|几月|日期|�
 _INTENT_NUMBER = re.compile(r"多少|几个|几项|几类|几|数量|比例|百分之|规模|金额|多大|目标")
 # "多少人", "几项": the unit an answer must carry.
 _ASKED_UNIT = re.compile(
-    r"多少(万|亿)?(人次|人|个|亩|公里|万元|元|家|户|项|所|次|名|期|批|条|座|度)|几(个|项|类|家|批|条|次|名|大|所|人|位|种)")
+    r"多少(万|亿)?(人次|人|个|亩|公里|万元|元|家|户|项|所|次|名|期|批|条|座|度|节|课时|学时)"
+    r"|几(个|项|类|家|批|条|次|名|大|所|人|位|种|节|处)")
 # Units a question may use for what the text counts with another word: 多少名 ~ 4000人.
 # 个 is the general classifier: 几个代理人 is answered by 两名.
 _UNIT_SYNONYMS = {"名": "名|人|位", "人": "人|名|位", "位": "位|名|人", "人次": "人次|人", "度": "度|°",
-                  "个": "个|家|所|座|处|项|名|人|位|种|件|类",
+                  "个": "个|家|所|座|处|项|名|人|位|种|件|类", "节": "节|课时|学时", "课时": "课时|学时|节",
+                  "学时": "学时|课时|节",
                   "所": "所|个", "家": "家|个"}
 _FIRST_ITEM = re.compile(r"首先|第一(?:个|条|项|是)?(?:是|为)?什么|第一步")
 _BOTH_PARTS = re.compile(r"分别|各自|各是|各有|各要|各实现|各多少|各为|各设")
@@ -32,12 +34,12 @@ ASKS_LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]|包括�
 _ASK_PHRASE = re.compile(r"(?:的)?(?:是|叫|有|为|要|达到)?(?:什么|哪些|哪个|多少|几|谁|何时|怎样|如何)")
 ORDINAL_ITEM = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,2})(?:项|条|个|点|类|方面|部分|是)")
 # A question about what a term means or covers, which a 本条例所称X，是指… sentence answers.
-ASKS_DEFINITION = re.compile(r"是指|指的是|什么是|是什么意思|怎么界定|如何界定|界定|定义|含义|所称|算不算|属不属于|是否属于"
-                             r"|包括哪些|包括什么|包含哪些|包不包括|包括不包括")
-_ASKS_MEANING = re.compile(r"是指|指的是|什么是|是什么意思|界定|定义|含义|所称")
+ASKS_DEFINITION = re.compile(r"是指|指的是|指什么|什么是|是什么意思|怎么界定|如何界定|界定|定义|含义|所称|算不算|属不属于"
+                             r"|是否属于|包括哪些|包括什么|包含哪些|包不包括|包括不包括")
+_ASKS_MEANING = re.compile(r"是指|指的是|指什么|什么是|是什么意思|界定|定义|含义|所称")
 _ASKS_DOC_NUMBER = re.compile(r"文号|发文字号|发文号")
 _ASKS_DOC_DATE = re.compile(
-    r"(?:哪天|哪一天|什么时候|何时|哪年|几号|日期|时间)(?:开始)?(?:施行|实施|生效)|(?:施行|生效)(?:日期|时间)"
+    r"(?:哪天|哪一天|什么时候|何时|哪年|几号|日期|时间)(?:开始|起)?(?:施行|实施|生效)|(?:施行|生效)(?:日期|时间)"
     r"|(?:哪天|哪一天|什么时候|何时|哪年)(?:修正|修订|修改|通过)|(?:修正|修订|修改|通过)(?:的)?(?:日期|时间)"
     r"|最近一次.{0,6}(?:修正|修订|修改)"
     r"|(?:印发|成文|发布|落款|出台|发文)(?:的)?(?:日期|时间)|(?:哪天|哪一天|什么时候|何时|哪年)(?:印发|发布|出台|成文|发文)"
@@ -132,9 +134,11 @@ def metadata_kind(question: str) -> str:
     return ""
 
 
-def question_terms(terms: Sequence[str], years: tuple[int, ...], regions: tuple[str, ...]) -> list[str]:
-    """Topic terms of a question: filter words (years, places) and bare numbers left out."""
+def question_terms(terms: Sequence[str], years: tuple[int, ...], regions: tuple[str, ...],
+                   question: str = "") -> list[str]:
+    """Topic terms of a question: filter words (years, places, 修改后 naming a version) and bare numbers left out."""
     drop = {str(y) for y in years} | {str(y)[2:] for y in years} | set(regions) | set(PROVINCES) | {"年"}
+    drop |= {m.group(1) for m in _REVISED.finditer(normalize(question))}
     out: list[str] = []
     for term in terms:
         if term in drop or term.isdigit() or term in out or ORDINAL_ITEM.fullmatch(term) or _QUESTION_WORD.fullmatch(term) \
@@ -144,6 +148,11 @@ def question_terms(terms: Sequence[str], years: tuple[int, ...], regions: tuple[
     return out
 
 
+# 修改后 / 修订前: which version is meant, not what is asked about.
+_REVISED = re.compile(r"(修改|修订|修正)(?:后|前|以后|以前|之后|之前)")
+# Phrases that ask what a term means: blanked before the question is cut into topic words (疫木指的是什么).
+ASKS_MEANING_PHRASE = re.compile(r"指的是|是指|具体指|指什么|是什么意思|什么意思|的含义|含义是|怎么界定|如何界定|怎样界定|的定义"
+                                 r"|定义是")
 # Words that ask rather than say what about: never topic words an answer must contain.
 _QUESTION_WORD = re.compile(r"多长时间|多久|多少|多大|几天|几个|几年|什么|哪些|哪个|怎么|怎么办|怎样|如何|是否|有没有|要不要"
                             r"|能不能|可不可以|哪里|哪儿|去哪|多少钱|为什么|啥|是不是|那个|这个|那份|这份|那部|是从|从什么")
@@ -152,28 +161,30 @@ _VERSION_WORD = re.compile(r"年?版本?|新版|旧版|老版|现行|最新|新�
 _SPECIFICS = re.compile(r"具体|标准|流程|程序|细则|怎么算|如何计算|多少|几[个项天年月次]|费率|金额|额度")
 _COMPARES = re.compile(r"不同|区别|差别|差异|一样|相同|变化|变了|改了|有何变|共同点|比较|对比|相比|高吗|低吗|多吗|少吗")
 _NUMERAL = r"[\d.一二三四五六七八九十两百千万零〇]+"
+# A length of time, not a calendar date: 2000年 and the 22日 of 9月22日 are not durations.
+_SPAN = r"(?<![\d月年])(?:\d{1,3}(?:\.\d+)?|[一二三四五六七八九十两百千万零〇半]+)(?!\d)"
 # Kinds of answer a question may ask for beyond a count in a unit, and what states one.
 _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
-    (re.compile(r"多少钱|多少[^，。？?]{0,2}费|费用?(?:是|为|要|需要)?多少|罚多少|罚款多少|补贴多少|多少补贴|奖励多少"
+    (re.compile(r"多少钱|多少(?![^，。？?]{0,2}免费)[^，。？?]{0,2}费|费用?(?:是|为|要|需要)?多少|罚多少|罚款多少|补贴多少|多少补贴|奖励多少"
                 r"|多少资金|多少经费|(?:交|缴|赔|给)多少(?![天日月年个人名次项小时周])"),
      re.compile(_NUMERAL + r"\s*(?:万|亿)?元|百分之|%|倍")),
     # A duration asked in a unit is answered in that unit (几小时 by 小时, not by 每年).
     (re.compile(r"几(?:个)?小时|多少(?:个)?小时"), re.compile(_NUMERAL + r"\s*(?:个)?(?:小时|分钟)")),
-    (re.compile(r"几(?:个)?月|多少个月"), re.compile(_NUMERAL + r"\s*(?:个)?月|半年|" + _NUMERAL + r"\s*(?:日|天)")),
-    (re.compile(r"几年|多少年"), re.compile(_NUMERAL + r"\s*(?:个)?(?:年|周年)|终身|长期")),
+    (re.compile(r"几个月|多少个月"), re.compile(_SPAN + r"\s*(?:个)?月|半年|" + _SPAN + r"\s*(?:日|天)")),
+    (re.compile(r"几年|多少年"), re.compile(_SPAN + r"\s*(?:个)?(?:年|周年)|终身|长期")),
     (re.compile(r"几天|多少天|多少日|几日|几个工作日|多少个工作日"),
-     re.compile(_NUMERAL + r"\s*(?:个)?(?:工作日|日|天|小时)|当日|当天|即时|当场|立即")),
-    (re.compile(r"多长时间|多久|时限|期限"),
-     re.compile(_NUMERAL + r"\s*(?:个)?(?:工作日|日|天|月|年|小时|分钟|周)|每(?:半)?(?:年|月|季度|周|半月|日|天)|即时|当场|及时"
+     re.compile(_SPAN + r"\s*(?:个)?(?:工作日|日|天|小时)|当日|当天|即时|当场|立即")),
+    (re.compile(r"多长时间|多久|时限|期限|期多长|多长(?!的?(?:距离|路|米|公里))"),
+     re.compile(_SPAN + r"\s*(?:个)?(?:工作日|日|天|月|年|小时|分钟|周)|每(?:半)?(?:年|月|季度|周|半月|日|天)|即时|当场|及时"
                 r"|立即|同步")),
-    (re.compile(r"(?:多大|多少|什么)比例|比例(?:是|为|不低于|不得低于|达到)?多少|百分之几|几成|占比"),
+    (re.compile(r"(?:多大|多少|什么)比例|比例[^，。？?]{0,6}多少|百分之几|几成|占比"),
      re.compile(r"百分之|%|％|" + _NUMERAL + r"\s*(?:成|倍|分之)")),
     (re.compile(r"多大(?:年龄|岁数)|几岁|多少岁|年满多少"), re.compile(_NUMERAL + r"\s*周?岁")),
-    (re.compile(r"多宽|多长(?!时间)|多高|多深|多远|多大面积|多少平方"),
+    (re.compile(r"多宽|多长的?(?:距离|路)|多高|多深|多远|多大面积|多少平方"),
      re.compile(_NUMERAL + r"\s*(?:米|公里|千米|厘米|毫米|平方米|亩)")),
     # 按什么标准收费: a standard is a figure (or a provision that leaves it to others, said as such).
     (re.compile(r"按(?:什么|何种|哪种|啥)标准"), FIGURE),
-    (re.compile(r"哪天|哪一天|几月几[日号]|什么日期|几号"),
+    (re.compile(r"哪天|哪一天|几月几[日号]|几月份?(?!内)|什么日期|几号"),
      re.compile(r"\d{4}年|\d{1,2}月|[一二三四五六七八九十〇零]{4}年|[一二三四五六七八九十]{1,2}月|年底|月底|季度|每年|每月|当日|当天")),
 )
 
@@ -194,9 +205,11 @@ def required_answer(question: str) -> re.Pattern[str] | None:
         return kind
     unit = match.group(2) or match.group(3)
     units = _UNIT_SYNONYMS.get(unit, re.escape(unit))
+    # 多少人出席 is answered by a share of the members as well: 过半数, 三分之二以上.
+    share = r"|过半数|半数以上|[一二三四五六七八九十]分之[一二三四五六七八九十]" if unit in ("人", "名", "位") else ""
     if match.group(3):
-        return re.compile(r"[\d.一二三四五六七八九十两百千]+(?:" + units + ")")
-    return re.compile(_NUMERAL + r"\s*(?:万|亿)?(?:" + units + ")")
+        return re.compile(r"[\d.一二三四五六七八九十两百千]+(?:" + units + ")" + share)
+    return re.compile(_NUMERAL + r"\s*(?:万|亿)?(?:" + units + ")" + share)
 
 
 def ordinal_target(question: str) -> int | None:
@@ -205,9 +218,16 @@ def ordinal_target(question: str) -> int | None:
     return small_number(match.group(1)) if match else None
 
 
+_WHO_DOES = re.compile(r"(?:由谁|谁来|谁)(?!来)([\u4e00-\u9fff]{2})")
+
+
 def focus_term(question: str, terms: Sequence[str]) -> str:
-    """The word just before the question phrase: in 专项行动叫什么 the thing asked about is 专项行动."""
+    """The word just before the question phrase: in 专项行动叫什么 the thing asked about is 专项行动; in
+    由谁批准 the act asked about, 批准."""
     simple = normalize(question)
+    does = _WHO_DOES.search(simple)
+    if does and does.group(1) in terms:
+        return does.group(1)
     match = _ASK_PHRASE.search(simple)
     if not match:
         return ""
@@ -248,15 +268,17 @@ class QuestionFrame:
     compares: bool = False  # asks whether parts differ (有什么不同, 一样吗, 变化)
     asks_specifics: bool = False  # asks for specifics (具体, 标准, 流程, 多少) that a provision may leave to others
     asks_definition: bool = False  # asks what a term means or covers (是指, 怎么界定, 包括哪些, 算不算)
+    echo: str = ""  # a follow-up's own words (那农村地区呢 -> 农村地区): the slot it puts in the earlier question
 
 
 def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regions: Iterable[str] = (), *,
                    doc_ids: Sequence[str] = (), years: Sequence[int] = (), regions: Sequence[str] = (),
-                   catalog: Sequence[CatalogEntry] = ()) -> QuestionFrame:
+                   catalog: Sequence[CatalogEntry] = (), echo: str = "",
+                   places: Mapping[str, tuple[str, ...]] | None = None) -> QuestionFrame:
     """The frame of a standalone question; `years`, `regions` and `doc_ids` are filters the caller fixed, and
     `catalog` the indexed documents a question may name."""
     facts = analyse(full, known_regions)
-    terms = tuple(question_terms(topic_words, facts.years, facts.regions))
+    terms = tuple(question_terms(topic_words, facts.years, facts.regions, full))
     scope = resolve_scope(full, catalog, facts.regions) if catalog and not doc_ids else DocumentScope()
     if scope:
         # The words that name the document say nothing of what is asked about it.
@@ -276,11 +298,11 @@ def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regi
         if scope.versions:
             return _framed(asked, full, facts, terms, tuple(
                 Part(_version_label(named, ids), Filters(doc_ids=ids, years=tuple(years), regions=tuple(regions)))
-                for ids in scope.versions))
+                for ids in scope.versions), echo)
         if scope.documents:
             return _framed(asked, full, facts, terms, tuple(
                 Part(_document_label(named, ids), Filters(doc_ids=ids, years=tuple(years), regions=tuple(regions)))
-                for ids in scope.documents))
+                for ids in scope.documents), echo)
         if len({e.title for e in named.values()}) == 1:
             # One named document is scope enough: a year in the question names its version, not a filter.
             facts = QueryFacts((), facts.regions, facts.intent)
@@ -292,9 +314,36 @@ def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regi
                       for y in facts.years)
     elif len(facts.regions) > 1 and not fixed_regions:
         parts = tuple(Part(r, Filters(years=fixed_years or facts.years, regions=(r,), **base)) for r in facts.regions)
+    elif places and not fixed_regions and not doc_ids and (joined := joined_places(full, facts.regions, places)):
+        # 上海的慈善周和广州的慈善月: a province by its region, a city by the documents titled with its name.
+        parts = tuple(Part(p, Filters(years=fixed_years or facts.years, regions=(p,)) if p in facts.regions
+                           else Filters(years=fixed_years or facts.years, doc_ids=places[p])) for p in joined)
+        terms = tuple(t for t in terms if t not in joined) or terms
     else:
         parts = (Part("", Filters(years=fixed_years or facts.years, regions=fixed_regions or facts.regions, **base)),)
-    return _framed(asked, full, facts, terms, parts)
+    return _framed(asked, full, facts, terms, parts, echo)
+
+
+_PLACES_JOINED = re.compile(r"^(?:省|市|自治区|县|区)?(?:的[^，。？?]{0,10})?(?:和|与|跟|同|、|以及)$")
+
+
+def joined_places(question: str, regions: Sequence[str], places: Mapping[str, tuple[str, ...]] | None) -> list[str]:
+    """Two or more places named side by side (上海和广州, 上海的慈善周和广州的…), in the question's order: regions, and
+    cities that begin some document's title; [] unless a city is among them and they are joined by 和/与/、."""
+    if not places:
+        return []
+    simple = normalize(question)
+    cities = [p for p in places if p in simple and not any(p in r or r in p for r in regions)]
+    if not cities:
+        return []
+    named = sorted(set(cities) | {r for r in regions if r in simple}, key=simple.index)
+    if len(named) < 2:
+        return []
+    for first, second in zip(named, named[1:]):
+        between = simple[simple.index(first) + len(first): simple.index(second)]
+        if not _PLACES_JOINED.match(between):
+            return []
+    return named
 
 
 def _document_label(named: dict[str, CatalogEntry], ids: tuple[str, ...]) -> str:
@@ -310,7 +359,8 @@ def _version_label(named: dict[str, CatalogEntry], ids: tuple[str, ...]) -> str:
     return status if entry.version.startswith("0000") else f"{entry.version[:4]}年版（{status}）"
 
 
-def _framed(asked: str, full: str, facts: QueryFacts, terms: tuple[str, ...], parts: tuple[Part, ...]) -> QuestionFrame:
+def _framed(asked: str, full: str, facts: QueryFacts, terms: tuple[str, ...], parts: tuple[Part, ...],
+            echo: str = "") -> QuestionFrame:
     ordinal = "第几" in full
     # Places become filters; left in the search text they only pull up title pages. Years stay:
     # a sentence that names the year asked about is often the answer.
@@ -330,4 +380,5 @@ def _framed(asked: str, full: str, facts: QueryFacts, terms: tuple[str, ...], pa
         and not ASKS_LIST.search(normalize(full)) else None,
         asks_list=bool(ASKS_LIST.search(normalize(full))) and ordinal_target(full) is None,
         alternatives=alternatives(terms, full), compares=bool(_COMPARES.search(normalize(full))) and len(parts) > 1,
-        asks_specifics=bool(_SPECIFICS.search(normalize(full))), asks_definition=bool(ASKS_DEFINITION.search(normalize(full))))
+        asks_specifics=bool(_SPECIFICS.search(normalize(full))),
+        asks_definition=bool(ASKS_DEFINITION.search(normalize(full))), echo=normalize(echo))

@@ -64,7 +64,9 @@ def _swap_into(base: str, topic: str) -> str:
             suffix = len(os.path.commonprefix([span[::-1], topic[::-1]]))
             shared = max(prefix, suffix)
             score = (shared, -abs(length - len(topic)))
-            if shared >= 2 and shared < min(len(span), len(topic)) and (best is None or score > best[0]):
+            # Two-character words of one kind share their last character: 国道 -> 乡道, 县里 -> 市里.
+            alike = shared >= 2 or (len(topic) == 2 and length == 2 and suffix == 1)
+            if alike and shared < min(len(span), len(topic)) and (best is None or score > best[0]):
                 best = (score, start, length)
     if best is None:
         return ""
@@ -85,6 +87,11 @@ def _replace_or_prefix(base: str, old: Sequence[str], new: Sequence[str], fmt) -
             result = result.replace(fmt(first), "".join(fmt(n) + "和" for n in others) + fmt(first), 1)
         return result
     return "".join(fmt(n) for n in new) + base
+
+
+def own_words(question: str, known_regions: Iterable[str] = ()) -> str:
+    """What a follow-up says of its own, without years, places and question words: 那农村地区呢？ -> 农村地区."""
+    return _topic_words(question, known_regions)
 
 
 def rewrite(question: str, history: Sequence[dict] = (), known_regions: Iterable[str] = ()) -> str:
@@ -146,7 +153,10 @@ def _merge(base: str, follow: str, known: tuple[str, ...]) -> str:
         # No counterpart found: keep the previous scope and question, ask it of the new topic.
         scope = "".join(f"{y}年" for y in find_years(base_s)) + "".join(find_regions(base_s, known))
         asked = re.search(r"(?:的|要|是|有|由|在|达到)?[^的要是有由在]*?(?:多少|几|谁|什么|哪|何时)[^，。？?]*[?？]?$", base_s)
-        return scope + topic + (asked.group(0) if asked else "")
+        if not asked:
+            # Nothing to ask of the new topic alone: both questions together.
+            return f"{base_s.rstrip('？?。')}，{follow_s}"
+        return scope + topic + asked.group(0)
     merged = _replace_or_prefix(base_s, [str(y) for y in find_years(base_s)], [str(y) for y in years],
                                 lambda y: f"{y}年")
     if regions:

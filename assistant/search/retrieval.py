@@ -77,6 +77,10 @@ class Retriever:
                mode: RetrieverMode = RetrieverMode.HYBRID, timings: dict[str, float] | None = None) -> list[Ranked]:
         """The best `k` chunks for the question among those the filters allow; stage times are added to `timings`."""
         timings = timings if timings is not None else {}
+        search = getattr(self.store, "search", None)
+        if search is not None:
+            return self._search_engine(search, question, filters, k=k, candidates=candidates, rrf_k=rrf_k, mode=mode,
+                                       timings=timings)
         mask = self.eligible(filters)
         if not mask.any():
             return []
@@ -111,3 +115,18 @@ class Retriever:
         best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
         timings["fusion_ms"] = timings.get("fusion_ms", 0.0) + (time.perf_counter() - t0) * 1000
         return [Ranked(row, score, tuple(found_by[row]), similarity.get(row, 0.0)) for row, score in best]
+
+    def _search_engine(self, search, question: str, filters: Filters, *, k: int, candidates: int, rrf_k: int,
+                       mode: RetrieverMode, timings: dict[str, float]) -> list[Ranked]:
+        """The same search done by the index's own engine (Milvus): its filter expressions, BM25, dense search
+        and reciprocal-rank fusion, timed as one vector search after the question's encoding."""
+        vector = None
+        t0 = time.perf_counter()
+        if mode in (RetrieverMode.HYBRID, RetrieverMode.DENSE):
+            vector = self.embedder.encode_queries([question])[0]
+        t1 = time.perf_counter()
+        ranked: list[Ranked] = search(question, vector, filters, k=k, candidates=candidates, rrf_k=rrf_k, mode=mode)
+        if vector is not None:
+            timings["encode_ms"] = timings.get("encode_ms", 0.0) + (t1 - t0) * 1000
+        timings["vector_ms"] = timings.get("vector_ms", 0.0) + (time.perf_counter() - t1) * 1000
+        return ranked

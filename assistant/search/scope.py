@@ -174,6 +174,15 @@ def _candidates(question: str, catalog: Sequence[CatalogEntry]) -> list[CatalogE
     return [catalog[i] for i in sorted(found)]
 
 
+_PLACE = re.compile(r"^([\u4e00-\u9fff]{2,6}?)(?:省|市|自治区|自治州|县)")
+
+
+def title_place(title: str) -> str:
+    """The place a title begins with: 广州市慈善促进条例 -> 广州; '' for a national text."""
+    match = _PLACE.match(normalize(title))
+    return match.group(1) if match else ""
+
+
 def _several_named(simple: str, scored: Sequence[tuple[float, CatalogEntry]]) -> DocumentScope | None:
     """"A条例和B办法…": each named document a part of its own; None unless the question names two or more."""
     by_title: dict[str, list[tuple[float, CatalogEntry]]] = {}
@@ -191,6 +200,10 @@ def _several_named(simple: str, scored: Sequence[tuple[float, CatalogEntry]]) ->
             named.append(title)
             rest = _mask(rest, title)
     named = sorted(named[: sum(simple.count(k) for k in KINDS)], key=lambda t: _position(simple, t))
+    # 上海和广州的慈善条例: one kind word, two places, a document each (the best named of each place).
+    places = [p for p in dict.fromkeys(title_place(t) for t in ranked) if p and p in simple]
+    if len(places) > len(named):
+        named = [next(t for t in ranked if title_place(t) == p) for p in sorted(places, key=simple.index)]
     if len(named) < 2 or not _JOINED.search(simple) or len(named) > _MAX_NAMED:
         return None
     parts = tuple(tuple(e.doc_id for _, e in by_title[t] if e.status == "current" or len(by_title[t]) == 1)

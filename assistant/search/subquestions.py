@@ -40,8 +40,8 @@ def own_chars(piece: str) -> str:
 
 # "单位和个人分别罚多少": two subjects joined before 分别/各, the rest of the question shared by both.
 _PAIR = re.compile(r"(?:^|(?<=[，,：:；;。？?对在就]))(?P<a>[^，,：:；;。？?对在就的]{2,16})(?:和|与|跟|及|以及)"
-                   r"(?P<b>[^，,：:；;。？?的和与]{2,16}?)(?P<tail>(?:的[^，,：:；;。？?分各]{1,12})?)(?:分别|各自|各)"
-                   r"(?P<rest>[^，,；;。]*)$")
+                   r"(?P<b>[^，,：:；;。？?的和与]{2,16}?)(?P<tail>(?:的[^，,：:；;。？?分各]{1,12})?)"
+                   r"(?:[，,](?P<mid>[^，,：:；;。？?分各]{1,8}))?(?:分别|各自|各)(?P<rest>[^，,；;。]*)$")
 
 
 def split_pair(text: str) -> list[str]:
@@ -52,4 +52,21 @@ def split_pair(text: str) -> list[str]:
     if not match or not _ASKS.search(match.group("rest")):
         return [simple]
     before, tail, rest = body[: match.start()], match.group("tail"), match.group("rest")
-    return [f"{before}{match.group(side)}{tail}{rest}？" for side in ("a", "b")]
+    mid = f"，{match.group('mid')}" if match.group("mid") else ""
+    return [f"{before}{match.group(side)}{tail}{mid}{rest}？" for side in ("a", "b")]
+
+
+# One ask of a list such as 谁来管、罚多少: a question word, or an A-not-A question (管不管).
+_ASK_PIECE = re.compile(r"谁|哪[个些里儿]|什么|多少|几|怎么|如何|是否|能否|多久|(.)不\1")
+_MAX_ASK_CHARS = 10
+
+
+def split_asks(text: str) -> list[str]:
+    """"有人乱倒垃圾，谁来管、罚多少？" as "…，谁来管？" and "…，罚多少？"; any other text as is."""
+    simple = readable(text).strip()
+    head, comma, last = simple.rstrip("？?。").rpartition("，")
+    pieces = [p for p in last.split("、") if p]
+    if not comma or len(pieces) < 2 or len(pieces) > MAX_SUBQUESTIONS or not all(
+            _ASK_PIECE.search(p) and len(p) <= _MAX_ASK_CHARS for p in pieces):
+        return [simple]
+    return [f"{head}，{piece}？" for piece in pieces]
