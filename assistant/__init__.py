@@ -23,6 +23,7 @@ from assistant.index.backend import (
 from assistant.index.build import BuildReport, build_index, embedding_text, passage_texts, warm_up, write_index
 from assistant.index.lexical import index_terms
 from assistant.index.store import IndexStore, open_index
+from assistant.ledger import LedgerEntry, ledger_units, task_ledger, write_ledger
 from assistant.library import AddResult, Library
 from assistant.records import Answer, Chunk, Citation, Document
 from assistant.text.normalize import match_form, normalize, readable
@@ -35,7 +36,8 @@ __all__ = ["Assistant", "Answer", "Citation", "Document", "Chunk", "QuestionErro
            "build_index", "BuildReport", "IndexLoadError", "IndexBusyError", "match_form", "default_index_dir",
            "default_corpus_dir", "Library", "AddResult", "UploadError", "FeedbackStore", "FeedbackItem",
            "Generator", "LLMConfig", "LLMError", "write_index", "passage_texts", "load_embedder", "warm_up",
-           "token_encoding", "policy_home", "RetrieverMode", "write_export", "AuditEvent",
+           "token_encoding", "policy_home", "RetrieverMode", "write_export", "AuditEvent", "LedgerEntry", "task_ledger",
+           "ledger_units", "write_ledger",
            # for tools that read or write index folders (benchmarks, synthetic corpora)
            "IndexStore", "open_index", "index_terms", "normalize", "readable", "sentence_spans", "PROVINCES",
            "embedding_text",

@@ -164,6 +164,13 @@ class Library:
                                                  generator=self._generator)
                 self._version += 1
                 self._updated_at = time.time() if not report.unchanged else self._index_time()
+            if report.embedded:
+                # A serving process keeps only the question encoder: the passage encoder's buffers (several
+                # hundred MB after a build) are released, with the replaced index, and loaded again at the
+                # next upload.
+                from embeddings.models import release_passage_encoders
+
+                release_passage_encoders(self._embedder)
             return report
 
     # ---- quarantine ------------------------------------------------------------------------------------------

@@ -164,6 +164,17 @@ class SentenceTransformerEmbedder:
                 self._passage_onnx = OnnxBertEncoder(Path(self._source), precision="int8", threads=1)
             return self._passage_onnx
 
+    def release_passage_encoder(self) -> bool:
+        """Drop what only encodes passages (the 8-bit session and its buffers; for the bundled model, the
+        full-precision model too, since questions go through ONNX): a server keeps only the question encoder
+        between uploads. The next `encode_passages` loads it again. True when something was dropped."""
+        with self._passage_lock:
+            dropped = self._passage_onnx is not None
+            self._passage_onnx = None
+            if self._query_encoder is not None and self._model is not None:
+                self._model, dropped = None, True
+        return dropped
+
     def _encode(self, texts: list[str], prompt_name: str | None, *, show_progress: bool) -> np.ndarray:
         vectors = self._sentence_transformer().encode(texts, prompt_name=prompt_name, batch_size=self._batch_size,
                                      normalize_embeddings=True, show_progress_bar=show_progress,
@@ -189,6 +200,43 @@ def model_hash_of(model: str, passage_encoder: str | None = None) -> str:
 
 _shared: dict[tuple[str, str, str], SentenceTransformerEmbedder] = {}
 _shared_lock = threading.Lock()
+
+
+def release_passage_encoders(*embedders: object) -> bool:
+    """Release the passage encoders of the process-wide embedders and of `embedders` (any object with a
+    `release_passage_encoder` method), then hand freed memory back to the system; True when one was held.
+
+    Encoding passages grows ONNX Runtime's buffers by several hundred MB; freed, glibc keeps most of them
+    mapped unless asked to trim, so a serving process would stay at its build-time size."""
+    with _shared_lock:
+        held = list(_shared.values())
+    dropped = False
+    for embedder in (*held, *embedders):
+        release = getattr(embedder, "release_passage_encoder", None)
+        if callable(release):
+            dropped = bool(release()) or dropped
+    if dropped:
+        trim_memory()
+    return dropped
+
+
+def trim_memory() -> None:
+    """Collect garbage and return free heap pages to the system (glibc's malloc_trim; elsewhere a no-op)."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    if not name:
+        return
+    try:
+        libc = ctypes.CDLL(name)
+        trim = getattr(libc, "malloc_trim", None)
+        if trim is not None:
+            trim(0)
+    except OSError:
+        return
 
 
 def load_embedder(model: str = DEFAULT_MODEL, *, cache_dir: Path | None = None, shared: bool = True,

@@ -85,6 +85,15 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--questions", type=int, default=20, help="questions per client")
     load.add_argument("--malformed-every", type=int, default=3,
                       help="every N-th question of a client is malformed (default 3: a third; 0: none)")
+    load.add_argument("--pid", type=int, default=None,
+                      help="the server's process, for its memory (default: the one listening on the URL's port)")
+    load.add_argument("--upload", type=Path, default=None,
+                      help="meanwhile, upload this file through the page (headless Chromium, /usr/bin/chromium)")
+    load.add_argument("--delete", default=None, metavar="TITLE",
+                      help="meanwhile, delete the document whose title contains TITLE through the page")
+    load.add_argument("--after", action="append", default=[], metavar="QUESTION",
+                      help="ask this once the load and the change are done and report the titles it cites "
+                           "(repeatable)")
     from assistant import add_backend_arguments
 
     for command in (run, curve, stress):  # the same index backend options as `python -m assistant`
@@ -285,11 +294,14 @@ def _stress(args) -> int:
 
 
 def _load(args) -> int:
-    from eval.loadcheck import run_load
+    from eval.loadcheck import page_change, run_load
 
-    print(json.dumps(run_load(args.url, clients=args.clients, questions=args.questions,
-                                 malformed_every=args.malformed_every), ensure_ascii=False, indent=2))
-    return 0
+    change = page_change(args.url, args.upload, args.delete) if args.upload or args.delete else None
+    report = run_load(args.url, clients=args.clients, questions=args.questions,
+                      malformed_every=args.malformed_every, pid=args.pid, change=change,
+                      after=tuple(args.after))
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    return 1 if report["errors"] or "error" in report.get("change", {}) else 0
 
 
 def _build_memory(args) -> int:

@@ -127,6 +127,38 @@ def test_a_server_opens_the_existing_index_at_once_and_refreshes_behind_it(tmp_p
     assert len(again.documents()) == count + 1
 
 
+class ReleasingEmbedder(FakeEmbedder):
+    """A fake embedder that counts how often its passage encoder is released."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.released = 0
+
+    def release_passage_encoder(self) -> bool:
+        self.released += 1
+        return True
+
+
+def test_the_passage_encoder_is_released_after_each_build_that_encoded(tmp_path):
+    embedder = ReleasingEmbedder()
+    lib = Library(tmp_path / "lib", seed=default_corpus_dir(), embedder=embedder)
+    lib.ensure_index()
+    assert embedder.released == 1
+    lib.ensure_index()  # nothing encoded: nothing to release
+    assert embedder.released == 1
+    lib.add("新文件.txt", NEW_DOC.encode("utf-8"))
+    assert embedder.released == 2
+    assert "5万亩" in lib.assistant.ask("2021年测试市新建多少亩高标准农田").text  # encodes again after a release
+
+
+def test_release_passage_encoders_drops_only_what_encodes_passages():
+    from embeddings.models import release_passage_encoders
+
+    embedder = ReleasingEmbedder()
+    assert release_passage_encoders(embedder, object()) is True and embedder.released == 1
+    assert release_passage_encoders(object()) is False
+
+
 def test_the_uploaded_file_is_kept_as_it_came_and_follows_deletion_and_undo(library):
     from io import BytesIO
 

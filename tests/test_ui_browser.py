@@ -346,3 +346,115 @@ def test_export_conversation_as_markdown_and_docx(page, server):
 
     document = docx.Document(io.BytesIO(page.request.get(href).body()))
     assert "渝扶组发〔2020〕1号" in "\n".join(p.text for p in document.paragraphs)
+
+
+def test_citation_markers_in_the_answer_open_the_cited_quote(page):
+    ask(page, "2020年消费扶贫专柜目标是多少", "1万个")
+    ask(page, "2019年易地扶贫搬迁计划搬迁多少人", "2.6万人")
+    markers = page.locator("#chat .message-content a.cite-marker")
+    assert markers.count() >= 4  # [1] in each answer's text and in its source list
+    # the marker in the first answer's text opens the first answer's citation, though a later answer came since
+    first = page.locator("#chat .message-content", has_text="1万个").first.locator("a.cite-marker").first
+    assert first.inner_text() == "[1]"
+    first.click()
+    wait_text(page, "#cite-hl", "设立1万个消费扶贫专柜")
+    assert "《2020年全市脱贫攻坚工作要点》" in page.inner_text("#viewer")
+    page.wait_for_function("""() => {
+        const mark = document.getElementById('cite-hl'), box = document.getElementById('doc-viewer');
+        const m = mark.getBoundingClientRect(), b = box.getBoundingClientRect();
+        return m.top >= b.top && m.bottom <= b.bottom; }""", timeout=10000)
+    second = page.locator("#chat .message-content", has_text="2.6万人").last.locator("a.cite-marker").first
+    second.click()
+    wait_text(page, "#cite-hl", "2.6万")
+    assert "2019年全市脱贫攻坚工作要点" in page.inner_text("#viewer")
+    first.click()  # a second click on one marker opens it again
+    wait_text(page, "#cite-hl", "设立1万个消费扶贫专柜")
+    # the copy button copies the answer as shown: markers as [n], no markup
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.locator("#chat button[aria-label='复制消息'], #chat button[aria-label='Copy message']").last.click()
+    page.wait_for_function("() => navigator.clipboard.readText().then((t) => t.includes('2.6万'))", timeout=10000)
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert "[1]" in copied and "cite-marker" not in copied and "<a" not in copied and "&" not in copied
+
+
+def _ledger_rows(page) -> list[str]:
+    """The ledger rows drawn in the page (the table draws the rows in view only: keep filtered sets small)."""
+    return page.locator("#ledger .virtual-row").all_inner_texts()
+
+
+LEDGER_DOC = ("关于印发《2033年台账测试工作方案》的通知\n一、工作任务\n"
+              "（一）修缮校舍。9月底前完成校舍修缮20所。（市台账测试局牵头负责）\n")
+
+
+def test_ledger_rows_are_cited_filtered_by_unit_and_exported(page, server, browser, tmp_path):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from assistant import task_ledger
+
+    page.get_by_role("tab", name="督办台账").click()
+    assistant = server["library"].assistant
+    wait_text(page, "#ledger-summary", f"全部文件：共 {len(task_ledger(assistant))} 项任务")
+    # one document: its tasks, with units and time frames
+    choose(page, "ledger-doc", "塔城地区2020年扶贫日活动方案")
+    tacheng = next(d.doc_id for d in assistant.documents() if d.title == "塔城地区2020年扶贫日活动方案")
+    wait_text(page, "#ledger-summary", f"塔城地区2020年扶贫日活动方案》：共 {len(task_ledger(assistant, [tacheng]))} 项")
+    wait_text(page, "#ledger", "渝扶组发", present=False)
+    choose(page, "ledger-unit", "供销合作社")
+    wait_text(page, "#ledger-summary", "单位含“供销合作社”：共 1 项任务")
+    wait_text(page, "#ledger", "地区扶贫办会同地区发改委")
+    row = _ledger_rows(page)[0]
+    assert "供销合作社" in row and "开展时间：2020年7月-10月" in row
+    assert page.inner_text("#ledger [data-testid='cell-0-5']").strip() == "地区扶贫办"  # 牵头单位
+    # filtered by a unit
+    choose(page, "ledger-unit", "地区民政局")
+    wait_text(page, "#ledger-summary", "单位含“地区民政局”")
+    wait_text(page, "#ledger-summary", "共 1 项任务")
+    wait_text(page, "#ledger", "地区民政局负责开展社会组织扶贫活动")
+    row = _ledger_rows(page)[0]
+    assert "地区民政局负责开展社会组织扶贫活动" in row and "塔地扶贫领办字〔2020〕15号" in row
+    # a row opens its provision, the quoted task highlighted
+    page.click("#ledger [data-testid='cell-0-3']")
+    wait_text(page, "#ledger-hl", "地区民政局负责开展社会组织扶贫活动")
+    assert "6.举办扶贫日系列活动" in page.inner_text("#ledger-viewer")
+    # exports: the filtered table, as .xlsx and .csv
+    page.click("#ledger-export")
+    wait_text(page, "#ledger-status", ".xlsx")
+    href = page.locator("#ledger-file a").first.get_attribute("href")
+    sheet = load_workbook(io.BytesIO(page.request.get(href).body())).active
+    table = list(sheet.iter_rows(values_only=True))
+    assert table[0][4] == "任务（原文）" and len(table) == 2
+    assert table[1][1] == "《塔城地区2020年扶贫日活动方案》" and table[1][5] == "地区民政局"
+    assert table[1][8] == "开展时间：2020年7月-10月"
+    page.get_by_text("CSV（.csv）").click()
+    page.click("#ledger-export")
+    wait_text(page, "#ledger-status", ".csv")
+    href = page.locator("#ledger-file a").first.get_attribute("href")
+    rows_csv = list(csv.reader(io.StringIO(page.request.get(href).body().decode("utf-8-sig"))))
+    assert rows_csv[0][0] == "序号" and len(rows_csv) == 2 and "地区民政局负责" in rows_csv[1][4]
+    # the whole library again; another page uploads a document, and this ledger shows its task unasked
+    choose(page, "ledger-doc", "全部文件")
+    wait_text(page, "#ledger", "渝扶组发")
+    path = tmp_path / "台账测试.txt"
+    path.write_text(LEDGER_DOC, encoding="utf-8")
+    other_context, other = open_page(browser, server)
+    try:
+        upload(other, path, "已添加")
+    finally:
+        other_context.close()
+    wait_text(page, "#ledger-summary", f"全部文件：共 {len(task_ledger(server['library'].assistant))} 项任务")
+    option = page.locator("[role=option]", has_text="市台账测试局").first
+    for _ in range(20):  # the unit list can reach the page a moment after the count
+        page.click("#ledger-unit input")
+        page.keyboard.press("Control+A")
+        page.keyboard.type("台账测试")  # typed: the list of the whole library's units is long
+        try:
+            option.wait_for(timeout=2000)
+            break
+        except Exception:
+            page.keyboard.press("Escape")
+    option.click()
+    wait_text(page, "#ledger-summary", "单位含“市台账测试局”：共 1 项任务")
+    wait_text(page, "#ledger", "9月底前")

@@ -19,8 +19,32 @@ from pathlib import Path
 import gradio as gr
 from starlette.middleware import Middleware
 
-from assistant import Document, FeedbackStore, Library, QuestionError, UploadError, write_export
-from ui.render import EMPTY_VIEWER, SCROLL_TO_HIGHLIGHT, answer_message, document_html, nearby_label, plain, source_label
+from assistant import (
+    Document,
+    FeedbackStore,
+    LedgerEntry,
+    Library,
+    QuestionError,
+    UploadError,
+    ledger_units,
+    task_ledger,
+    write_export,
+    write_ledger,
+)
+from ui.render import (
+    EMPTY_LEDGER_VIEWER,
+    EMPTY_VIEWER,
+    LEDGER_MARK_ID,
+    MARKER_CSS,
+    MARKER_SCRIPT,
+    SCROLL_TO_HIGHLIGHT,
+    SCROLL_TO_LEDGER_HIGHLIGHT,
+    answer_message,
+    document_html,
+    nearby_label,
+    plain,
+    source_label,
+)
 from ui.web import ChineseLocaleMiddleware
 
 log = logging.getLogger("policy_qa.ui")
@@ -35,6 +59,10 @@ LIKE, DISLIKE = "👍 有帮助", "👎 没帮助"
 UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".docx", ".pdf", ".png", ".jpg", ".jpeg"]
 EXPORT_SCOPES = ["最近一条回答", "整个对话"]
 EXPORT_FORMATS = ["Markdown（.md）", "Word（.docx）"]
+ALL_UNITS = "全部单位"
+LEDGER_FORMATS = ["Excel（.xlsx）", "CSV（.csv）"]
+LEDGER_HEADERS = ["文件", "文号", "条款", "任务（原文）", "责任单位", "牵头单位", "配合单位", "时限"]
+LEDGER_WIDTHS: list[str | int] = ["12%", "9%", "14%", "31%", "10%", "8%", "8%", "8%"]
 
 # How every server of this page is launched: Gradio's texts in Chinese (see ui/web.py), no footer links (API
 # page, "Built with Gradio", settings), no console banner (no share-link hint).
@@ -42,7 +70,7 @@ def launch_options(*middleware: Middleware, max_upload_bytes: int | None = None)
     """Keyword arguments for `launch` (a new dict each time: Gradio changes `app_kwargs`). With
     `max_upload_bytes`, the page refuses larger files in Chinese before sending them, and Gradio's own
     (English) limit is set well above it, so it only stops requests that bypass the page."""
-    options: dict = {"footer_links": [], "quiet": True,
+    options: dict = {"footer_links": [], "quiet": True, "head": MARKER_SCRIPT, "css": MARKER_CSS,
                      "app_kwargs": {"middleware": [Middleware(ChineseLocaleMiddleware, max_upload_bytes=max_upload_bytes,
                                                               upload_types=tuple(UPLOAD_TYPES)),
                                                    *middleware]}}
@@ -133,7 +161,8 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
         return gr.update(visible=True, value=f"撤销上次删除（{last.source_file}）")
 
     def lists(docs: list | None, region: str | None, year: str | None, delete_choice: str | None) -> tuple:
-        """Everything drawn from the library, keeping the page's choices that still exist."""
+        """Everything drawn from the library, keeping the page's choices that still exist (the ledger's document
+        choice is checked when the ledger is drawn)."""
         documents = library.documents()
         ids = {d.doc_id for d in documents}
         doc_choices = [(d.label, d.doc_id) for d in documents]
@@ -143,7 +172,9 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
         region = region if region in regions else ALL
         year = year if year in years else ALL
         delete_choices = [(delete_label(d), d.doc_id) for d in documents]
-        return (library.version, library_rows(), gr.update(choices=doc_choices, value=docs),
+        ledger_choices = [("全部文件", ALL)] + doc_choices
+        return (library.version, library_rows(), gr.update(choices=ledger_choices),
+                gr.update(choices=doc_choices, value=docs),
                 gr.update(choices=regions, value=region), gr.update(choices=years, value=year),
                 gr.update(choices=delete_choices, value=delete_choice if delete_choice in ids else None),
                 summary(), filters_line(docs, region, year), undo_update())
@@ -158,7 +189,7 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
         else:
             pending = gr.skip()
         if version == library.version:
-            return (*(gr.skip() for _ in range(9)), pending, flushed)
+            return (*(gr.skip() for _ in range(10)), pending, flushed)
         return (*lists(docs, region, year, delete_choice), pending, flushed)
 
     # ---- asking ---------------------------------------------------------------------------------------------
@@ -228,7 +259,7 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
             records = [citation_record(c) for c in answer.citations]
             for c, record in zip(answer.citations, records):
                 sources.append({**record, "label": source_label(c) + (f"（{record['ocr']}）" if record["ocr"] else "")})
-        message = answer_message(answer)
+        message = answer_message(answer, turn=len(turns))
         if answer.abstained and active:
             message += f"\n\n当前筛选：{plain(active)}（只在筛选范围内查找；可在“筛选范围”中放宽）"
         chat += asked + [{"role": "assistant", "content": message}]
@@ -247,6 +278,19 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
         except KeyError:
             return "<div>该文档已不在文档库中。</div>"
         return document_html(document, chosen["start"], chosen["end"], chosen["section"])
+
+    def open_marker(target: str, turns: list):
+        """A click on marker [n] of answer `turn` in the chat ("turn:n:time"): that citation in the viewer."""
+        try:
+            turn, n = (int(x) for x in (target or "").split(":")[:2])
+            record = next(r for r in (turns or [])[turn]["citations"] if r["n"] == n)
+        except (ValueError, IndexError, StopIteration, KeyError, TypeError):
+            return gr.skip()
+        try:
+            document = library.assistant.document(record["doc_id"])
+        except KeyError:
+            return "<div>该文档已不在文档库中。</div>"
+        return document_html(document, record["start"], record["end"], record["section"])
 
     def new_chat(turns: list, pending: dict | None):
         flush_dislike(pending, turns or [])
@@ -414,6 +458,57 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
         record_event(request, "undo_delete", f"{removal.source_file}: {'、'.join(removal.titles)}")
         return (f"已恢复“{plain(removal.source_file)}”（{plain(titles)}）。", *lists(docs, region, year, delete_choice))
 
+    # ---- the task ledger ---------------------------------------------------------------------------------
+
+    def ledger_entries(doc: str | None, unit: str | None) -> list[LedgerEntry]:
+        doc_ids = [doc] if doc and doc != ALL else []
+        return task_ledger(library.assistant, doc_ids=doc_ids, unit="" if unit in (None, "", ALL_UNITS) else unit)
+
+    def ledger_view(doc: str | None, unit: str | None):
+        """The ledger table for the chosen document and unit, the unit choices, and each row's source."""
+        known = {d.doc_id for d in library.documents()}
+        doc = doc if doc in known else ALL
+        entries = ledger_entries(doc, unit)
+        rows = [e.row(n)[1:] for n, e in enumerate(entries, start=1)]
+        units = [ALL_UNITS] + ledger_units(ledger_entries(doc, None))
+        scope = "全部文件" if doc == ALL else doc_titles([doc])[0]
+        chosen = "" if unit in (None, "", ALL_UNITS) else f"，单位含“{unit}”"
+        summary = f"{plain(scope)}{plain(chosen)}：共 {len(entries)} 项任务" + ("" if entries else "（没有找到）")
+        sources = [{"doc_id": e.doc_id, "start": e.start, "end": e.end, "section": e.section} for e in entries]
+        return (gr.update(value=rows or None), summary, sources,
+                gr.update(choices=units, value=unit if unit else ALL_UNITS), EMPTY_LEDGER_VIEWER, library.version)
+
+    def sync_ledger(drawn: int, doc: str | None, unit: str | None):
+        """Redraw the ledger when the library changed since it was drawn (here or in another page); a ledger
+        never opened in this page is not drawn (it can be long)."""
+        if drawn in (-1, library.version):
+            return tuple(gr.skip() for _ in range(6))
+        return ledger_view(doc, unit)
+
+    def open_ledger_row(sources: list, evt: gr.SelectData):
+        index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        if not isinstance(index, int) or not 0 <= index < len(sources or []):
+            return gr.skip()
+        chosen = sources[index]
+        try:
+            document = library.assistant.document(chosen["doc_id"])
+        except KeyError:
+            return "<div>该文档已不在文档库中。</div>"
+        return document_html(document, chosen["start"], chosen["end"], chosen["section"],
+                             viewer_id="ledger-doc-viewer", mark_id=LEDGER_MARK_ID)
+
+    def export_ledger(doc: str | None, unit: str | None, fmt: str):
+        entries = ledger_entries(doc if doc in {d.doc_id for d in library.documents()} else ALL, unit)
+        if not entries:
+            return "台账中没有任务，无法导出。", None
+        folder = Path(tempfile.mkdtemp(dir=export_dir))
+        try:
+            path = write_ledger(entries, "csv" if fmt == LEDGER_FORMATS[1] else "xlsx", folder)
+        except Exception:
+            log.exception("ledger export failed")
+            return FAILED, None
+        return f"已生成 {path.name}（{len(entries)} 项任务），点击下方文件下载。", str(path)
+
     # ---- the HTTP API ------------------------------------------------------------------------------------
 
     def api_ask(question: str, history_json: str = "[]") -> dict:
@@ -503,10 +598,33 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
                                             visible=last is not None, elem_id="undo-delete")
                     library_status = gr.Markdown("", elem_id="library-status")
             quarantine_panel(library, record_event, refresh_on=(app.load, library_tab.select))
+        with gr.Tab("督办台账") as ledger_tab:
+            gr.Markdown("文件中每条任务的责任单位、牵头单位、配合单位和完成时限，均引自原文；点击一行查看该条原文。")
+            with gr.Row():
+                ledger_doc = gr.Dropdown([("全部文件", ALL)] + [(d.label, d.doc_id) for d in documents], value=ALL,
+                                         label="文件", elem_id="ledger-doc", allow_custom_value=True,
+                                         num_choices_shown=100_000)
+                ledger_unit = gr.Dropdown([ALL_UNITS], value=ALL_UNITS, label="单位（可输入名称的一部分，如“民政局”）",
+                                          elem_id="ledger-unit", allow_custom_value=True,
+                                          num_choices_shown=100_000)  # by default typing searches the first 100 only
+            ledger_summary = gr.Markdown("", elem_id="ledger-summary")
+            ledger_table = gr.Dataframe(headers=LEDGER_HEADERS, interactive=False, wrap=True, elem_id="ledger",
+                                        max_height=520, column_widths=LEDGER_WIDTHS)
+            ledger_viewer = gr.HTML(EMPTY_LEDGER_VIEWER, elem_id="ledger-viewer")
+            with gr.Row():
+                ledger_format = gr.Radio(LEDGER_FORMATS, value=LEDGER_FORMATS[0], label="导出格式（当前筛选的任务）",
+                                         elem_id="ledger-format")
+                ledger_export = gr.Button("导出台账", elem_id="ledger-export")
+            ledger_status = gr.Markdown("", elem_id="ledger-status")
+            ledger_file = gr.File(label="下载", interactive=False, elem_id="ledger-file")
+            ledger_sources = gr.State([])
+            ledger_version = gr.State(-1)  # the library version the ledger was drawn from (-1: not yet)
+        # where a click on a marker [n] in the chat lands (see ui/render.py MARKER_SCRIPT); kept off-screen
+        marker_target = gr.Textbox("", elem_id="marker-target", show_label=False, container=False)
 
         filters = [doc_filter, region_filter, year_filter]
-        lists_outputs = [version, table, doc_filter, region_filter, year_filter, delete_choice, library_summary,
-                         active_filters, undo_button]
+        lists_outputs = [version, table, ledger_doc, doc_filter, region_filter, year_filter, delete_choice,
+                         library_summary, active_filters, undo_button]
         sync_inputs = [version, *filters, delete_choice, pending_dislike, turns]
         sync_outputs = [*lists_outputs, pending_dislike, feedback_status]
         timer.tick(sync, sync_inputs, sync_outputs, concurrency_limit=None, api_visibility="private", show_progress="hidden")
@@ -525,6 +643,19 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
         chat.clear(new_chat, [turns, pending_dislike], new_chat_outputs, api_visibility="private")  # the 🗑 icon
         source_list.select(open_source, [sources], viewer, api_visibility="private").then(
             None, None, None, js=SCROLL_TO_HIGHLIGHT)
+        marker_target.change(open_marker, [marker_target, turns], viewer, api_visibility="private",
+                             show_progress="hidden").then(None, None, None, js=SCROLL_TO_HIGHLIGHT)
+        ledger_outputs = [ledger_table, ledger_summary, ledger_sources, ledger_unit, ledger_viewer, ledger_version]
+        timer.tick(sync_ledger, [ledger_version, ledger_doc, ledger_unit], ledger_outputs, concurrency_limit=None,
+                   api_visibility="private", show_progress="hidden")
+        ledger_tab.select(ledger_view, [ledger_doc, ledger_unit], ledger_outputs, api_visibility="private")
+        ledger_doc.input(lambda doc: ledger_view(doc, ALL_UNITS), [ledger_doc], ledger_outputs,
+                         api_visibility="private")
+        ledger_unit.input(ledger_view, [ledger_doc, ledger_unit], ledger_outputs, api_visibility="private")
+        ledger_table.select(open_ledger_row, [ledger_sources], ledger_viewer, api_visibility="private").then(
+            None, None, None, js=SCROLL_TO_LEDGER_HIGHLIGHT)
+        ledger_export.click(export_ledger, [ledger_doc, ledger_unit, ledger_format], [ledger_status, ledger_file],
+                            api_visibility="private")
         chat.like(on_like, [turns, pending_dislike], [feedback_status, pending_dislike, feedback_box, rating],
                   api_visibility="private")
         submit_feedback.click(on_comment, [turns, rating, comment, pending_dislike],
