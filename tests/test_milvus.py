@@ -16,6 +16,9 @@ import pytest
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
+# Milvus Lite starts an engine per library: these run with the slow tier.
+pytestmark = pytest.mark.integration
+
 from assistant.api import Assistant  # noqa: E402
 from assistant.config import RetrieverMode  # noqa: E402
 from assistant.errors import IndexLoadError  # noqa: E402
