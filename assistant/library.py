@@ -298,10 +298,13 @@ class Library:
             return AddResult(name, added, report)
 
     def delete_quarantined(self, name: str) -> None:
-        """Delete a quarantined file and its reason for good."""
+        """Delete a quarantined file, its reason and (for an upload) its original for good."""
         with self._lock:
             self._quarantined_path(name).unlink()
             (self.quarantine_dir / (name + REASON_SUFFIX)).unlink(missing_ok=True)
+            origin = read_origins(self.documents_dir).get(name)
+            if origin is not None and origin.original:
+                self._forget_original(name, Path(origin.original).name)
 
     def open_existing(self) -> bool:
         """Load the assistant from the index already on disk, without building; False when there is none (or it

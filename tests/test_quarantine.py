@@ -155,3 +155,15 @@ def test_an_upload_over_the_budget_is_refused_not_quarantined(tmp_path):
     with pytest.raises(UploadError, match="上限"):
         lib.add("markers.txt", "".join(f"第{i}条\n" for i in range(1, 400)).encode("utf-8"))
     assert lib.quarantined() == [] and len(lib.documents()) == before
+
+
+def test_deleting_a_quarantined_upload_deletes_its_original(root, monkeypatch):
+    lib = _library(root)
+    lib.open_existing()
+    monkeypatch.setattr(library_module, "build_index", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(UploadError, match="隔离区"):
+        lib.add("plan.txt", GOOD.encode("utf-8"))
+    [item] = lib.quarantined()
+    assert "disk full" in item.reason and list((root / "originals").iterdir())
+    lib.delete_quarantined(item.name)
+    assert not list((root / "originals").iterdir()) and lib.quarantined() == []
