@@ -152,6 +152,17 @@ def bench_scale(source_index: Path, size: int, questions: Path, work: Path, log:
     return result
 
 
+def _corpus_without_one(library: Path, work: Path) -> tuple[Path, Path]:
+    """The held-out document of the library and a copy of the library without it under `work`."""
+    held_out = _held_out(library)
+    corpus = work / "library-corpus"
+    corpus.mkdir(parents=True)
+    for source in library.iterdir():
+        if source.is_file() and source != held_out:
+            shutil.copy2(source, corpus / source.name)
+    return held_out, corpus
+
+
 def _held_out(library: Path) -> Path:
     """The library file added last to time adding one document: the one of median size."""
     files = sorted((f for f in library.iterdir() if f.is_file() and not f.name.startswith(".")),
@@ -171,12 +182,7 @@ def bench_library(library: Path, questions: Path, work: Path, log: Callable[[str
     from assistant import build_index, load_embedder, passage_texts, warm_up
 
     library = Path(library)
-    held_out = _held_out(library)
-    corpus = work / "library-corpus"
-    corpus.mkdir(parents=True)
-    for source in library.iterdir():
-        if source.is_file() and source != held_out:
-            shutil.copy2(source, corpus / source.name)
+    held_out, corpus = _corpus_without_one(library, work)
     started = time.perf_counter()
     embedder = load_embedder("default")
     embedder.encode_passages(["预热"])  # the model loads here, so the build below times the build
@@ -259,12 +265,7 @@ def bench_add(library: Path, source_index: Path, work: Path, log: Callable[[str]
     from assistant import build_index, load_embedder, warm_up
 
     library = Path(library)
-    held_out = _held_out(library)
-    corpus = work / "library-corpus"
-    corpus.mkdir(parents=True)
-    for source in library.iterdir():
-        if source.is_file() and source != held_out:
-            shutil.copy2(source, corpus / source.name)
+    held_out, corpus = _corpus_without_one(library, work)
     index_dir = work / "library-index"
     shutil.copytree(source_index, index_dir)
     embedder = load_embedder("default")
