@@ -157,7 +157,7 @@ def run_faults(trials: int = 5, *, seed: int = 0, work: Path | None = None,
     feedback = FeedbackStore(data_dir / "feedback.db")
     for i in range(20):
         feedback.record(question=f"问题{i}", history=[], answer="回答", citations=[], rating=1)
-    given: set[str] = {p.name for p in library.documents_dir.iterdir() if p.is_file()}
+    given: set[str] = {p.name for p in library.documents_dir.iterdir() if p.is_file() and not p.name.startswith(".")}
     counter = 0
 
     def new_file(folder: Path) -> Path:
@@ -184,7 +184,7 @@ def run_faults(trials: int = 5, *, seed: int = 0, work: Path | None = None,
         writer.wait()
         durations[mode] = end - begin
         log(f"{mode} unkilled: {durations[mode]:.1f}s")
-    given = {p.name for p in (data_dir / "documents").iterdir() if p.is_file()}
+    given = {p.name for p in (data_dir / "documents").iterdir() if p.is_file() and not p.name.startswith(".")}
 
     results: list[dict[str, Any]] = []
     for mode in ("build", "upload"):
@@ -220,7 +220,8 @@ def run_faults(trials: int = 5, *, seed: int = 0, work: Path | None = None,
             except Exception as exc:
                 build_ok = False
                 log(f"next build failed: {type(exc).__name__}: {exc}")
-            stored = {p.name for p in (data_dir / "documents").iterdir() if p.is_file()}
+            # The folder's own records (.sources.json: where uploaded texts came from) are not documents.
+            stored = {p.name for p in (data_dir / "documents").iterdir() if p.is_file() and not p.name.startswith(".")}
             indexed = {d.source_file for d in library.documents()}
             lost = sorted(given - indexed)  # files the library held before this trial
             given |= stored
