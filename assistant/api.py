@@ -110,12 +110,11 @@ class Assistant:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         turns = _clean_history(history, notices)
-        frame = self._frame(question, turns, notices, doc_ids=_strings(doc_ids), years=_years(years),
-                            regions=_strings(regions))
+        fixed_ids, fixed_years, fixed_regions = _strings(doc_ids), _years(years), _strings(regions)
+        frame = self._frame(question, turns, notices, doc_ids=fixed_ids, years=fixed_years, regions=fixed_regions)
         timings["normalize_ms"] = (time.perf_counter() - t0) * 1000
 
         # Several questions in one message are answered in turn, each later one read as a follow-up.
-        fixed_ids, fixed_years, fixed_regions = _strings(doc_ids), _years(years), _strings(regions)
         frames = self._subquestion_frames(frame, turns, doc_ids=fixed_ids, years=fixed_years,
                                           regions=fixed_regions) or [frame]
         asked = sum(len(f.parts) for f in frames)
@@ -131,7 +130,7 @@ class Assistant:
             retrieved.extend(r for r in group if r is not None and r.row not in {x.row for x in retrieved})
         if not citations:
             # The nearest provisions respect the filters the caller set (a region chosen in the page, say).
-            fixed = Filters(doc_ids=_strings(doc_ids), years=_years(years), regions=_strings(regions))
+            fixed = Filters(doc_ids=fixed_ids, years=fixed_years, regions=fixed_regions)
             nearest = retrieved or self.retriever.search(
                 frame.full, fixed, k=self.config.top_k, candidates=self.config.candidates, rrf_k=self.config.rrf_k,
                 mode=self.config.retriever)
@@ -201,11 +200,12 @@ class Assistant:
         for framed in frames:
             scoped = self._scoped_frame(framed, documents, years=years, regions=regions) \
                 if documents and not doc_ids else None
+            asked = scoped or framed
             cited_before = len(found.citations)
-            for part in (scoped or framed).parts:
-                ranked = self._retrieve(scoped or framed, part.filters, timings)
+            for part in asked.parts:
+                ranked = self._retrieve(asked, part.filters, timings)
                 t1 = time.perf_counter()
-                composed = answer_part(self.store, self.forms, scoped or framed, ranked, part.filters.years,
+                composed = answer_part(self.store, self.forms, asked, ranked, part.filters.years,
                                        len(found.citations) + 1, limit, self.config)
                 if composed is None and scoped is not None and len(framed.parts) == 1:
                     # Not in the document the conversation is about: asked of the whole library.
@@ -215,7 +215,9 @@ class Assistant:
                                            len(found.citations) + 1, limit, self.config)
                 found.results.append(ranked)
                 timings["answer_ms"] = timings.get("answer_ms", 0.0) + (time.perf_counter() - t1) * 1000
-                found.add(composed, part.label or (f"“{framed.asked.rstrip('？?')}”" if len(frames) > 1 else ""))
+                # A question of several in one message is named by its own words when it goes unanswered.
+                found.add(composed, part.label,
+                          part.label or (f"“{framed.asked.rstrip('？?')}”" if len(frames) > 1 else ""))
             # The next question of the message is read within the documents this one was answered from.
             documents = tuple(dict.fromkeys(c.doc_id for c in found.citations[cited_before:])) or documents
         return found
@@ -403,15 +405,15 @@ class _Found:
     results: list[list[Ranked]] = field(default_factory=list)
     stated: bool = False
 
-    def add(self, composed: PartAnswer | None, label: str) -> None:
-        """One part's answer, or its label among the missing; an answer whose every citation an earlier
-        part already quotes (one sentence says both) is not repeated."""
+    def add(self, composed: PartAnswer | None, label: str, missing_label: str) -> None:
+        """One part's answer after its label, or `missing_label` among the missing; an answer whose every
+        citation an earlier part already quotes (one sentence says both) is not repeated."""
         if composed is None:
-            self.missing.append(label)
+            self.missing.append(missing_label)
             return
         if self.citations and all(any(c.doc_id == o.doc_id and c.start >= o.start and c.end <= o.end
                                        for o in self.citations) for c in composed.citations):
             return
         self.stated = self.stated or composed.stated
-        self.sentences.append((f"{label}：" if label and not label.startswith("“") else "") + composed.text)
+        self.sentences.append((f"{label}：" if label else "") + composed.text)
         self.citations.extend(composed.citations)

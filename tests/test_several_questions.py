@@ -285,7 +285,8 @@ def test_a_calendar_date_is_not_a_length_of_time():
 
 
 def test_titles_and_adoption_records_answer_only_questions_about_them():
-    from assistant.answer.candidates import ADOPTION_LINE, ASKS_ADOPTION, ASKS_KINDS_OF, ENUMERATES
+    from assistant.answer.candidates import ADOPTION_LINE, ENUMERATES
+    from assistant.search.analysis import ASKS_ADOPTION, ASKS_KINDS_OF
 
     assert ADOPTION_LINE.match("2000年9月22日 测试省第九届人民代表大会常务委员会第二十次会议通过")
     assert not ADOPTION_LINE.match("2000年9月22日前完成整改")

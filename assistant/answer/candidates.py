@@ -24,12 +24,9 @@ NUMBER = re.compile(
     r"|第[一二三四五六七八九十百\d]+|[一二三四五六七八九十两]+(?:个|项|类|批|条|是|大)|\d+(?:\.\d+)?万")
 # A sentence that names the kinds of something in one breath: 档案分为勘测规划档案、建设工程档案和….
 ENUMERATES = re.compile(r"(?:分为|分成|包括|包含|分别是)[^。；：:]{1,30}、")
-# 分哪几类 / 有几种: answered by a sentence that names the kinds.
-ASKS_KINDS_OF = re.compile(r"分(?:为|成)?(?:哪|几)|哪几类|几类|几种|哪几种|哪些类")
 # A line of a regulation's adoption record (2000年9月22日 …会议通过): an answer only to questions about it.
 ADOPTION_LINE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日[^。]{0,80}(?:会议|常务委员会|人民政府)[^。]{0,80}"
                            r"(?:通过|修正|修订|批准|公布|决定)")
-ASKS_ADOPTION = re.compile(r"通过|批准|修正|修订|修改|公布|颁布|施行|版本|哪一版|哪版|哪次")
 # A sentence that says what a term means or covers: 本条例所称学校，是指… / …包括….
 DEFINES = re.compile(r"所称|是指|指的是|包括[^，。；]{0,4}(?:和|、)|系指")
 _ORDINAL_MARK = re.compile(r"第[一二三四五六七八九十百\d]+")
@@ -154,7 +151,7 @@ def candidate_sentences(forms: FormsCache, rows: Sequence[int], frame: QuestionF
                         weights: AnswerWeights) -> list[tuple[int, int, Chunk, int, int, int, str]]:
     """The sentences of the rows that may answer, as (rank, row, chunk, index, start, end, normalized text):
     not too short, not a provision's title, not the document's title or adoption record (unless asked)."""
-    about_adoption = bool(frame.metadata_kind) or bool(ASKS_ADOPTION.search(frame.full))
+    about_adoption = bool(frame.metadata_kind) or frame.asks_adoption
     sentences = []
     for rank, row in enumerate(rows):
         row_forms = forms(row)
@@ -180,7 +177,6 @@ def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], 
     unseen = frozenset(t for t in terms if t not in store.doc_freq)
     idf = {t: (1.0 if t in unseen else store.idf(t)) for t in terms}
     sentences = candidate_sentences(forms, rows[: len(rows) if depth is None else depth], frame, weights)
-    classifies = bool(ASKS_KINDS_OF.search(frame.full))
     # Inside the retrieved context a word found in every sentence tells them apart less than a rare one.
     local = {t: 1.0 + math.log((len(sentences) + 1) / (1 + sum(1 for *_, n in sentences if t in n)))
              for t in terms}
@@ -215,7 +211,7 @@ def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], 
             shared = echo_share(frame.echo, norm)
             if shared >= weights.echo_min_share:
                 score += weights.echo_bonus * shared
-        if own > 0 and ((frame.asks_definition and DEFINES.search(norm)) or (classifies and ENUMERATES.search(norm))):
+        if own > 0 and ((frame.asks_definition and DEFINES.search(norm)) or (frame.asks_kinds and ENUMERATES.search(norm))):
             score += weights.definition_bonus
         if frame.first_item and index <= 1:
             score += weights.first_item_bonus

@@ -55,8 +55,7 @@ def answer_part(store: IndexStore, forms: FormsCache, frame: QuestionFrame, rank
     evidence = choose_evidence(store, forms, rows, frame, years, config.weights, config.evidence_depth)
     if evidence and frame.asks_specifics and frame.required is None and not speaks_of_focus(forms, evidence[0], frame):
         evidence = []
-    if evidence and (covers(evidence[0], frame.terms, config.min_coverage)
-                     or paraphrased(evidence[0], ranked, config.weights)):
+    if evidence and on_topic(evidence[0], frame, ranked, config):
         text, citations = compose(store, evidence, n, frame, limit, config.wording)
         if frame.asks_specifics and frame.intent != Intent.WHO and DELEGATION.search(evidence[0].norm) \
                 and not FIGURE.search(evidence[0].norm):
@@ -68,11 +67,16 @@ def answer_part(store: IndexStore, forms: FormsCache, frame: QuestionFrame, rank
     # Nothing states the value asked for: a provision on the topic that leaves it to others is what to say.
     loose = dataclasses.replace(frame, required=None, both_parts=False)
     evidence = choose_evidence(store, forms, rows, loose, years, config.weights, config.evidence_depth)
-    if evidence and DELEGATION.search(evidence[0].norm) and (
-            covers(evidence[0], frame.terms, config.min_coverage) or paraphrased(evidence[0], ranked, config.weights)):
+    if evidence and DELEGATION.search(evidence[0].norm) and on_topic(evidence[0], frame, ranked, config):
         text, citations = compose(store, evidence[:1], n, loose, limit, config.wording)
         return PartAnswer(UNSTATED + text, citations, stated=False)
     return None
+
+
+def on_topic(evidence: Evidence, frame: QuestionFrame, ranked: Sequence[Ranked], config: AskConfig) -> bool:
+    """The evidence speaks to the question: in its words (`covers`) or, failing that, in other words
+    (`paraphrased`)."""
+    return covers(evidence, frame.terms, config.min_coverage) or paraphrased(evidence, ranked, config.weights)
 
 
 def speaks_of_focus(forms: FormsCache, evidence: Evidence, frame: QuestionFrame) -> bool:

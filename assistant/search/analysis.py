@@ -37,6 +37,10 @@ ORDINAL_ITEM = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,2})(?
 ASKS_DEFINITION = re.compile(r"是指|指的是|指什么|什么是|是什么意思|怎么界定|如何界定|界定|定义|含义|所称|算不算|属不属于"
                              r"|是否属于|包括哪些|包括什么|包含哪些|包不包括|包括不包括")
 _ASKS_MEANING = re.compile(r"是指|指的是|指什么|什么是|是什么意思|界定|定义|含义|所称")
+# 分哪几类 / 有几种: answered by a sentence that names the kinds.
+ASKS_KINDS_OF = re.compile(r"分(?:为|成)?(?:哪|几)|哪几类|几类|几种|哪几种|哪些类")
+# Words of a question about a document's adoption and versions, which its adoption record may answer.
+ASKS_ADOPTION = re.compile(r"通过|批准|修正|修订|修改|公布|颁布|施行|版本|哪一版|哪版|哪次")
 _ASKS_DOC_NUMBER = re.compile(r"文号|发文字号|发文号")
 _ASKS_DOC_DATE = re.compile(
     r"(?:哪天|哪一天|什么时候|何时|哪年|几号|日期|时间)(?:开始|起)?(?:施行|实施|生效)|(?:施行|生效)(?:日期|时间)"
@@ -268,6 +272,8 @@ class QuestionFrame:
     compares: bool = False  # asks whether parts differ (有什么不同, 一样吗, 变化)
     asks_specifics: bool = False  # asks for specifics (具体, 标准, 流程, 多少) that a provision may leave to others
     asks_definition: bool = False  # asks what a term means or covers (是指, 怎么界定, 包括哪些, 算不算)
+    asks_kinds: bool = False  # asks what kinds something is divided into (分哪几类, 有几种)
+    asks_adoption: bool = False  # asks about the document's adoption or versions (批准, 修订, 施行)
     echo: str = ""  # a follow-up's own words (那农村地区呢 -> 农村地区): the slot it puts in the earlier question
 
 
@@ -381,4 +387,5 @@ def _framed(asked: str, full: str, facts: QueryFacts, terms: tuple[str, ...], pa
         asks_list=bool(ASKS_LIST.search(normalize(full))) and ordinal_target(full) is None,
         alternatives=alternatives(terms, full), compares=bool(_COMPARES.search(normalize(full))) and len(parts) > 1,
         asks_specifics=bool(_SPECIFICS.search(normalize(full))),
-        asks_definition=bool(ASKS_DEFINITION.search(normalize(full))), echo=normalize(echo))
+        asks_definition=bool(ASKS_DEFINITION.search(normalize(full))), asks_kinds=bool(ASKS_KINDS_OF.search(full)),
+        asks_adoption=bool(ASKS_ADOPTION.search(full)), echo=normalize(echo))
