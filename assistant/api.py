@@ -24,7 +24,7 @@ from assistant.index.lexical import Segmenter
 from assistant.index.store import IndexStore
 from assistant.records import Answer, Citation, Document, Filters, RetrievedPassage
 from assistant.search.analysis import ASKS_MEANING_PHRASE, QuestionFrame, frame_question
-from assistant.search.followup import is_elliptical, own_words, rewrite
+from assistant.search.followup import asked_with_previous, is_elliptical, own_words, rewrite
 from assistant.search.retrieval import Ranked, Retriever
 from assistant.search.scope import CatalogEntry, resolve_scope, title_place
 from assistant.search.subquestions import split_asks, split_pair, split_questions
@@ -164,8 +164,9 @@ class Assistant:
         yield self._answer(frame, text, False, final_citations, retrieved, timings, started, notices)
 
     def _frame(self, question: object, history: Sequence[dict], notices: list[str], *, doc_ids: Sequence[str],
-               years: Sequence[int], regions: Sequence[str]) -> QuestionFrame:
-        """Check the question, resolve a follow-up, and read the question once."""
+               years: Sequence[int], regions: Sequence[str], full: str = "", whole_topic: bool = False) -> QuestionFrame:
+        """Check the question, resolve a follow-up (or take its standalone form `full`), and read it once;
+        `whole_topic`: the topic is all of `full`, not the follow-up's own words."""
         if not isinstance(question, str):
             raise QuestionError(f"问题必须是文字（收到的是 {type(question).__name__}）：请输入要查询的问题。")
         limit = self.config.max_question_chars
@@ -176,12 +177,13 @@ class Assistant:
         if len(question) > limit:
             question = question[:limit].rstrip()
             notices.append(f"问题过长，只使用了前{limit}个字。")
-        full = self._rewrite(question, history, notices)
+        full = full or self._rewrite(question, history, notices)
         own = readable(question).strip()
         # A follow-up asked together with the question before it: that question finds the provision,
         # but what the answer must speak to is what the follow-up asks.
         words = self.retriever.segmenter.topic_words
-        topic_words = words(ASKS_MEANING_PHRASE.sub("，", own)) if full != question and full.endswith(own) else []
+        topic_words = words(ASKS_MEANING_PHRASE.sub("，", own)) \
+            if full != question and full.endswith(own) and not whole_topic else []
         topic_words = topic_words or words(ASKS_MEANING_PHRASE.sub("，", full))
         echo = own_words(question, self._regions) if full != question else ""
         return frame_question(question, full, topic_words, self._regions,
@@ -207,6 +209,20 @@ class Assistant:
                 t1 = time.perf_counter()
                 composed = answer_part(self.store, self.forms, asked, ranked, part.filters.years,
                                        len(found.citations) + 1, limit, self.config)
+                if composed is None and scoped is not None and len(framed.parts) == 1 and len(frames) == 1 \
+                        and readable(framed.full).strip() == readable(framed.asked).strip() \
+                        and (joined := asked_with_previous(framed.asked, history)):
+                    # A short question that finds nothing alone may be a follow-up the rules did not see:
+                    # asked together with the question before it, in the conversation's document.
+                    joined_frame = self._frame(framed.asked, [], [], doc_ids=(), years=years, regions=regions,
+                                               full=joined, whole_topic=True)
+                    together = self._scoped_frame(joined_frame, documents, years=years, regions=regions,
+                                                  whole_topic=True) \
+                        or joined_frame
+                    if len(together.parts) == 1:
+                        ranked = self._retrieve(together, together.parts[0].filters, timings)
+                        composed = answer_part(self.store, self.forms, together, ranked, part.filters.years,
+                                               len(found.citations) + 1, limit, self.config)
                 if composed is None and scoped is not None and len(framed.parts) == 1:
                     # Not in the document the conversation is about: asked of the whole library.
                     part = framed.parts[0]
@@ -264,13 +280,14 @@ class Assistant:
         return frames
 
     def _scoped_frame(self, frame: QuestionFrame, documents: Sequence[str], *, years: Sequence[int],
-                      regions: Sequence[str]) -> QuestionFrame | None:
+                      regions: Sequence[str], whole_topic: bool = False) -> QuestionFrame | None:
         """The frame of a question that names no document, scoped to `documents`; None when it names its own
         or asks of several parts."""
         if any(p.filters.doc_ids for p in frame.parts) or len(frame.parts) > 1:
             return None
         # The standalone question (follow-up already resolved) is read again within those documents.
-        scoped = self._frame(frame.full, [], [], doc_ids=tuple(documents), years=years, regions=regions)
+        scoped = self._frame(frame.asked, [], [], doc_ids=tuple(documents), years=years, regions=regions,
+                             full=frame.full, whole_topic=whole_topic)
         return dataclasses.replace(scoped, echo=frame.echo)
 
     def _rewrite(self, question: str, history: Sequence[dict], notices: list[str]) -> str:

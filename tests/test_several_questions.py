@@ -366,3 +366,49 @@ def test_a_list_written_one_two_three_is_answered_item_by_item():
     answer = compose_list(text, lead, items, 120)
     assert "①要攻坚义务教育" in answer and "③要攻坚易地搬迁" in answer
     assert list_items("一是要攻坚义务教育;三是要攻坚产业扶贫。", 0) is None  # not in order
+
+
+def test_a_follow_up_that_asks_of_its_own_is_framed_by_its_own_asking_words():
+    from assistant.records import Intent
+    from assistant.search.analysis import slot_text
+
+    full = "测试市条例里，法院审理离婚案件要听取几岁以上子女的意见，那受害的孩子要出庭作证吗？"
+    asked = "那受害的孩子要出庭作证吗？"
+    assert slot_text(asked, full) == asked
+    frame = frame_question(asked, full, ["受害", "孩子", "出庭作证"])
+    assert frame.required is None and frame.intent == Intent.WHAT
+    # A follow-up that only swaps a slot (那农村地区呢) asks what the earlier question asked.
+    assert slot_text("那农村地区呢？", "城市每年检验几次，那农村地区呢？") == "城市每年检验几次，那农村地区呢？"
+    assert frame_question("城市每年检验几次", "城市每年检验几次", ["城市", "检验"]).required is not None
+
+
+def test_counts_and_measures_are_read_through_their_classifier_and_scale():
+    from assistant.search.analysis import question_terms
+
+    assert required_answer("课程不少于多少学时").search("内容不少于十二个学时")
+    assert required_answer("室温不低于多少度").search("温度不低于十八摄氏度")
+    assert not required_answer("室温不低于多少度").search("温度应当符合标准")
+    assert question_terms(["室温", "多少度", "几岁"], (), ()) == ["室温"]
+
+
+def test_a_short_question_opening_with_a_breach_leans_on_the_one_before():
+    from assistant.search.followup import asked_with_previous, leans_back, rewrite
+
+    assert leans_back("没按规定保存的话罚多少？") and leans_back("逾期不改的呢？")
+    assert not leans_back("测试市电梯维护保养记录要保存多久？")
+    history = [{"role": "user", "content": "测试条例里，检验报告要保存多久？"}]
+    assert rewrite("没按规定保存的话罚多少？", history) == "测试条例里，检验报告要保存多久，没按规定保存的话罚多少？"
+    assert asked_with_previous("最少几年？", history) == "测试条例里，检验报告要保存多久，最少几年？"
+    assert asked_with_previous("最少几年？", []) == ""
+    assert asked_with_previous("测试市电梯维护保养记录保存期限最少是多少年？", history) == ""
+
+
+def test_a_short_question_that_finds_nothing_alone_is_asked_with_the_one_before(two_regulations):
+    history = [{"role": "user", "content": "测试市电梯条例里，维护保养记录要保存多久？"},
+               {"role": "assistant", "content": "不少于四年。"}]
+    alone = two_regulations.ask("最少几年？")
+    answer = two_regulations.ask("最少几年？", history)
+    assert alone.abstained
+    assert not answer.abstained and "四年" in answer.text
+    # Asked together, the short question still asks what it asks: the earlier question's figure does not answer it.
+    assert two_regulations.ask("每份记录收费多少钱？", history).abstained

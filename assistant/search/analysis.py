@@ -23,7 +23,7 @@ _ASKED_UNIT = re.compile(
     r"|几(个|项|类|家|批|条|次|名|大|所|人|位|种|节|处)")
 # Units a question may use for what the text counts with another word: 多少名 ~ 4000人.
 # 个 is the general classifier: 几个代理人 is answered by 两名.
-_UNIT_SYNONYMS = {"名": "名|人|位", "人": "人|名|位", "位": "位|名|人", "人次": "人次|人", "度": "度|°",
+_UNIT_SYNONYMS = {"名": "名|人|位", "人": "人|名|位", "位": "位|名|人", "人次": "人次|人", "度": "度|°|摄氏度",
                   "个": "个|家|所|座|处|项|名|人|位|种|件|类", "节": "节|课时|学时", "课时": "课时|学时|节",
                   "学时": "学时|课时|节",
                   "所": "所|个", "家": "家|个"}
@@ -158,7 +158,8 @@ _REVISED = re.compile(r"(修改|修订|修正)(?:后|前|以后|以前|之后|�
 ASKS_MEANING_PHRASE = re.compile(r"指的是|是指|具体指|指什么|是什么意思|什么意思|的含义|含义是|怎么界定|如何界定|怎样界定|的定义"
                                  r"|定义是")
 # Words that ask rather than say what about: never topic words an answer must contain.
-_QUESTION_WORD = re.compile(r"多长时间|多久|多少|多大|几天|几个|几年|什么|哪些|哪个|怎么|怎么办|怎样|如何|是否|有没有|要不要"
+_QUESTION_WORD = re.compile(r"多长时间|多久|多少[\u4e00-\u9fff]?|多大|几[\u4e00-\u9fff]?|什么|哪些|哪个|怎么|怎么办|怎样"
+                            r"|如何|是否|有没有|要不要"
                             r"|能不能|可不可以|哪里|哪儿|去哪|多少钱|为什么|啥|是不是|那个|这个|那份|这份|那部|是从|从什么")
 # Words that say which version is meant: scope, not topic.
 _VERSION_WORD = re.compile(r"年?版本?|新版|旧版|老版|现行|最新|新旧|两版|原来|以前|修订前|修订后|修改前|修改后")
@@ -213,7 +214,8 @@ def required_answer(question: str) -> re.Pattern[str] | None:
     share = r"|过半数|半数以上|[一二三四五六七八九十]分之[一二三四五六七八九十]" if unit in ("人", "名", "位") else ""
     if match.group(3):
         return re.compile(r"[\d.一二三四五六七八九十两百千]+(?:" + units + ")" + share)
-    return re.compile(_NUMERAL + r"\s*(?:万|亿)?(?:" + units + ")" + share)
+    # 十二个学时 answers 多少学时: 个 may stand between a numeral and what it counts.
+    return re.compile(_NUMERAL + r"\s*(?:万|亿)?(?:个)?(?:" + units + ")" + share)
 
 
 def ordinal_target(question: str) -> int | None:
@@ -365,27 +367,43 @@ def _version_label(named: dict[str, CatalogEntry], ids: tuple[str, ...]) -> str:
     return status if entry.version.startswith("0000") else f"{entry.version[:4]}年版（{status}）"
 
 
+# A follow-up asks something of its own (多少, 吗, 怎么): then its words, not the earlier question's, say what is asked.
+_ASKS_ITSELF = re.compile(r"多少|几|什么|哪|谁|怎么|怎样|如何|吗|是否|要不要|能不能|可不可以|多久|多长|何时|有没有|是不是|啥")
+
+
+def slot_text(asked: str, full: str) -> str:
+    """The words that say what is asked: a follow-up asked together with the question before it
+    (…几岁以上孩子的意愿，那受害的孩子要出庭作证吗) asks what its own words ask; any other question, its whole text."""
+    own = readable(asked).strip()
+    if own and full != own and full.endswith(own) and _ASKS_ITSELF.search(normalize(own)):
+        return own
+    return full
+
+
 def _framed(asked: str, full: str, facts: QueryFacts, terms: tuple[str, ...], parts: tuple[Part, ...],
             echo: str = "") -> QuestionFrame:
-    ordinal = "第几" in full
+    ask = slot_text(asked, full)
+    intent = intent_of(ask) if ask != full else facts.intent
+    asks = normalize(ask)
+    ordinal = "第几" in ask
     # Places become filters; left in the search text they only pull up title pages. Years stay:
     # a sentence that names the year asked about is often the answer.
     search_text = strip_filters(full, (), facts.regions) or full
     extra = list(expansions(full))
-    if _ASKS_MEANING.search(normalize(full)):
+    if _ASKS_MEANING.search(asks):
         # The provision that defines a term says so in these words.
         extra = [*extra, "所称", "是指"]
     if extra:
         search_text = f"{search_text} {' '.join(extra)}"
     return QuestionFrame(
-        asked=asked, full=full, years=facts.years, regions=facts.regions, intent=facts.intent, terms=terms,
-        search_text=search_text, parts=parts, metadata_kind=metadata_kind(full), ordinal=ordinal,
-        item=ordinal_target(full), first_item=bool(_FIRST_ITEM.search(full)), focus=focus_term(full, terms),
-        both_parts=bool(_BOTH_PARTS.search(full)) or (facts.intent in (Intent.NUMBER, Intent.WHEN) and "和" in full),
-        required=required_answer(full) if facts.intent in (Intent.NUMBER, Intent.WHAT, Intent.WHEN) and not ordinal
-        and not ASKS_LIST.search(normalize(full)) else None,
-        asks_list=bool(ASKS_LIST.search(normalize(full))) and ordinal_target(full) is None,
+        asked=asked, full=full, years=facts.years, regions=facts.regions, intent=intent, terms=terms,
+        search_text=search_text, parts=parts, metadata_kind=metadata_kind(ask), ordinal=ordinal,
+        item=ordinal_target(ask), first_item=bool(_FIRST_ITEM.search(ask)), focus=focus_term(ask, terms),
+        both_parts=bool(_BOTH_PARTS.search(ask)) or (intent in (Intent.NUMBER, Intent.WHEN) and "和" in ask),
+        required=required_answer(ask) if intent in (Intent.NUMBER, Intent.WHAT, Intent.WHEN) and not ordinal
+        and not ASKS_LIST.search(asks) else None,
+        asks_list=bool(ASKS_LIST.search(asks)) and ordinal_target(ask) is None,
         alternatives=alternatives(terms, full), compares=bool(_COMPARES.search(normalize(full))) and len(parts) > 1,
-        asks_specifics=bool(_SPECIFICS.search(normalize(full))),
-        asks_definition=bool(ASKS_DEFINITION.search(normalize(full))), asks_kinds=bool(ASKS_KINDS_OF.search(full)),
-        asks_adoption=bool(ASKS_ADOPTION.search(full)), echo=normalize(echo))
+        asks_specifics=bool(_SPECIFICS.search(asks)),
+        asks_definition=bool(ASKS_DEFINITION.search(asks)), asks_kinds=bool(ASKS_KINDS_OF.search(ask)),
+        asks_adoption=bool(ASKS_ADOPTION.search(ask)), echo=normalize(echo))

@@ -17,7 +17,9 @@ _TRAILING_ASK = re.compile(
     r"(?:呢|吗)?[?？。]*$")
 
 
-_LEANS_BACK = re.compile(r"^(?:那|这|还|它|其|该|此|另外|如果|要是)")
+# 没按规定保存的话… / 逾期不改的… : a short question that opens with a breach or a condition is about the rule
+# the previous turn asked of.
+_LEANS_BACK = re.compile(r"^(?:那|这|还|它|其|该|此|另外|如果|要是|若|万一|一旦|没|未|不|拒不|逾期|违反|超过)")
 
 
 def _topic_words(text: str, known_regions: Iterable[str]) -> str:
@@ -111,10 +113,24 @@ def rewrite(question: str, history: Sequence[dict] = (), known_regions: Iterable
     return _resolve(resolved, question, known)
 
 
+def asked_with_previous(question: str, history: Sequence[dict] = ()) -> str:
+    """The question asked together with the latest earlier user turn (…每次最多多久，一天加起来最多多久？), for a
+    short question that the rules did not read as a follow-up but that finds nothing alone; "" without one."""
+    users = [t.get("content") for t in history if isinstance(t, Mapping) and t.get("role") == "user"]
+    previous = next((u for u in reversed(users) if isinstance(u, str) and u.strip()), "")
+    simple = readable(question).strip()
+    if not previous or len(simple) > _SHORT_QUESTION:
+        return ""
+    return f"{readable(previous).strip().rstrip('？?。')}，{simple}"
+
+
+_SHORT_QUESTION = 16  # characters: longer questions say what they are about
+
+
 def leans_back(question: str) -> bool:
     """A short question that points at the previous turn: 那…, 这事…, 还…, …的呢？"""
     simple = readable(question).strip()
-    return len(simple) <= 16 and bool(_LEANS_BACK.match(simple) or simple.rstrip("？?。 ").endswith("呢"))
+    return len(simple) <= _SHORT_QUESTION and bool(_LEANS_BACK.match(simple) or simple.rstrip("？?。 ").endswith("呢"))
 
 
 def _resolve(previous: str, question: str, known: tuple[str, ...]) -> str:
