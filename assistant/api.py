@@ -306,12 +306,26 @@ class Assistant:
                                        candidates=self.config.candidates, rrf_k=self.config.rrf_k,
                                        mode=self.config.retriever, timings=timings)
         t1 = time.perf_counter()
+        if frame.asks_consequence and ranked:
+            ranked = self._with_penalty_articles(ranked)
         if self.config.rerank and ranked:
             by_row = {r.row: r for r in ranked}
             order = rerank(self.store, self.forms, [r.row for r in ranked], frame, filters.years, self.config.weights)
             ranked = [by_row[row] for row in order]
         timings["rerank_ms"] = timings.get("rerank_ms", 0.0) + (time.perf_counter() - t1) * 1000
         return ranked[: self.config.top_k]
+
+    def _with_penalty_articles(self, ranked: list[Ranked]) -> list[Ranked]:
+        """The retrieved chunks and, after them, the articles that name the best ones (违反本条例第九条…的, 处…):
+        a question about a penalty finds the duty's article, and the penalty is in the article naming it."""
+        seen = {r.row for r in ranked}
+        added: list[Ranked] = []
+        for r in ranked[: self.config.linked_articles]:
+            for row in self.forms.links.naming(r.row):
+                if row not in seen:
+                    seen.add(row)
+                    added.append(Ranked(row, r.score, ("linked",), r.similarity))
+        return ranked + added
 
     def _passages(self, ranked: list[Ranked]) -> tuple[RetrievedPassage, ...]:
         """The retrieved chunks as passages, best first (at least the top 10)."""

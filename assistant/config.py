@@ -130,6 +130,7 @@ class AskConfig:
     min_coverage: float = 0.6  # share of the topic the chosen provision must cover to answer
     max_answer_chars: int = 140  # the whole direct answer, shared among its parts
     evidence_depth: int = 10  # reranked chunks whose sentences may be the answer
+    linked_articles: int = 5  # penalty questions: the articles naming this many best chunks join the candidates
     forms_cache_size: int = 50_000  # chunks whose normalized forms are kept between questions
     weights: AnswerWeights = AnswerWeights()
     wording: Wording = Wording()
@@ -152,5 +153,7 @@ class AskConfig:
             raise ValueError("min_coverage must be between 0 and 1")
         if self.max_answer_chars < 40:
             raise ValueError("max_answer_chars must be at least 40")
+        if self.linked_articles < 0:
+            raise ValueError("linked_articles must not be negative")
         if self.evidence_depth < 1 or self.forms_cache_size < 1:
             raise ValueError("evidence_depth and forms_cache_size must be at least 1")

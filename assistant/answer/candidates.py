@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from assistant.answer.references import REFERENCE, ArticleLinks
 from assistant.config import AnswerWeights
 from assistant.index.store import IndexStore
 from assistant.records import Chunk, Intent
 from assistant.search.analysis import QuestionFrame
 from assistant.text.normalize import normalize
-from assistant.text.numbers import ARTICLE, cn_numeral
+from assistant.text.numbers import ARTICLE, ITEM_LINE, cn_numeral
 from assistant.text.sentences import sentence_spans
 
 DATE = re.compile(
@@ -29,6 +30,10 @@ ADOPTION_LINE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日[^。]{0,80}(?:会议|
                            r"(?:通过|修正|修订|批准|公布|决定)")
 # A sentence that says what a term means or covers: 本条例所称学校，是指… / …包括….
 DEFINES = re.compile(r"所称|是指|指的是|包括[^，。；]{0,4}(?:和|、)|系指")
+# A sentence that introduces the items after it.
+LEADS_LIST = re.compile(r"(?:下列|以下)(?:[^，。；]{0,6})(?:情形|行为|情况|条件|事项|规定|材料|职责|措施|内容|之一)")
+# A clause that goes on from the one before it: what follows when that is not done or done badly.
+CONTINUES = re.compile(r"(?:逾期|拒不|情节严重|情节较重|情节特别严重|造成|屡次|再次|多次|期满|仍不|经责令|不改正)")
 _ORDINAL_MARK = re.compile(r"第[一二三四五六七八九十百\d]+")
 _LEADS = re.compile(r"负责|牵头")
 
@@ -120,10 +125,12 @@ class FormsCache:
         self._store = store
         self._capacity = capacity
         self._forms: dict[int, RowForms] = {}
+        self.links = ArticleLinks(store, capacity)
 
     def clear(self) -> None:
         """Forget every kept form."""
         self._forms.clear()
+        self.links = ArticleLinks(self._store, self._capacity)
 
     def __call__(self, row: int) -> RowForms:
         cached = self._forms.get(row)
@@ -189,10 +196,19 @@ def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], 
     for rank, row, chunk, index, s_start, s_end, norm in sentences:
         if required is not None and not required.search(norm):
             continue
+        if index > 0 and CONTINUES.match(norm):
+            # 逾期不改正的，处一万元罚款: a clause after a semicolon is judged, and quoted, with the clause it
+            # continues (…擅自推迟供热的，责令限期改正；), which names what it is about.
+            p_start, _, p_norm = forms(row).sentences[index - 1]
+            if p_norm.endswith(";"):
+                s_start, norm = p_start, p_norm + norm
         own = local_coverage(norm)
         if row not in cache:
             row_forms = forms(row)
-            cache[row] = (plain_coverage(row_forms.context), plain_coverage(row_forms.heading), row_forms.heading)
+            # A penalty article's topic is in the article it names (违反本条例第九条第一项规定的…).
+            linked = forms.links.linked_text(row) if frame.asks_consequence else ""
+            cache[row] = (plain_coverage(row_forms.context + linked),
+                          plain_coverage(row_forms.heading), row_forms.heading)
         chunk_cov, heading_cov, heading = cache[row]
         in_article = bool(chunk.section) and bool(ARTICLE.match(chunk.section[-1]))
         if required is not None and max(plain_coverage(norm), weights.provision_topic_share * chunk_cov * in_article) \
@@ -200,6 +216,12 @@ def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], 
             # A figure only answers when the sentence that states it, or its provision, is about what was asked.
             continue
         with_heading = plain_coverage(heading + norm)
+        if required is not None and LEADS_LIST.search(norm) and ITEM_LINE.search(chunk.text):
+            # 有下列行为之一的，处…罚款：a lead-in that states the value asked for speaks of what its items list.
+            with_heading = max(with_heading, chunk_cov)
+        if frame.asks_consequence and REFERENCE.search(norm):
+            # 违反本条例第九条规定的，处…: the sentence speaks of what the article it names speaks of.
+            with_heading = plain_coverage(heading + norm + forms.links.linked_text(row))
         # The sentence's own words count most; its heading and provision add context. Who answers
         # for a task is a property of the provision, so there the provision's match leads.
         score = mix[0] * own + mix[1] * with_heading + mix[2] * chunk_cov + mix[3] * heading_cov

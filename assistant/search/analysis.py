@@ -19,7 +19,7 @@ INTENT_WHEN = re.compile(r"什么时候|何时|哪天|哪一天|几月|日期|�
 _INTENT_NUMBER = re.compile(r"多少|几个|几项|几类|几|数量|比例|百分之|规模|金额|多大|目标")
 # "多少人", "几项": the unit an answer must carry.
 _ASKED_UNIT = re.compile(
-    r"多少(万|亿)?(人次|人|个|亩|公里|万元|元|家|户|项|所|次|名|期|批|条|座|度|节|课时|学时)"
+    r"多少(万|亿)?(人次|人|个|亩|公里|万元|元|家|户|项|所|次|名|期|批|条|座|度|节|课时|学时|平方米|立方米|厘米|毫米|千米|米|吨)"
     r"|几(个|项|类|家|批|条|次|名|大|所|人|位|种|节|处)")
 # Units a question may use for what the text counts with another word: 多少名 ~ 4000人.
 # 个 is the general classifier: 几个代理人 is answered by 两名.
@@ -194,6 +194,15 @@ _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
 )
 
 
+# A question about what follows a breach: the penalty, the consequence, the handling.
+ASKS_CONSEQUENCE = re.compile(r"罚|处分|法律责任|承担什么责任|后果|(?:怎么|如何|怎样)处理|会怎样|会怎么样|怎么办|吊销|没收")
+
+
+# 怎么罚 / 如何处罚: answered by a sentence that states a penalty, not by the duty it punishes.
+_ASKS_PENALTY = re.compile(r"(?:怎么|怎样|如何|咋|会被|要被|会不会被?|能不能|可以)(?:处)?罚|罚不罚|受到什么处罚|什么处罚")
+PENALTY = re.compile(r"罚款|罚金|处[^，。；]{0,20}?元|警告|吊销|没收|拘留|处分|责令(?:停业|停产|关闭)")
+
+
 # 多少 / 几 ask for a figure; 哪几 and 几乎 do not.
 _ASKS_FIGURE = re.compile(r"多少|(?<!哪)几(?!乎)")
 
@@ -207,6 +216,8 @@ def required_answer(question: str) -> re.Pattern[str] | None:
         kind = next((states for asks, states in _ASKED_KINDS if asks.search(simple)), None)
         if kind is None and _ASKS_FIGURE.search(simple):
             return FIGURE
+        if kind is None and _ASKS_PENALTY.search(simple):
+            return PENALTY
         return kind
     unit = match.group(2) or match.group(3)
     units = _UNIT_SYNONYMS.get(unit, re.escape(unit))
@@ -276,6 +287,7 @@ class QuestionFrame:
     asks_definition: bool = False  # asks what a term means or covers (是指, 怎么界定, 包括哪些, 算不算)
     asks_kinds: bool = False  # asks what kinds something is divided into (分哪几类, 有几种)
     asks_adoption: bool = False  # asks about the document's adoption or versions (批准, 修订, 施行)
+    asks_consequence: bool = False  # asks what follows a breach (罚多少, 怎么处理): penalty articles name the duty's
     echo: str = ""  # a follow-up's own words (那农村地区呢 -> 农村地区): the slot it puts in the earlier question
 
 
@@ -406,4 +418,5 @@ def _framed(asked: str, full: str, facts: QueryFacts, terms: tuple[str, ...], pa
         alternatives=alternatives(terms, full), compares=bool(_COMPARES.search(normalize(full))) and len(parts) > 1,
         asks_specifics=bool(_SPECIFICS.search(asks)),
         asks_definition=bool(ASKS_DEFINITION.search(asks)), asks_kinds=bool(ASKS_KINDS_OF.search(ask)),
-        asks_adoption=bool(ASKS_ADOPTION.search(ask)), echo=normalize(echo))
+        asks_adoption=bool(ASKS_ADOPTION.search(ask)), asks_consequence=bool(ASKS_CONSEQUENCE.search(asks)),
+        echo=normalize(echo))
