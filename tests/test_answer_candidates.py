@@ -94,3 +94,12 @@ class TestIsHeadingSentence:
         assert not is_heading_sentence(c, c.start, "(十)培训护林员。", 5)
         preamble = chunk(section=("前言",))
         assert not is_heading_sentence(preamble, preamble.start, "为做好护林员培训工作。", 30)
+
+
+def test_a_sentence_saying_which_body_it_is_names_a_unit():
+    weights = AnswerWeights()
+    named = "测试市人民政府的企业负担监督机构是测试市经济委员会"
+    assert intent_bonus(Intent.WHO, named, chunk(text=named), weights) == weights.unit_bonus
+    # 主管部门 is named in most provisions: it does not say who does the task asked about.
+    loose = "相关行政主管部门可以将违法行为予以曝光"
+    assert intent_bonus(Intent.WHO, loose, chunk(text=loose), weights) == 0.0

@@ -75,6 +75,8 @@ class TestSplitting:
         assert split_questions("测试条例从哪天开始施行的？原来哪部条例同时废止了？") == [
             "测试条例从哪天开始施行的？", "原来哪部条例同时废止了？"]
         assert split_questions("省里办的医院要达到什么等级？县里办的呢？") == ["省里办的医院要达到什么等级？", "县里办的呢？"]
+        assert split_questions("游戏有什么时段限制？多大的孩子不能注册账号？") == [
+            "游戏有什么时段限制？", "多大的孩子不能注册账号？"]
 
     def test_a_piece_that_only_points_back_stays_with_its_question(self):
         assert split_questions("小孩能自己坐电梯吗？条例咋说的") == ["小孩能自己坐电梯吗？条例咋说的"]

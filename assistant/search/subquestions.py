@@ -8,7 +8,8 @@ from assistant.text.normalize import readable
 
 MAX_SUBQUESTIONS = 3
 # What makes a piece of text a question of its own.
-_ASKS = re.compile(r"什么|多少|几|谁|哪|吗|呢|怎么|如何|多久|多长|是否|有没有|能不能|要不要|可不可以|咋|啥|怎样")
+_ASKS = re.compile(r"什么|多少|几|谁|哪|吗|呢|怎么|如何|多久|多长|多大|多远|多高|多宽|多深|是否|有没有|能不能|要不要"
+                   r"|可不可以|咋|啥|怎样")
 # Words that ask or point back without saying what about: 条例咋说的 adds no question of its own.
 _EMPTY = re.compile(r"什么|多少|几|谁|哪[里儿个些]?|吗|呢|怎么|如何|多久|多长|是否|有没有|能不能|要不要|可不可以|咋|啥|怎样"
                     r"|条例|办法|规定|文件|这个|那个|这|那|说|讲|的|是|了|要|又|还|呀|啊|吧|上面|其中|具体")
