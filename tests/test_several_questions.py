@@ -414,3 +414,14 @@ def test_a_short_question_that_finds_nothing_alone_is_asked_with_the_one_before(
     assert not answer.abstained and "四年" in answer.text
     # Asked together, the short question still asks what it asks: the earlier question's figure does not answer it.
     assert two_regulations.ask("每份记录收费多少钱？", history).abstained
+
+
+def test_yes_or_no_asking_words_are_not_topic_words_but_a_said_negation_is():
+    from assistant.search.analysis import question_terms
+    from assistant.text.lexicon import alternatives
+
+    assert question_terms(["不能", "公路"], (), (), "能不能在公路上晒粮食") == ["公路"]
+    assert question_terms(["不可以", "注册"], (), (), "可不可以注册") == ["注册"]
+    assert question_terms(["不能", "注册"], (), (), "多大的孩子不能注册") == ["不能", "注册"]
+    # A lexicon word the segmenter cut (晒粮食 -> 晒 + 粮食) still stands for its documents' word.
+    assert "晒粮" in alternatives(("粮食",), "能不能在公路上晒粮食")["粮食"]

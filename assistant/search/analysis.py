@@ -143,6 +143,12 @@ def question_terms(terms: Sequence[str], years: tuple[int, ...], regions: tuple[
     """Topic terms of a question: filter words (years, places, 修改后 naming a version) and bare numbers left out."""
     drop = {str(y) for y in years} | {str(y)[2:] for y in years} | set(regions) | set(PROVINCES) | {"年"}
     drop |= {m.group(1) for m in _REVISED.finditer(normalize(question))}
+    # 能不能 / 要不要 ask yes or no: the 不能 / 不要 cut from them is not a topic word (unless said apart from them).
+    asked = normalize(question)
+    for match in _X_NOT_X.finditer(asked):
+        said, negated = match.group(0), match.group(0)[1:]
+        if asked.count(negated) == asked.count(said):
+            drop.update({negated, negated + match.group(2)} if match.group(2) else {negated})
     out: list[str] = []
     for term in terms:
         if term in drop or term.isdigit() or term in out or ORDINAL_ITEM.fullmatch(term) or _QUESTION_WORD.fullmatch(term) \
@@ -152,6 +158,7 @@ def question_terms(terms: Sequence[str], years: tuple[int, ...], regions: tuple[
     return out
 
 
+_X_NOT_X = re.compile(r"([\u4e00-\u9fff])不\1(以)?")
 # 修改后 / 修订前: which version is meant, not what is asked about.
 _REVISED = re.compile(r"(修改|修订|修正)(?:后|前|以后|以前|之后|之前)")
 # Phrases that ask what a term means: blanked before the question is cut into topic words (疫木指的是什么).

@@ -43,7 +43,8 @@ def alternatives(terms: tuple[str, ...], question: str) -> dict[str, tuple[str, 
     for term in terms:
         alts = list(table.get(term, ()))
         for word, others in table.items():
-            if len(word) >= 2 and word != term and word in term and word in simple:
+            # 腿脚不方便的老人: 老人 inside the term; 晒粮食 cut into 晒 + 粮食: the term inside the word.
+            if len(word) >= 2 and word != term and (word in term or term in word) and word in simple:
                 alts.extend(o for o in others if o not in alts)
         if alts:
             out[term] = tuple(alts)
