@@ -425,3 +425,10 @@ def test_yes_or_no_asking_words_are_not_topic_words_but_a_said_negation_is():
     assert question_terms(["不能", "注册"], (), (), "多大的孩子不能注册") == ["不能", "注册"]
     # A lexicon word the segmenter cut (晒粮食 -> 晒 + 粮食) still stands for its documents' word.
     assert "晒粮" in alternatives(("粮食",), "能不能在公路上晒粮食")["粮食"]
+
+
+def test_a_city_named_with_a_loose_title_picks_that_citys_document():
+    catalog = [CatalogEntry("sh", "测试市慈善条例", "上海", "current", ""),
+               CatalogEntry("gz", "样例市慈善促进条例", "广东", "current", "")]
+    assert resolve_scope("样例慈善条例里，关联交易要多久内公开？", catalog, ()).doc_ids == ("gz",)
+    assert resolve_scope("慈善条例里，关联交易要多久内公开？", catalog, ()).doc_ids == ("sh",)

@@ -223,6 +223,11 @@ def resolve_scope(question: str, catalog: Sequence[CatalogEntry], regions: Seque
     several = _several_named(simple, everywhere)
     if several is not None:
         return several
+    # 广州慈善条例: a place that begins some named title picks that place's documents, however well the
+    # words alone name another place's (上海市慈善条例).
+    places = {p for p in (title_place(e.title) for _, e in scored) if p and p in simple}
+    if places:
+        scored = [(s, e) for s, e in scored if title_place(e.title) in places]
     if not scored:
         return DocumentScope()
     best = max(s for s, _ in scored)
