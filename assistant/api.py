@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -182,7 +183,8 @@ class Assistant:
         # A follow-up asked together with the question before it: that question finds the provision,
         # but what the answer must speak to is what the follow-up asks.
         words = self.retriever.segmenter.topic_words
-        topic_words = words(ASKS_MEANING_PHRASE.sub("，", own)) \
+        # 那卖烟的呢: the pointing word is no part of the topic (segmented with it, it makes 那卖).
+        topic_words = words(ASKS_MEANING_PHRASE.sub("，", _POINTING.sub("", own))) \
             if full != question and full.endswith(own) and not whole_topic else []
         topic_words = topic_words or words(ASKS_MEANING_PHRASE.sub("，", full))
         echo = own_words(question, self._regions) if full != question else ""
@@ -345,6 +347,7 @@ class Assistant:
                       rewritten_question=frame.full, notices=tuple(notices))
 
 
+_POINTING = re.compile(r"^(?:那么|那|还有|那个|这个)")
 # Limits on the conversation a question carries: the latest turns, each cut, and all of them together.
 MAX_HISTORY_TURNS = 20
 MAX_TURN_CHARS = 2000

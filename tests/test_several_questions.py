@@ -432,3 +432,9 @@ def test_a_city_named_with_a_loose_title_picks_that_citys_document():
                CatalogEntry("gz", "样例市慈善促进条例", "广东", "current", "")]
     assert resolve_scope("样例慈善条例里，关联交易要多久内公开？", catalog, ()).doc_ids == ("gz",)
     assert resolve_scope("慈善条例里，关联交易要多久内公开？", catalog, ()).doc_ids == ("sh",)
+
+
+def test_a_follow_ups_pointing_word_is_not_cut_into_its_topic(two_regulations):
+    frame = two_regulations._frame("那卖水的呢？", [{"role": "user", "content": "样例市供水条例里，计划停水要提前多久通知？"}],
+                                   [], doc_ids=(), years=(), regions=())
+    assert "那卖" not in frame.terms
