@@ -438,3 +438,39 @@ def test_a_follow_ups_pointing_word_is_not_cut_into_its_topic(two_regulations):
     frame = two_regulations._frame("那卖水的呢？", [{"role": "user", "content": "样例市供水条例里，计划停水要提前多久通知？"}],
                                    [], doc_ids=(), years=(), regions=())
     assert "那卖" not in frame.terms
+
+
+PLAN = """测试县2021年宣传周活动方案
+
+一、活动目标
+
+通过宣传周活动，提高群众对惠民政策的知晓率。
+
+二、基本原则
+
+(一)坚持就近就便。结合各乡镇实际，在村组和社区开展活动，方便群众参加。
+
+(二)坚持节约办事。严格控制活动经费，不搞铺张浪费，不得发放纪念品。
+
+(三)坚持群众参与。发动群众广泛参与，听取群众意见，改进工作方法。
+
+三、活动时间
+
+2021年10月10日至16日。
+"""
+
+
+def test_a_heading_with_only_subsections_under_it_is_answered_with_their_titles(tmp_path):
+    from assistant.api import Assistant
+    from assistant.index.build import build_index
+    from tests.conftest import FakeEmbedder
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "plan.txt").write_text(PLAN, encoding="utf-8")
+    build_index(corpus, tmp_path / "index", embedder=FakeEmbedder())
+    answer = Assistant.load(tmp_path / "index", embedder=FakeEmbedder()).ask("宣传周活动方案的基本原则有哪几条？")
+    assert not answer.abstained
+    for title in ("坚持就近就便", "坚持节约办事", "坚持群众参与"):
+        assert title in answer.text
+    assert answer.text.index("就近就便") < answer.text.index("群众参与")

@@ -202,6 +202,29 @@ def item_rooms(lengths: Sequence[int], budget: int, least: int = 6) -> list[int]
     return rooms
 
 
+def child_titles(store: IndexStore, row: int, most: int = 20) -> list[tuple[int, int]]:
+    """For a chunk that is only a heading (二、基本原则), the display spans of its subsections' first sentences
+    ((一)坚持正确方向。…), in order; [] for any other chunk or fewer than two subsections."""
+    chunk = store.chunks[row]
+    label = chunk.section[-1] if chunk.section else ""
+    if not label or readable(chunk.text).strip() != readable(label).strip():
+        return []
+    depth = len(chunk.section)
+    spans: list[tuple[int, int]] = []
+    for next_row in range(row + 1, min(len(store.chunks), row + 1 + 4 * most)):
+        child = store.chunks[next_row]
+        if child.doc_id != chunk.doc_id or child.section[:depth] != chunk.section:
+            break
+        # A subsection cut into several chunks counts once, by its first.
+        if len(child.section) == depth + 1 and store.chunks[next_row - 1].section != child.section:
+            first = next(iter(sentence_spans(child.text, child.start)), None)
+            if first is not None:
+                spans.append(first)
+        if len(spans) >= most:
+            break
+    return spans if len(spans) >= 2 else []
+
+
 def _is_article(chunk: Chunk) -> bool:
     return bool(chunk.section) and bool(ARTICLE.match(chunk.section[-1]))
 
@@ -248,6 +271,11 @@ def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: Ques
         elif frame.intent == Intent.WHO and chunk.responsible:
             # The whole provision is quoted: what it asks for and who answers for it.
             body, start, end = who_sentence(chunk, wording.max_units_chars), chunk.start, chunk.end
+        elif len(groups) == 1 and (children := child_titles(store, group[0].row)):
+            # A heading with nothing under it but its subsections (二、基本原则 then (一)…(二)…): their titles.
+            lead_end = chunk.start + len(chunk.text.rstrip())
+            body = compose_list(display, (chunk.start, lead_end), children, wording.max_list_chars - len(lead))
+            start, end = chunk.start, children[-1][1]
         elif (listed := list_items(chunk.text, chunk.start)) is not None and (
                 frame.asks_list or (_LEAD_IN.search(display[start:end]) and not states_asked(frame, display[start:end]))) \
                 and len(groups) == 1:
