@@ -368,6 +368,10 @@ def test_a_list_written_one_two_three_is_answered_item_by_item():
     answer = compose_list(text, lead, items, 120)
     assert "①要攻坚义务教育" in answer and "③要攻坚易地搬迁" in answer
     assert list_items("一是要攻坚义务教育;三是要攻坚产业扶贫。", 0) is None  # not in order
+    # Scraped text without the stop before 二是: once 一是 begins the list, the next numbers start items.
+    run_on = "平台功能:一是信息汇集把数据纳入平台二是政策发布向社会提供服务三是供需对接。"
+    assert len(list_items(run_on, 0)[1]) == 3
+    assert list_items("一是统一是原则,没有别的。", 0) is None
 
 
 def test_a_follow_up_that_asks_of_its_own_is_framed_by_its_own_asking_words():

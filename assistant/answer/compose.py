@@ -126,7 +126,17 @@ def _ordinal_items(text: str) -> list[int]:
     for match in _ORDINAL_ITEM.finditer(text):
         if small_number(match.group(1)) == len(starts) + 1:
             starts.append(match.start())
+    if starts:
+        # Scraped text may drop the stop before 二是 (…全面反映扶贫供需情况二是政策发布): once 一是 has begun the
+        # list, the next numbers in order start items wherever they stand.
+        starts = starts[:1]
+        for match in _NEXT_ORDINAL.finditer(text, starts[0] + 2):
+            if small_number(match.group(1)) == len(starts) + 1:
+                starts.append(match.start())
     return starts if len(starts) >= 2 else []
+
+
+_NEXT_ORDINAL = re.compile(r"(?<![一二三四五六七八九十第])([二三四五六七八九十]|十[一二三四五六七八九])是")
 
 
 def _unmarked_items(text: str) -> list[int]:
