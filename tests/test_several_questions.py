@@ -89,6 +89,12 @@ class TestSplitting:
         assert split_pair("对实习生人数和实习时长的上限分别是多少？") == [
             "对实习生人数的上限是多少？", "对实习时长的上限是多少？"]
 
+    def test_two_things_of_one_subject_and_a_comma_before_the_shared_ask(self):
+        assert split_pair("各县的活动方案和活动总结分别要在什么时候前上报？") == [
+            "各县的活动方案要在什么时候前上报？", "各县的活动总结要在什么时候前上报？"]
+        assert split_pair("设置许可证和临时设置许可证，分别多少个工作日内核发？") == [
+            "设置许可证多少个工作日内核发？", "临时设置许可证多少个工作日内核发？"]
+
     def test_text_that_is_not_a_pair_is_kept(self):
         assert split_pair("上海的慈善周和广州的慈善月分别是什么时候？") == ["上海的慈善周和广州的慈善月分别是什么时候？"]
         assert split_pair("省和市各负责什么") == ["省和市各负责什么"]

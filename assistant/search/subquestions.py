@@ -40,9 +40,9 @@ def own_chars(piece: str) -> str:
 
 
 # "单位和个人分别罚多少": two subjects joined before 分别/各, the rest of the question shared by both.
-_PAIR = re.compile(r"(?:^|(?<=[，,：:；;。？?对在就]))(?P<a>[^，,：:；;。？?对在就的]{2,16})(?:和|与|跟|及|以及)"
+_PAIR = re.compile(r"(?:^|(?<=[，,：:；;。？?对在就的]))(?P<a>[^，,：:；;。？?对在就的]{2,16})(?:和|与|跟|及|以及)"
                    r"(?P<b>[^，,：:；;。？?的和与]{2,16}?)(?P<tail>(?:的[^，,：:；;。？?分各]{1,12})?)"
-                   r"(?:[，,](?P<mid>[^，,：:；;。？?分各]{1,8}))?(?:分别|各自|各)(?P<rest>[^，,；;。]*)$")
+                   r"(?:[，,](?P<mid>[^，,：:；;。？?分各]{0,8}))?(?:分别|各自|各)(?P<rest>[^，,；;。]*)$")
 
 
 def split_pair(text: str) -> list[str]:
@@ -53,6 +53,9 @@ def split_pair(text: str) -> list[str]:
     if not match or not _ASKS.search(match.group("rest")):
         return [simple]
     before, tail, rest = body[: match.start()], match.group("tail"), match.group("rest")
+    if before.endswith("的") and tail:
+        # 上海的慈善周和广州的慈善月: two things of two places, not two things of one (活动方案和活动总结).
+        return [simple]
     mid = f"，{match.group('mid')}" if match.group("mid") else ""
     return [f"{before}{match.group(side)}{tail}{mid}{rest}？" for side in ("a", "b")]
 
