@@ -28,7 +28,7 @@ from assistant.search.analysis import ASKS_MEANING_PHRASE, QuestionFrame, frame_
 from assistant.search.followup import asked_with_previous, is_elliptical, own_words, rewrite
 from assistant.search.retrieval import Ranked, Retriever
 from assistant.search.scope import CatalogEntry, resolve_scope, title_place
-from assistant.search.subquestions import split_asks, split_pair, split_questions
+from assistant.search.subquestions import split_asks, split_pair, split_questions, split_scoped
 from assistant.text.normalize import readable, sanitize
 from embeddings.models import Embedder
 
@@ -272,6 +272,8 @@ class Assistant:
             questions = split_asks(frame.asked)
         if len(questions) < 2 and len(frame.parts) == 1 and len(frame.regions) < 2:
             questions = split_pair(frame.asked)
+        if len(questions) < 2 and len(frame.years) > 1:
+            questions = split_scoped(frame.asked)
         if len(questions) < 2:
             return []
         frames: list[QuestionFrame] = []

@@ -8,7 +8,7 @@ import pytest
 from assistant.answer.compose import item_rooms
 from assistant.search.analysis import frame_question, required_answer
 from assistant.search.scope import CatalogEntry, resolve_scope
-from assistant.search.subquestions import split_pair, split_questions
+from assistant.search.subquestions import split_pair, split_questions, split_scoped
 from assistant.text.numbers import FIGURE
 
 LIFT = """# 测试市电梯安全条例
@@ -94,6 +94,12 @@ class TestSplitting:
             "各县的活动方案要在什么时候前上报？", "各县的活动总结要在什么时候前上报？"]
         assert split_pair("设置许可证和临时设置许可证，分别多少个工作日内核发？") == [
             "设置许可证多少个工作日内核发？", "临时设置许可证多少个工作日内核发？"]
+
+    def test_each_year_asking_its_own_thing_is_a_question(self):
+        assert split_scoped("问题整改，2019年要求多久通报一次，2020年要求什么时候前销号？") == [
+            "问题整改，2019年要求多久通报一次？", "问题整改，2020年要求什么时候前销号？"]
+        assert split_scoped("2019年和2020年的目标有什么不同？") == ["2019年和2020年的目标有什么不同？"]
+        assert split_scoped("2019年要求多久通报，2019年又要什么？") == ["2019年要求多久通报，2019年又要什么？"]
 
     def test_text_that_is_not_a_pair_is_kept(self):
         assert split_pair("上海的慈善周和广州的慈善月分别是什么时候？") == ["上海的慈善周和广州的慈善月分别是什么时候？"]

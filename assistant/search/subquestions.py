@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.text.normalize import readable
+from assistant.text.numbers import YEAR_MENTION
 
 MAX_SUBQUESTIONS = 3
 # What makes a piece of text a question of its own.
@@ -74,3 +75,17 @@ def split_asks(text: str) -> list[str]:
             _ASK_PIECE.search(p) and len(p) <= _MAX_ASK_CHARS for p in pieces):
         return [simple]
     return [f"{head}，{piece}？" for piece in pieces]
+
+
+def split_scoped(text: str) -> list[str]:
+    """"整改，2019年要求多久通报一次，2020年要求什么时候前销号？" as one question per year, each with the words
+    before the years ("整改，2019年要求多久通报一次？" …); any other text as is."""
+    simple = readable(text).strip()
+    pieces = [p for p in re.split(r"[，,；;]", simple.rstrip("？?。")) if p]
+    scoped = [i for i, p in enumerate(pieces) if YEAR_MENTION.search(p) and _ASKS.search(p)]
+    years = [m.group(1) for i in scoped if (m := YEAR_MENTION.search(pieces[i]))]
+    if not 2 <= len(scoped) <= MAX_SUBQUESTIONS or len(set(years)) < len(years) \
+            or scoped != list(range(scoped[0], len(pieces))):
+        return [simple]
+    head = "，".join(pieces[: scoped[0]])
+    return [f"{head}，{pieces[i]}？" if head else f"{pieces[i]}？" for i in scoped]
