@@ -46,7 +46,8 @@ class Assistant:
         self._regions = tuple(sorted({store.documents.meta(d)["region"] for d in store.documents} - {""}))
         metas = [store.documents.meta(d) for d in store.documents]
         self._catalog = tuple(CatalogEntry(m["doc_id"], m["title"], m["region"], m.get("status", "current"),
-                                           m.get("version", ""), m.get("issuer", "")) for m in metas)
+                                           m.get("version", ""), m.get("issuer", ""), _stated_years(m))
+                              for m in metas)
         # Places that begin document titles (广州 of 广州市慈善促进条例), for questions comparing places.
         places: dict[str, list[str]] = {}
         for entry in self._catalog:
@@ -405,6 +406,16 @@ def _clean_history(history: object, notices: list[str]) -> list[dict]:
         turns = turns[len(turns) - kept:]
         notices.append(f"对话历史总字数过多，只使用了最近的{kept}条记录。")
     return turns
+
+
+def _stated_years(meta: Mapping) -> tuple[int, ...]:
+    """The years of the dates a document's text states (通过, 修订, 修正, 施行), from its metadata."""
+    years = []
+    for pair in meta.get("dates") or ():
+        date = pair[1] if isinstance(pair, list | tuple) and len(pair) == 2 else ""
+        if isinstance(date, str) and date[:4].isdigit():
+            years.append(int(date[:4]))
+    return tuple(dict.fromkeys(years))
 
 
 def _strings(values: object) -> tuple[str, ...]:

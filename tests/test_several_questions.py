@@ -490,3 +490,12 @@ def test_a_heading_with_only_subsections_under_it_is_answered_with_their_titles(
     for title in ("坚持就近就便", "坚持节约办事", "坚持群众参与"):
         assert title in answer.text
     assert answer.text.index("就近就便") < answer.text.index("群众参与")
+
+
+def test_a_version_named_by_the_year_of_a_revision_it_carries():
+    older = CatalogEntry("old", "测试市未成年人保护条例", "", "earlier", "2016-11-25", "", (1988, 2003, 2016))
+    newer = CatalogEntry("new", "测试市未成年人保护条例", "", "current", "2023-05-26", "", (1988, 2003, 2016, 2023))
+    catalog = [older, newer]
+    assert resolve_scope("测试市未成年人保护条例2003年修订的那一版从哪天起施行？", catalog, ()).doc_ids == ("old",)
+    assert resolve_scope("测试市未成年人保护条例2023年版从哪天起施行？", catalog, ()).doc_ids == ("new",)
+    assert resolve_scope("测试市未成年人保护条例从哪天起施行？", catalog, ()).doc_ids == ("new",)

@@ -34,6 +34,7 @@ class CatalogEntry:
     status: str
     version: str
     issuer: str = ""
+    stated_years: tuple[int, ...] = ()  # years of the dates the text states (通过, 修订, 修正 …)
 
 
 @dataclass(frozen=True)
@@ -239,9 +240,12 @@ def resolve_scope(question: str, catalog: Sequence[CatalogEntry], regions: Seque
         by_date = sorted(chosen, key=lambda e: e.version)
         if COMPARE.search(simple) or (OLDER.search(simple) and NEWER.search(simple)):
             return DocumentScope(tuple(e.doc_id for e in by_date), words, tuple((e.doc_id,) for e in by_date))
-        year = re.search(r"((?:19|20)\d{2})年?(?:版|的版本|那版)", simple)
+        year = re.search(r"((?:19|20)\d{2})年?(?:[^，。？?版]{0,6}?)(?:版|的版本|那版)", simple)
         if year:
             picked = [e for e in by_date if e.version.startswith(year.group(1))]
+            if not picked:
+                # 2003年修订的那一版: the earliest version whose text states that year (it carries that revision).
+                picked = [e for e in by_date if int(year.group(1)) in e.stated_years][:1]
             if picked:
                 return DocumentScope(tuple(e.doc_id for e in picked), words)
         if OLDER.search(simple):
