@@ -499,3 +499,19 @@ def test_a_version_named_by_the_year_of_a_revision_it_carries():
     assert resolve_scope("测试市未成年人保护条例2003年修订的那一版从哪天起施行？", catalog, ()).doc_ids == ("old",)
     assert resolve_scope("测试市未成年人保护条例2023年版从哪天起施行？", catalog, ()).doc_ids == ("new",)
     assert resolve_scope("测试市未成年人保护条例从哪天起施行？", catalog, ()).doc_ids == ("new",)
+
+
+def test_a_follow_up_naming_another_version_asks_the_same_of_it():
+    from assistant.search.followup import rewrite
+
+    history = [{"role": "user", "content": "测试条例旧版对学校门口开游戏厅是怎么限制的？"}]
+    assert rewrite("新版又是怎么规定的？", history) == "测试条例新版对学校门口开游戏厅是怎么限制的？"
+    assert rewrite("那新版呢？", history) == "测试条例新版对学校门口开游戏厅是怎么限制的？"
+    assert rewrite("旧版呢？", history) != "测试条例旧版对学校门口开游戏厅是怎么限制的？旧版呢？"
+
+
+def test_how_a_rule_limits_is_asked_not_a_word_the_answer_must_say():
+    from assistant.search.analysis import question_terms
+
+    assert question_terms(["学校", "限制"], (), (), "学校门口开游戏厅是怎么限制的") == ["学校"]
+    assert question_terms(["限制", "时段"], (), (), "有什么时段限制") == ["限制", "时段"]

@@ -133,9 +133,29 @@ def leans_back(question: str) -> bool:
     return len(simple) <= _SHORT_QUESTION and bool(_LEANS_BACK.match(simple) or simple.rstrip("？?。 ").endswith("呢"))
 
 
+# Words that name a version of a document; a follow-up naming another one asks the same of that version.
+_VERSION = re.compile(r"新版|旧版|老版|现行版?|最新版?|修订前|修订后|修改前|修改后|以前的|原来的")
+_VERSION_ASK = re.compile(r"^(?:那么?|那个)?(?:在|按)?(?P<v>" + _VERSION.pattern + r")(?:的|里|中|条例|办法|规定)?"
+                          r"(?:又|呢|是|怎么|如何|怎样|规定|说|讲|的|有|什么|不同|变化|吗|？|\?|。)*$")
+
+
+def _version_swap(previous: str, question: str) -> str:
+    """新版又是怎么规定的？ after …旧版对X是怎么限制的？: the previous question asked of the other version, else ""."""
+    simple = readable(question).strip()
+    asked = _VERSION_ASK.match(simple)
+    before = _VERSION.search(readable(previous))
+    if not asked or not before or before.group(0) == asked.group("v"):
+        return ""
+    base = readable(previous).strip()
+    return base[: before.start()] + asked.group("v") + base[before.end():]
+
+
 def _resolve(previous: str, question: str, known: tuple[str, ...]) -> str:
-    """The standalone form of `question` after `previous`: a year, place or topic swapped in where the rules
-    know how; otherwise, for a question that leans on the previous one, both asked together."""
+    """The standalone form of `question` after `previous`: a year, place, version or topic swapped in where the
+    rules know how; otherwise, for a question that leans on the previous one, both asked together."""
+    swapped = _version_swap(previous, question)
+    if swapped:
+        return swapped
     if not (is_elliptical(question, known) or leans_back(question)):
         return _carry_scope(previous, question, known)
     merged = _merge(previous, question, known) if is_elliptical(question, known) else question
