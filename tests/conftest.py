@@ -66,6 +66,26 @@ def fake_index(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def _library_template(tmp_path_factory) -> Path:
+    """A library seeded with the bundled corpus and indexed once with the fake embedder: only ever copied."""
+    from assistant.library import Library
+
+    root = tmp_path_factory.mktemp("library-template") / "lib"
+    Library(root, seed=default_corpus_dir(), embedder=FakeEmbedder()).ensure_index()
+    return root
+
+
+@pytest.fixture
+def built_library_root(tmp_path: Path, _library_template: Path) -> Path:
+    """A writable library folder (tmp_path / "lib"), seeded and indexed: what a first start leaves on disk.
+
+    Copied from one built once per session, as copying takes milliseconds and building half a second."""
+    target = tmp_path / "lib"
+    shutil.copytree(_library_template, target)
+    return target
+
+
+@pytest.fixture(scope="session")
 def fake_assistant(fake_index):
     from assistant.api import Assistant
 
