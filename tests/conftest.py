@@ -15,6 +15,12 @@ from assistant.text.normalize import normalize
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+def fast_tier(config: pytest.Config) -> bool:
+    """Whether this run leaves out the integration tier (the README's fast tier): random searches run fewer rounds
+    there, and the whole suite runs them in full."""
+    return "not integration" in (config.getoption("markexpr") or "")
+
+
 class FakeEmbedder:
     """Hashes character bigrams into a unit vector: deterministic, fast, no model needed."""
 
