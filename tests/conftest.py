@@ -15,6 +15,12 @@ from assistant.text.normalize import normalize
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+def fast_tier(config: pytest.Config) -> bool:
+    """Whether this run leaves out the integration tier (the README's fast tier): random searches run fewer rounds
+    there, and the whole suite runs them in full."""
+    return "not integration" in (config.getoption("markexpr") or "")
+
+
 class FakeEmbedder:
     """Hashes character bigrams into a unit vector: deterministic, fast, no model needed."""
 
@@ -63,6 +69,26 @@ def fake_index(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("fake-index") / "index"
     build_index(default_corpus_dir(), folder, embedder=FakeEmbedder())
     return folder
+
+
+@pytest.fixture(scope="session")
+def _library_template(tmp_path_factory) -> Path:
+    """A library seeded with the bundled corpus and indexed once with the fake embedder: only ever copied."""
+    from assistant.library import Library
+
+    root = tmp_path_factory.mktemp("library-template") / "lib"
+    Library(root, seed=default_corpus_dir(), embedder=FakeEmbedder()).ensure_index()
+    return root
+
+
+@pytest.fixture
+def built_library_root(tmp_path: Path, _library_template: Path) -> Path:
+    """A writable library folder (tmp_path / "lib"), seeded and indexed: what a first start leaves on disk.
+
+    Copied from one built once per session, as copying takes milliseconds and building half a second."""
+    target = tmp_path / "lib"
+    shutil.copytree(_library_template, target)
+    return target
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,8 @@ NEW_DOC = ("关于印发《2021年测试市乡村振兴工作要点》的通知\
 
 
 @pytest.fixture
-def library(tmp_path):
-    lib = Library(tmp_path / "lib", seed=default_corpus_dir(), embedder=FakeEmbedder(), max_upload_bytes=200_000)
+def library(built_library_root):
+    lib = Library(built_library_root, seed=default_corpus_dir(), embedder=FakeEmbedder(), max_upload_bytes=200_000)
     lib.ensure_index()
     return lib
 

@@ -27,8 +27,8 @@ def server():
     chat.close()
 
 
-def make_assistant(fake_index, server, **overrides):
-    config = LLMConfig(base_url=server.url, model="scripted", api_key="sk-secret", timeout_s=2.0, retries=1,
+def make_assistant(fake_index, server, *, timeout_s: float = 2.0, **overrides):
+    config = LLMConfig(base_url=server.url, model="scripted", api_key="sk-secret", timeout_s=timeout_s, retries=1,
                        **overrides)
     return Assistant.load(fake_index, embedder=FakeEmbedder(), generator=Generator(config))
 
@@ -115,15 +115,17 @@ def test_citation_to_a_passage_that_does_not_support_it(fake_index, server):
     assert FACT in answer.citations[0].text  # the extractive citation, which does support it
 
 
-@pytest.mark.parametrize("script, reason", [
-    (lambda r: ("raw", "{not json"), "大模型调用失败"),
-    (lambda r: ("status", 500), "大模型调用失败"),
-    (lambda r: ("status", 401), "大模型调用失败"),
-    (lambda r: ("sleep", 3.0), "大模型调用失败"),
+@pytest.mark.parametrize("script, reason, timeout_s", [
+    (lambda r: ("raw", "{not json"), "大模型调用失败", 2.0),
+    (lambda r: ("status", 500), "大模型调用失败", 2.0),
+    (lambda r: ("status", 401), "大模型调用失败", 2.0),
+    # A server slower than the time-out: a short time-out (each of the two attempts waits it out) and a sleep
+    # well past it, so the reply can never come in time.
+    (lambda r: ("sleep", 1.0), "大模型调用失败", 0.25),
 ])
-def test_failures_end_in_the_extractive_answer(fake_index, server, script, reason):
+def test_failures_end_in_the_extractive_answer(fake_index, server, script, reason, timeout_s):
     server.script = script
-    answer = make_assistant(fake_index, server).ask(QUESTION)
+    answer = make_assistant(fake_index, server, timeout_s=timeout_s).ask(QUESTION)
     assert not answer.abstained and "1万个" in answer.text
     assert reason in answer.notices[-1]
 
@@ -141,7 +143,7 @@ def test_malformed_stream_and_slow_stream(fake_index, server):
 
     def slow(request):
         n = passage_number(prompt_of(request), FACT)
-        return "stream", (["2020年", "要设立", "1万个", f"消费扶贫专柜[{n}]。"], 0.3)
+        return "stream", (["2020年", "要设立", "1万个", f"消费扶贫专柜[{n}]。"], 0.1)
     server.script = slow
     pieces = [item for item in assistant.ask_stream(QUESTION) if isinstance(item, str)]
     assert pieces == ["2020年", "要设立", "1万个", pieces[-1]]

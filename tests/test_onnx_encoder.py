@@ -74,6 +74,8 @@ def tiny_model(tmp_path_factory):
     return _tiny_bert(tmp_path_factory.mktemp("tiny") / "bert")
 
 
+# The reference needs torch and transformers, whose import alone takes seconds: with the slow tier.
+@pytest.mark.integration
 def test_matches_bert_model_one_text_at_a_time_and_in_padded_batches(tiny_model):
     # The last text is not all Chinese and common symbols: the full tokenizer serves it, the copy the others.
     texts = ["2020年消费扶贫专柜目标是多少", "设立1万个", "重庆", "扶", "мир 重庆"]

@@ -21,10 +21,8 @@ def _library(root, **kwargs):
 
 
 @pytest.fixture
-def root(tmp_path):
-    lib = _library(tmp_path / "lib")
-    lib.ensure_index()
-    return tmp_path / "lib"
+def root(built_library_root):
+    return built_library_root
 
 
 def _interrupted_upload(root, name: str, text: str) -> None:
