@@ -515,3 +515,32 @@ def test_how_a_rule_limits_is_asked_not_a_word_the_answer_must_say():
 
     assert question_terms(["学校", "限制"], (), (), "学校门口开游戏厅是怎么限制的") == ["学校"]
     assert question_terms(["限制", "时段"], (), (), "有什么时段限制") == ["限制", "时段"]
+
+
+def test_a_count_of_things_must_count_the_thing_asked_about():
+    from assistant.search.analysis import counted_term
+
+    assert counted_term("每个班最多能收多少个孩子", ["班", "孩子"]) == "孩子"
+    assert counted_term("资质分几个等级", ["资质", "等级"]) == "等级"
+    # The kind said in the classifier (几种形式, 几位医生) or a list asked for (哪几个) names no such thing.
+    assert counted_term("改补为几种形式", ["改补", "形式"]) == ""
+    assert counted_term("复核要几位医生", ["复核", "医生"]) == ""
+    assert counted_term("包括哪几个方面", ["方面"]) == ""
+
+
+def test_a_class_size_is_not_answered_by_a_count_of_schools(tmp_path):
+    from assistant.api import Assistant
+    from assistant.index.build import build_index
+    from tests.conftest import FakeEmbedder
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "测试市幼儿园条例.md").write_text(
+        "# 测试市幼儿园条例\n\n## 第一章 总则\n\n第一条 为了规范幼儿园管理，制定本条例。\n\n"
+        "第十条 区人民政府应当在每个街道至少设置一所公办幼儿园。\n\n第十一条 幼儿园每个班应当配备两名教师。\n",
+        encoding="utf-8")
+    build_index(corpus, tmp_path / "index", embedder=FakeEmbedder())
+    assistant = Assistant.load(tmp_path / "index", embedder=FakeEmbedder())
+    assert assistant.ask("测试市幼儿园条例规定每个班最多能收多少个孩子？").abstained
+    answer = assistant.ask("测试市幼儿园每个班要配几个教师？")
+    assert not answer.abstained and "两名" in answer.text

@@ -55,6 +55,9 @@ def answer_part(store: IndexStore, forms: FormsCache, frame: QuestionFrame, rank
     evidence = choose_evidence(store, forms, rows, frame, years, config.weights, config.evidence_depth)
     if evidence and frame.asks_specifics and frame.required is None and not speaks_of_focus(forms, evidence[0], frame):
         evidence = []
+    if evidence and frame.counted and not names(forms, evidence[0], frame, frame.counted):
+        # 每个班最多收多少个孩子 is not answered by 设置一所幼儿园: the figure must count what was asked.
+        evidence = []
     if evidence and on_topic(evidence[0], frame, ranked, config):
         text, citations = compose(store, evidence, n, frame, limit, config.wording)
         if frame.asks_specifics and frame.intent != Intent.WHO and DELEGATION.search(evidence[0].norm) \
@@ -82,11 +85,13 @@ def on_topic(evidence: Evidence, frame: QuestionFrame, ranked: Sequence[Ranked],
 def speaks_of_focus(forms: FormsCache, evidence: Evidence, frame: QuestionFrame) -> bool:
     """The provision names the thing the question asks about (面积 in 人均有效面积有什么标准), in the
     question's words or their lexicon alternatives; a question without such a word passes."""
-    focus = frame.focus
-    if not focus:
-        return True
+    return not frame.focus or names(forms, evidence, frame, frame.focus)
+
+
+def names(forms: FormsCache, evidence: Evidence, frame: QuestionFrame, word: str) -> bool:
+    """The evidence's provision says `word` or one of its lexicon alternatives."""
     context = forms(evidence.row).context
-    return focus in context or any(a in context for a in frame.alternatives.get(focus, ()))
+    return word in context or any(a in context for a in frame.alternatives.get(word, ()))
 
 
 def paraphrased(evidence: Evidence, ranked: Sequence[Ranked], weights: AnswerWeights) -> bool:

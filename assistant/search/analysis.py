@@ -245,6 +245,16 @@ def ordinal_target(question: str) -> int | None:
     return small_number(match.group(1)) if match else None
 
 
+# 个 counts things of any kind, so the thing must be said; 几种形式 or 几位医生 say the kind in the classifier.
+_COUNTED = re.compile(r"(?:多少|(?<!哪)几)个([\u4e00-\u9fff]{2,6})")
+
+
+def counted_term(question: str, terms: Sequence[str]) -> str:
+    """The topic word a figure asked for counts: 每个班最多收多少个孩子 -> 孩子; "" when the question says none."""
+    match = _COUNTED.search(normalize(question))
+    return next((t for t in terms if match.group(1).startswith(t)), "") if match else ""
+
+
 _WHO_DOES = re.compile(r"(?:由谁|谁来|谁)(?!来)([\u4e00-\u9fff]{2})")
 
 
@@ -298,6 +308,7 @@ class QuestionFrame:
     asks_kinds: bool = False  # asks what kinds something is divided into (分哪几类, 有几种)
     asks_adoption: bool = False  # asks about the document's adoption or versions (批准, 修订, 施行)
     asks_consequence: bool = False  # asks what follows a breach (罚多少, 怎么处理): penalty articles name the duty's
+    counted: str = ""  # what a figure asked for counts (多少个孩子 -> 孩子), which the answering provision must name
     echo: str = ""  # a follow-up's own words (那农村地区呢 -> 农村地区): the slot it puts in the earlier question
 
 
@@ -429,4 +440,5 @@ def _framed(asked: str, full: str, facts: QueryFacts, terms: tuple[str, ...], pa
         asks_specifics=bool(_SPECIFICS.search(asks)),
         asks_definition=bool(ASKS_DEFINITION.search(asks)), asks_kinds=bool(ASKS_KINDS_OF.search(ask)),
         asks_adoption=bool(ASKS_ADOPTION.search(ask)), asks_consequence=bool(ASKS_CONSEQUENCE.search(asks)),
+        counted=counted_term(ask, terms),
         echo=normalize(echo))
