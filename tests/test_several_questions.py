@@ -544,3 +544,10 @@ def test_a_class_size_is_not_answered_by_a_count_of_schools(tmp_path):
     assert assistant.ask("测试市幼儿园条例规定每个班最多能收多少个孩子？").abstained
     answer = assistant.ask("测试市幼儿园每个班要配几个教师？")
     assert not answer.abstained and "两名" in answer.text
+
+
+def test_whether_something_is_allowed_is_asked_not_said():
+    from assistant.search.analysis import question_terms
+
+    assert question_terms(["物业", "收费", "合规"], (), (), "物业收进门费，这合规吗") == ["物业", "收费"]
+    assert question_terms(["违法", "建设"], (), (), "违法建设由谁拆除") == ["违法", "建设"]

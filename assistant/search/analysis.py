@@ -143,6 +143,8 @@ def question_terms(terms: Sequence[str], years: tuple[int, ...], regions: tuple[
     """Topic terms of a question: filter words (years, places, 修改后 naming a version) and bare numbers left out."""
     drop = {str(y) for y in years} | {str(y)[2:] for y in years} | set(regions) | set(PROVINCES) | {"年"}
     drop |= {m.group(1) for m in _REVISED.finditer(normalize(question))}
+    # 这合规吗 / 违法吗: asks whether something is allowed, which the rule says in its own words.
+    drop |= {m.group(1) for m in _JUDGED.finditer(normalize(question))}
     # 是怎么限制的 / 如何规定: the act asked about is what every rule does, not a word the answer must say.
     drop |= {m.group(1) for m in _HOW_RULED.finditer(normalize(question))}
     # 能不能 / 要不要 ask yes or no: the 不能 / 不要 cut from them is not a topic word (unless said apart from them).
@@ -160,6 +162,7 @@ def question_terms(terms: Sequence[str], years: tuple[int, ...], regions: tuple[
     return out
 
 
+_JUDGED = re.compile(r"(合规|合法|违法|违规|正常|合理|允许)(?:吗|不|么|没有|呢)")
 _HOW_RULED = re.compile(r"(?:怎么|如何|怎样|咋)(限制|规定|要求|管理|安排|处理|约束|规范)")
 _X_NOT_X = re.compile(r"([\u4e00-\u9fff])不\1(以)?")
 # 修改后 / 修订前: which version is meant, not what is asked about.
