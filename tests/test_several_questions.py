@@ -551,3 +551,12 @@ def test_whether_something_is_allowed_is_asked_not_said():
 
     assert question_terms(["物业", "收费", "合规"], (), (), "物业收进门费，这合规吗") == ["物业", "收费"]
     assert question_terms(["违法", "建设"], (), (), "违法建设由谁拆除") == ["违法", "建设"]
+
+
+def test_a_merged_follow_up_still_asks_what_its_own_words_ask():
+    from assistant.search.analysis import question_terms, slot_text
+
+    # The rules merged the follow-up into the earlier question; its own 谁 is what is asked.
+    assert slot_text("那是谁批准的？", "测试条例从哪天开始施行是谁批准的") == "那是谁批准的？"
+    assert question_terms(["机关", "批准"], (), (), "是哪个机关批准的") == ["批准"]
+    assert question_terms(["部门", "负责"], (), (), "由哪个部门负责") == ["部门", "负责"]

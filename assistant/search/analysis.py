@@ -143,6 +143,8 @@ def question_terms(terms: Sequence[str], years: tuple[int, ...], regions: tuple[
     """Topic terms of a question: filter words (years, places, 修改后 naming a version) and bare numbers left out."""
     drop = {str(y) for y in years} | {str(y)[2:] for y in years} | set(regions) | set(PROVINCES) | {"年"}
     drop |= {m.group(1) for m in _REVISED.finditer(normalize(question))}
+    # 哪个机关批准 / 什么单位负责: the kind of body asked for is the slot, not the topic (部门 stays: the answer says it).
+    drop |= {m.group(1) for m in _WHICH_BODY.finditer(normalize(question))}
     # 这合规吗 / 违法吗: asks whether something is allowed, which the rule says in its own words.
     drop |= {m.group(1) for m in _JUDGED.finditer(normalize(question))}
     # 是怎么限制的 / 如何规定: the act asked about is what every rule does, not a word the answer must say.
@@ -162,6 +164,7 @@ def question_terms(terms: Sequence[str], years: tuple[int, ...], regions: tuple[
     return out
 
 
+_WHICH_BODY = re.compile(r"(?:哪个|哪些|什么|哪一个|哪家|哪一级|哪级)(机关|单位|机构|组织)")
 _JUDGED = re.compile(r"(合规|合法|违法|违规|正常|合理|允许)(?:吗|不|么|没有|呢)")
 _HOW_RULED = re.compile(r"(?:怎么|如何|怎样|咋)(限制|规定|要求|管理|安排|处理|约束|规范)")
 _X_NOT_X = re.compile(r"([\u4e00-\u9fff])不\1(以)?")
@@ -411,7 +414,7 @@ def slot_text(asked: str, full: str) -> str:
     """The words that say what is asked: a follow-up asked together with the question before it
     (…几岁以上孩子的意愿，那受害的孩子要出庭作证吗) asks what its own words ask; any other question, its whole text."""
     own = readable(asked).strip()
-    if own and full != own and full.endswith(own) and _ASKS_ITSELF.search(normalize(own)):
+    if own and full != own and _ASKS_ITSELF.search(normalize(own)):
         return own
     return full
 
