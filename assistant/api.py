@@ -17,14 +17,14 @@ from pathlib import Path
 
 from assistant.answer.candidates import FormsCache, rerank
 from assistant.answer.compose import abstention, comparison, join_parts
-from assistant.answer.decide import PartAnswer, answer_part
-from assistant.config import AskConfig, default_index_dir
+from assistant.answer.decide import PartAnswer, answer_part, counterpart
+from assistant.config import AskConfig, RetrieverMode, default_index_dir
 from assistant.errors import LLMError, QuestionError
 from assistant.generate.generation import Generator
 from assistant.index.lexical import Segmenter
 from assistant.index.store import IndexStore
 from assistant.records import Answer, Citation, Document, Filters, RetrievedPassage
-from assistant.search.analysis import ASKS_MEANING_PHRASE, QuestionFrame, frame_question
+from assistant.search.analysis import ASKS_MEANING_PHRASE, Part, QuestionFrame, frame_question
 from assistant.search.followup import asked_with_previous, is_elliptical, own_words, rewrite
 from assistant.search.retrieval import Ranked, Retriever
 from assistant.search.scope import CatalogEntry, resolve_scope, title_place
@@ -207,6 +207,7 @@ class Assistant:
                 if documents and not doc_ids else None
             asked = scoped or framed
             cited_before = len(found.citations)
+            answers: list[tuple[Part, PartAnswer | None]] = []
             for part in asked.parts:
                 ranked = self._retrieve(asked, part.filters, timings)
                 t1 = time.perf_counter()
@@ -234,12 +235,33 @@ class Assistant:
                                            len(found.citations) + 1, limit, self.config)
                 found.results.append(ranked)
                 timings["answer_ms"] = timings.get("answer_ms", 0.0) + (time.perf_counter() - t1) * 1000
+                answers.append((part, composed))
+            if asked.compares and any(a for _, a in answers) and not all(a for _, a in answers):
+                answers = self._counterparts(asked, answers, limit)
+            for part, composed in answers:
+                # Parts are numbered as they are added (one a part before it already quotes is left out).
+                composed = _renumbered(composed, len(found.citations) + 1) if composed is not None else None
                 # A question of several in one message is named by its own words when it goes unanswered.
                 found.add(composed, part.label,
                           part.label or (f"“{framed.asked.rstrip('？?')}”" if len(frames) > 1 else ""))
             # The next question of the message is read within the documents this one was answered from.
             documents = tuple(dict.fromkeys(c.doc_id for c in found.citations[cited_before:])) or documents
         return found
+
+    def _counterparts(self, frame: QuestionFrame, answers: list[tuple[Part, PartAnswer | None]],
+                      limit: int) -> list[tuple[Part, PartAnswer | None]]:
+        """Versions compared: a version left unanswered is quoted where it says most nearly what an answered
+        one says (the same provision renumbered or reworded)."""
+        quoted = next(a for _, a in answers if a)
+        out: list[tuple[Part, PartAnswer | None]] = []
+        for part, composed in answers:
+            if composed is None and part.filters.doc_ids:
+                said = " ".join(c.text for c in quoted.citations)
+                near = self.retriever.search(said, part.filters, k=3, candidates=self.config.candidates,
+                                             rrf_k=self.config.rrf_k, mode=RetrieverMode.DENSE)
+                composed = counterpart(self.store, self.forms, frame, near, said, 1, limit, self.config)
+            out.append((part, composed))
+        return out
 
     def _conversation_documents(self, frame: QuestionFrame, history: Sequence[dict], *, years: Sequence[int],
                                 regions: Sequence[str]) -> tuple[str, ...]:
@@ -406,6 +428,16 @@ def _clean_history(history: object, notices: list[str]) -> list[dict]:
         turns = turns[len(turns) - kept:]
         notices.append(f"对话历史总字数过多，只使用了最近的{kept}条记录。")
     return turns
+
+
+def _renumbered(composed: PartAnswer, first: int) -> PartAnswer:
+    """The part's answer with its citation markers numbered from `first`."""
+    text, citations = composed.text, []
+    for i, citation in enumerate(composed.citations):
+        number = first + i
+        text = text.replace(f"[{citation.n}]", f"[\0{number}]")
+        citations.append(dataclasses.replace(citation, n=number))
+    return PartAnswer(text.replace("[\0", "["), citations, composed.stated)
 
 
 def _stated_years(meta: Mapping) -> tuple[int, ...]:

@@ -83,6 +83,9 @@ class AnswerWeights:
     paraphrase_similarity: float = 0.85  # calibrated on the development set: 0.78–0.86 give the same figures
     paraphrase_min_coverage: float = 0.15  # … but it must still cover this share of the topic words
     heading_sentence_chars: int = 30  # a provision's first sentence this short, with no digit, is its title
+    # Versions compared: a version the question's words find nothing in is quoted at its provision nearest by
+    # meaning to the other version's answer, when that is at least this close (question-passage cosine).
+    counterpart_similarity: float = 0.85
 
     def __post_init__(self) -> None:
         for name in ("topic_mix", "who_mix"):

@@ -560,3 +560,50 @@ def test_a_merged_follow_up_still_asks_what_its_own_words_ask():
     assert slot_text("那是谁批准的？", "测试条例从哪天开始施行是谁批准的") == "那是谁批准的？"
     assert question_terms(["机关", "批准"], (), (), "是哪个机关批准的") == ["批准"]
     assert question_terms(["部门", "负责"], (), (), "由哪个部门负责") == ["部门", "负责"]
+
+
+OLD_MINORS = """# 测试市未成年人保护条例
+
+2005年3月1日 测试市人民代表大会常务委员会通过
+
+<!-- INFO END -->
+
+第一条 为了保护未成年人，制定本条例。
+
+第二十五条 博物馆、纪念馆等场所对未成年人集体参观一律免票，对未成年人个人参观实行半票。
+
+第三十条 本条例自2005年6月1日起施行。
+"""
+
+NEW_MINORS = """# 测试市未成年人保护条例
+
+2024年12月31日 测试市人民代表大会常务委员会修订
+
+<!-- INFO END -->
+
+第一条 为了保护未成年人，制定本条例。
+
+第三十九条 博物馆、纪念馆等公共文化设施，对未成年人实行免费或者其他优惠。
+
+第五十条 本条例自2025年3月1日起施行。
+"""
+
+
+@pytest.mark.parametrize("near_enough, quoted", [(0.3, True), (0.99, False)])
+def test_a_version_without_the_asked_words_is_quoted_at_its_counterpart(tmp_path, near_enough, quoted):
+    from assistant.api import Assistant
+    from assistant.config import AnswerWeights, AskConfig
+    from assistant.index.build import build_index
+    from tests.conftest import FakeEmbedder
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "测试市未成年人保护条例.md").write_text(OLD_MINORS, encoding="utf-8")
+    (corpus / "测试市未成年人保护条例(2024-12-31).md").write_text(NEW_MINORS, encoding="utf-8")
+    build_index(corpus, tmp_path / "index", embedder=FakeEmbedder())
+    config = AskConfig(weights=AnswerWeights(counterpart_similarity=near_enough))
+    assistant = Assistant.load(tmp_path / "index", embedder=FakeEmbedder(), config=config)
+    answer = assistant.ask("测试市未成年人保护条例里博物馆给孩子免票的规定，新旧版有什么区别？")
+    assert "集体参观一律免票" in answer.text
+    assert ("免费或者其他优惠" in answer.text) == quoted
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
