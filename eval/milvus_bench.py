@@ -64,7 +64,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def measure(backend: str, source: Path, questions_path: Path, work: Path, uri: str, token: str,
-            recall_queries: int) -> dict:
+            recall_queries: int, max_questions: int = 0) -> dict:
     """One backend, in this process: write the source index's records, load them, search; the figures."""
     from assistant import (
         Assistant,
@@ -82,6 +82,7 @@ def measure(backend: str, source: Path, questions_path: Path, work: Path, uri: s
 
     questions = [json.loads(line)["question"] for line in questions_path.read_text(encoding="utf-8").splitlines()
                  if line.strip()]
+    questions = questions[:max_questions] if max_questions > 0 else questions
     embedder = load_embedder("default")
     t0 = time.perf_counter()
     records = milvus_ops.index_records(source)
@@ -182,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--milvus-token", default=os.environ.get("POLICY_QA_MILVUS_TOKEN", ""))
     parser.add_argument("--questions", type=Path, default=HERE / "golden.jsonl")
     parser.add_argument("--recall-queries", type=int, default=50)
+    parser.add_argument("--max-questions", type=int, default=0, help="ask only the first N questions (0: all)")
     parser.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated, of " + ", ".join(BACKENDS))
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temporary one)")
     parser.add_argument("--json", type=Path, default=None)
@@ -194,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.child:
         figures = measure(args.child, args.index_dir, args.questions, args.work, args.milvus_uri,
-                          args.milvus_token, args.recall_queries)
+                          args.milvus_token, args.recall_queries, args.max_questions)
         args.child_out.write_text(json.dumps(figures, ensure_ascii=False), encoding="utf-8")
         return 0
 
@@ -209,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
             out = work / f"{backend}.json"
             command = [sys.executable, "-m", "eval.milvus_bench", "--child", backend, "--child-out", str(out),
                        "--index-dir", str(source_dir), "--milvus-uri", args.milvus_uri, "--questions",
-                       str(args.questions), "--recall-queries", str(args.recall_queries), "--work", str(work)]
+                       str(args.questions), "--recall-queries", str(args.recall_queries),
+                       "--max-questions", str(args.max_questions), "--work", str(work)]
             env = {**os.environ, "POLICY_QA_MILVUS_TOKEN": args.milvus_token}
             t0 = time.perf_counter()
             done = subprocess.run(command, env=env, check=False)
