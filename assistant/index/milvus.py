@@ -332,7 +332,8 @@ def write_library(config: BackendConfig, documents: list[Document], chunks: list
                   every: float = 30.0) -> tuple[int, int]:
     """Write a library as the next generation: the rows of new and changed documents, then the files, then the
     switch, then the removal of replaced rows. `vectors_for(rows, known)` gives the vectors of those chunk rows
-    (called once, with every row to write), `known` holding the ones found in Milvus by content hash. Returns (passages encoded, rows written)."""
+    (called once, with every row to write), `known` holding the ones found in Milvus by content hash. Returns
+    (passages encoded, rows written)."""
     from assistant.index.build import _Progress
 
     client = connect(config)
