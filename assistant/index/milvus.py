@@ -99,6 +99,9 @@ def connect(config: BackendConfig):
     jieba.setLogLevel(logging.WARNING)
     logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
     logging.getLogger("milvus_lite").setLevel(logging.WARNING)  # its servers' start and stop lines
+    # Milvus Lite's in-process gRPC server does not implement AllocTimestamp, which pymilvus asks for before a
+    # delete or upsert and does without; grpc logs each refusal as an error with a traceback.
+    logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
     key = (uri, config.milvus_token)
     with _clients_lock:
         client = _clients.get(key)
