@@ -12,6 +12,7 @@ from assistant.feedback import AuditEvent, FeedbackItem, FeedbackStore
 from assistant.generate.generation import Generator
 from assistant.generate.llm import LLMConfig
 from assistant.index import milvus as milvus_backend
+from assistant.index import milvus_ops
 from assistant.index.backend import (
     Backend,
     BackendConfig,
@@ -25,7 +26,7 @@ from assistant.index.lexical import index_terms
 from assistant.index.store import IndexStore, open_index
 from assistant.ledger import LedgerEntry, ledger_units, task_ledger, write_ledger
 from assistant.library import AddResult, Library
-from assistant.records import Answer, Chunk, Citation, Document
+from assistant.records import Answer, Chunk, Citation, Document, Filters
 from assistant.text.normalize import match_form, normalize, readable
 from assistant.text.regions import PROVINCES
 from assistant.text.sentences import sentence_spans
@@ -40,8 +41,8 @@ __all__ = ["Assistant", "Answer", "Citation", "Document", "Chunk", "QuestionErro
            "ledger_units", "write_ledger",
            # for tools that read or write index folders (benchmarks, synthetic corpora)
            "IndexStore", "open_index", "index_terms", "normalize", "readable", "sentence_spans", "PROVINCES",
-           "embedding_text",
+           "embedding_text", "Filters",
            # the index backend (embedded folder or Milvus), chosen in configuration
            "Backend", "BackendConfig", "configure_backend", "current_backend", "add_backend_arguments",
-           "apply_backend_arguments", "milvus_backend"]
+           "apply_backend_arguments", "milvus_backend", "milvus_ops"]
 __version__ = "0.1.0"

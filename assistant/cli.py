@@ -1,4 +1,4 @@
-"""Command line: `python -m assistant index | ask | chat`."""
+"""Command line: `python -m assistant index | ask | chat | milvus`."""
 
 from __future__ import annotations
 
@@ -42,6 +42,18 @@ def _parser() -> argparse.ArgumentParser:
                               "uploads included, and its index")
         cmd.add_argument("--retriever", choices=("hybrid", "bm25", "dense"), default="hybrid")
         add_backend_arguments(cmd)
+
+    stored = sub.add_parser("milvus", help="list the libraries a Milvus server holds; drop older formats' collections")
+    action = stored.add_mutually_exclusive_group()
+    action.add_argument("--list", action="store_true", help="list every library and format on the server (default)")
+    action.add_argument("--drop-old", action="store_true",
+                        help="drop the collections of --milvus-collection's formats older than this version's")
+    action.add_argument("--from-index", type=Path, default=None, metavar="DIR",
+                        help="copy this embedded index folder into --milvus-collection (its chunks and vectors, "
+                             "nothing encoded again)")
+    stored.add_argument("--force", action="store_true",
+                        help="with --drop-old: drop them even though this version's format is not built yet")
+    add_backend_arguments(stored)
     return parser
 
 
@@ -111,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         apply_backend_arguments(args)
+        if args.command == "milvus":
+            return _milvus(args)
         if args.command == "index" and args.verify:
             from assistant.index.store import verify_index
 
@@ -145,6 +159,43 @@ def main(argv: list[str] | None = None) -> int:
         return _error(str(exc))
     except KeyboardInterrupt:
         return 130
+
+
+def _milvus(args: argparse.Namespace) -> int:
+    from assistant.index.backend import current_backend
+    from assistant.index.milvus import MILVUS_FORMAT
+    from assistant.index.milvus_ops import copy_index, drop_older_formats, list_libraries
+
+    config = current_backend()
+    if not config.is_milvus:
+        return _error("请用 --milvus-uri（或环境变量 POLICY_QA_MILVUS_URI）指定 Milvus 服务或 Milvus Lite 文件。")
+    if args.from_index is not None:
+        documents, written = copy_index(args.from_index, config, log=lambda m: print(m, file=sys.stderr), every=10.0)
+        print(f"已将 {args.from_index} 复制到 Milvus 文档库 {config.collection}：{documents} 篇文档，写入 {written} 行。")
+        return 0
+    if args.drop_old:
+        dropped = drop_older_formats(config, force=args.force)
+        if not dropped:
+            print(f"文档库 {config.collection} 没有旧格式的集合，未删除任何集合。")
+        for name in dropped:
+            print(f"已删除 {name}")
+        return 0
+    libraries = list_libraries(config)
+    if not libraries:
+        print(f"Milvus（{config.milvus_uri}）中没有文档库。")
+        return 0
+    print(f"Milvus（{config.milvus_uri}）中的文档库（本版本读写格式 {MILVUS_FORMAT}）：")
+    for lib in libraries:
+        if lib.readable:
+            state = f"第 {lib.generation} 代在用，{lib.documents} 篇文档，{lib.chunks} 个段落，建于 {lib.built_at}" \
+                if lib.generation else "未建完（没有在用的一代）"
+        elif lib.format < MILVUS_FORMAT:
+            state = "旧格式，本版本不读取；新格式建好后可用 --drop-old 删除"
+        else:
+            state = "新版本的格式，本版本不读取，也不会删除"
+        rows = "，".join(f"{name}（{count if count >= 0 else '?'} 行）" for name, count in lib.collections)
+        print(f"  {lib.name}  格式 {lib.format}：{state}\n      {rows}")
+    return 0
 
 
 def _chat(assistant) -> int:

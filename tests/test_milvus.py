@@ -238,3 +238,110 @@ def test_an_unreachable_server_gives_one_clear_message(tmp_path, monkeypatch):
     assert cli.returncode == 2
     message = f"错误：无法连接 Milvus 服务（{uri}）：请检查地址、端口和令牌是否正确，以及服务是否已启动。"
     assert cli.stderr.strip().splitlines() == [message]
+
+
+def test_listing_libraries_and_dropping_older_formats(lite, corpus, tmp_path, monkeypatch, capsys):
+    from assistant.cli import main
+    from assistant.index import milvus_ops
+
+    # A library built by a version of an older format, and another library of that format, on the same server.
+    with monkeypatch.context() as m:
+        m.setattr(milvus, "MILVUS_FORMAT", milvus.MILVUS_FORMAT - 1)
+        build_index(corpus, tmp_path / "old-index", embedder=FakeEmbedder())
+        m.setenv("POLICY_QA_MILVUS_COLLECTION", "other_library")
+        build_index(corpus, tmp_path / "other-index", embedder=FakeEmbedder())
+    old = [f"test_library_v{milvus.MILVUS_FORMAT - 1}_chunks", f"test_library_v{milvus.MILVUS_FORMAT - 1}_store"]
+    uri = ["--milvus-uri", lite.milvus_uri, "--milvus-collection", "test_library"]
+    # Until this version's format is built, the older collections are what older servers answer from.
+    assert main(["milvus", "--drop-old", *uri]) == 2
+    assert "还没有本版本格式" in capsys.readouterr().err
+    assert set(old) <= set(milvus.connect(lite).list_collections())
+
+    report = build_index(corpus, tmp_path / "index", embedder=FakeEmbedder())
+    libraries = {(lib.name, lib.format): lib for lib in milvus_ops.list_libraries(lite)}
+    assert set(libraries) == {("test_library", milvus.MILVUS_FORMAT), ("test_library", milvus.MILVUS_FORMAT - 1),
+                              ("other_library", milvus.MILVUS_FORMAT - 1)}
+    current = libraries[("test_library", milvus.MILVUS_FORMAT)]
+    assert current.complete and (current.generation, current.documents, current.chunks) == (1, 3, report.chunks)
+    assert current.collections[0] == (milvus.collection_names("test_library")[0], report.chunks)
+    assert not libraries[("test_library", milvus.MILVUS_FORMAT - 1)].readable
+    assert main(["milvus", "--list", *uri]) == 0
+    listed = capsys.readouterr().out
+    assert f"test_library  格式 {milvus.MILVUS_FORMAT}：第 1 代在用，3 篇文档" in listed and "旧格式" in listed
+
+    assert main(["milvus", "--drop-old", *uri]) == 0
+    assert capsys.readouterr().out.split() == [part for name in old for part in ("已删除", name)]
+    left = set(milvus.connect(lite).list_collections())
+    assert not set(old) & left
+    assert set(milvus.collection_names("test_library")) <= left  # this version's library stays and answers
+    assert {f"other_library_v{milvus.MILVUS_FORMAT - 1}_chunks", f"other_library_v{milvus.MILVUS_FORMAT - 1}_store"} \
+        <= left  # another library is not this command's to drop
+    answer = Assistant.load(tmp_path / "index", embedder=FakeEmbedder()).ask("甲市2020年新建就业帮扶车间多少个")
+    assert "35个" in answer.text
+    assert main(["milvus", "--drop-old", *uri]) == 0 and "没有旧格式" in capsys.readouterr().out
+
+
+def test_dropping_older_formats_never_touches_newer_ones(lite, corpus, tmp_path, monkeypatch):
+    from assistant.index import milvus_ops
+
+    with monkeypatch.context() as m:
+        m.setattr(milvus, "MILVUS_FORMAT", milvus.MILVUS_FORMAT + 1)  # built by a newer version
+        build_index(corpus, tmp_path / "new-index", embedder=FakeEmbedder())
+    newer = set(milvus.connect(lite).list_collections())
+    assert len(newer) == 2
+    [library] = milvus_ops.list_libraries(lite)
+    assert library.format == milvus.MILVUS_FORMAT + 1 and not library.readable and library.generation == 0
+    assert milvus_ops.drop_older_formats(lite) == milvus_ops.drop_older_formats(lite, force=True) == []
+    assert set(milvus.connect(lite).list_collections()) == newer
+
+
+class BatchSensitiveEmbedder(FakeEmbedder):
+    """Like the 8-bit encoder, a text's vector depends a little on the batch it is encoded in."""
+
+    def encode_passages(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
+        vectors = super().encode_passages(texts) + 0.01 * len(texts)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def _stored_vectors(config: BackendConfig) -> dict[str, np.ndarray]:
+    client = milvus.connect(config)
+    chunks, _ = milvus.collection_names(config.collection)
+    client.load_collection(chunks)
+    rows = client.query(chunks, filter="gen >= 0", output_fields=["pk", "dense"])
+    return {str(r["pk"]).split("@")[0]: np.asarray(r["dense"], dtype=np.float32) for r in rows}
+
+
+def test_both_backends_store_the_same_vectors(lite, corpus, tmp_path, monkeypatch):
+    monkeypatch.setattr(milvus, "INSERT_ROWS", 2)  # many insert requests: encoding must not follow them
+    with monkeypatch.context() as m:
+        m.setenv("POLICY_QA_BACKEND", "embedded")
+        build_index(corpus, tmp_path / "embedded", embedder=BatchSensitiveEmbedder())
+        embedded = IndexStore.load(tmp_path / "embedded")
+    build_index(corpus, tmp_path / "index", embedder=BatchSensitiveEmbedder())
+    stored = _stored_vectors(lite)
+    vectors = embedded.vectors.reconstruct_all()
+    assert len(stored) == len(embedded.chunks) > 2
+    for row in range(len(embedded.chunks)):
+        np.testing.assert_allclose(stored[embedded.chunks[row].chunk_id], vectors[row], atol=1e-6)
+
+
+def test_copying_an_embedded_index_into_milvus(lite, corpus, tmp_path, monkeypatch):
+    with monkeypatch.context() as m:
+        m.setenv("POLICY_QA_BACKEND", "embedded")
+        build_index(corpus, tmp_path / "embedded", embedder=FakeEmbedder())
+        embedded = IndexStore.load(tmp_path / "embedded")
+    copied = subprocess.run([sys.executable, "-m", "assistant", "milvus", "--from-index", str(tmp_path / "embedded"),
+                             "--milvus-uri", lite.milvus_uri, "--milvus-collection", lite.collection],
+                            capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert copied.returncode == 0, copied.stderr
+    assert f"3 篇文档，写入 {len(embedded.chunks)} 行" in copied.stdout
+    assert "Traceback" not in copied.stderr  # Milvus Lite's refusals of calls pymilvus does without are not shown
+    stored = _stored_vectors(lite)
+    vectors = embedded.vectors.reconstruct_all()
+    assert {embedded.chunks[row].chunk_id: vectors[row].tolist() for row in range(len(embedded.chunks))} == \
+        {chunk_id: vector.tolist() for chunk_id, vector in stored.items()}
+    # The copy is the library of those documents: a build over them has nothing to do, and it answers.
+    embedder = FakeEmbedder()
+    assert build_index(corpus, tmp_path / "index", embedder=embedder).unchanged and embedder.passages_encoded == 0
+    answer = Assistant.load(tmp_path / "index", embedder=FakeEmbedder()).ask("甲市2020年新建就业帮扶车间多少个")
+    assert "35个" in answer.text

@@ -8,7 +8,7 @@ import json
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -365,14 +365,8 @@ def build_index(corpus_dir: Path, index_dir: Path, config: IndexConfig = IndexCo
         old_vectors = None
         known_rows.clear()
         if todo:
-            # Sorting by length keeps padding small inside each batch; slices of the sorted list let the
-            # build report its progress whatever the embedder.
-            order = sorted(todo, key=lambda j: len(fresh_texts[j]))
-            encoding = _Progress(log, "encoding", len(order), "passages", every)
-            for begin in range(0, len(order), ENCODE_SLICE):
-                piece = order[begin: begin + ENCODE_SLICE]
-                fresh_vectors[piece] = embedder.encode_passages([fresh_texts[j] for j in piece])
-                encoding.add(len(piece))
+            encode_into(fresh_vectors, todo, fresh_texts.__getitem__, embedder,
+                        _Progress(log, "encoding", len(todo), "passages", every))
         encode_seconds = time.perf_counter() - encode_started
         fresh_texts.clear()
         rate = f" ({len(todo) / encode_seconds:.1f} passages/s)" if todo and encode_seconds > 0 else ""
@@ -410,6 +404,20 @@ def build_index(corpus_dir: Path, index_dir: Path, config: IndexConfig = IndexCo
                              reused_files=reused_files)
         log(report.summary())
         return report
+
+
+def encode_into(out: np.ndarray, todo: Sequence[int], text_of: Callable[[int], str], embedder: Embedder,
+                progress: _Progress) -> None:
+    """Encode the passages `todo` (indexes into `out`), shortest first, in slices of ENCODE_SLICE. Both
+    backends encode this way: the 8-bit encoder's vector for a text depends a little on the batch it is in, so
+    the same order gives the same vectors."""
+    # Sorting by length keeps padding small inside each batch; slices of the sorted list let the build report
+    # its progress whatever the embedder.
+    order = sorted(todo, key=lambda j: len(text_of(j)))
+    for begin in range(0, len(order), ENCODE_SLICE):
+        piece = order[begin: begin + ENCODE_SLICE]
+        out[piece] = embedder.encode_passages([text_of(j) for j in piece])
+        progress.add(len(piece))
 
 
 def _ocr_pages(metas: list[dict]) -> int:

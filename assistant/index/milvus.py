@@ -99,6 +99,9 @@ def connect(config: BackendConfig):
     jieba.setLogLevel(logging.WARNING)
     logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
     logging.getLogger("milvus_lite").setLevel(logging.WARNING)  # its servers' start and stop lines
+    # Milvus Lite's in-process gRPC server does not implement AllocTimestamp, which pymilvus asks for before a
+    # delete or upsert and does without; grpc logs each refusal as an error with a traceback.
+    logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
     key = (uri, config.milvus_token)
     with _clients_lock:
         client = _clients.get(key)
@@ -331,8 +334,9 @@ def write_library(config: BackendConfig, documents: list[Document], chunks: list
                   parser_version: int, log: Callable[[str], None] = lambda message: None,
                   every: float = 30.0) -> tuple[int, int]:
     """Write a library as the next generation: the rows of new and changed documents, then the files, then the
-    switch, then the removal of replaced rows. `vectors_for(rows, known)` gives the vectors of those chunk rows,
-    `known` holding the ones found in Milvus by content hash. Returns (passages encoded, rows written)."""
+    switch, then the removal of replaced rows. `vectors_for(rows, known)` gives the vectors of those chunk rows
+    (called once, with every row to write), `known` holding the ones found in Milvus by content hash. Returns
+    (passages encoded, rows written)."""
     from assistant.index.build import _Progress
 
     client = connect(config)
@@ -370,14 +374,15 @@ def write_library(config: BackendConfig, documents: list[Document], chunks: list
         f"unchanged, {len(removed)} removed; {len(known)} vectors reused by content hash")
 
     encoded = sum(hashes[i] not in known for i in todo)
+    # Every vector first, in one call: encoded in the embedded build's order and slices, the same passages get
+    # the same vectors in both backends (the 8-bit encoder's output depends a little on the batch).
+    vectors = vectors_for(todo, {i: known[hashes[i]] for i in todo if hashes[i] in known})
     progress = _Progress(log, "milvus ingest", len(todo), "rows", every)
     for start in range(0, len(todo), INSERT_ROWS):
         part = todo[start:start + INSERT_ROWS]
-        vectors = vectors_for(part, {i: known[hashes[i]] for i in part if hashes[i] in known})
-        batch = []
-        for i, vector in zip(part, vectors, strict=True):
-            # Each row is written once in the build; the pk names its generation.
-            batch.append({**rows[i], "dense": np.asarray(vector, dtype=np.float32).tolist()})
+        # Each row is written once in the build; the pk names its generation.
+        batch = [{**rows[i], "dense": np.asarray(vector, dtype=np.float32).tolist()}
+                 for i, vector in zip(part, vectors[start:start + INSERT_ROWS], strict=True)]
         client.insert(chunk_collection, batch)
         progress.add(len(part))
 
@@ -619,7 +624,15 @@ def build_milvus(corpus_dir: Path, index_dir: Path, config: IndexConfig, backend
     """`build_index` for the Milvus backend: the corpus read, parsed and chunked as for an index folder, written
     to the library's collections as a new generation (only new and changed documents' rows, vectors reused by
     content hash)."""
-    from assistant.index.build import BuildReport, _chunk_hash, _prepare, _Progress, _provisions, embedding_text
+    from assistant.index.build import (
+        BuildReport,
+        _chunk_hash,
+        _prepare,
+        _Progress,
+        _provisions,
+        embedding_text,
+        encode_into,
+    )
     from assistant.ingest.corpus import read_corpus
     from assistant.ingest.parsing import PARSER_VERSION
     from embeddings.models import load_embedder, model_hash_of
@@ -667,8 +680,8 @@ def build_milvus(corpus_dir: Path, index_dir: Path, config: IndexConfig, backend
                 out[j] = known[i]
         if todo:
             t0 = time.perf_counter()
-            order = sorted(todo, key=lambda j: len(texts[rows[j]]))
-            out[order] = chosen.encode_passages([texts[rows[j]] for j in order])
+            encode_into(out, todo, lambda j: texts[rows[j]], chosen,
+                        _Progress(log, "encoding", len(todo), "passages", every))
             encode_seconds += time.perf_counter() - t0
         return out
 

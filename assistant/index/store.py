@@ -137,13 +137,20 @@ class IndexStore:
         """Load an index folder, or raise IndexLoadError naming the command that rebuilds it. With the Milvus
         backend configured (`assistant.index.backend`), the library is loaded from Milvus instead."""
         from assistant.index.backend import current_backend
-        from embeddings.vector_index import VectorIndex
 
         backend = current_backend()
         if backend.is_milvus:
             from assistant.index.milvus import MilvusStore
 
             return MilvusStore.open(backend, Path(folder))
+        return cls.load_folder(Path(folder))
+
+    @classmethod
+    def load_folder(cls, folder: Path) -> IndexStore:
+        """Load an index folder whichever backend is configured (copying one to Milvus reads it), or raise
+        IndexLoadError naming the command that rebuilds it."""
+        from embeddings.vector_index import VectorIndex
+
         folder = Path(folder)
         tidy_leftovers(folder)  # a killed build's folders (or an interrupted swap) are dealt with first
         manifest_path = folder / MANIFEST
