@@ -15,6 +15,10 @@ if TYPE_CHECKING:
 EXACT_LIMIT = 50_000
 # Similarities closer than this count as ties when recall is measured.
 TIE = 0.002
+# Clusters an IVF search visits at least. The tuning below reaches its recall on passages as queries; real
+# questions lie farther from their passages: on the 96,402-provision library (1,242 lists) 590 development and
+# blind questions found 0.835 of the exact top 10 at 8 clusters, 0.951 at 64 and 0.973 at 128 (0.3 ms each).
+QUESTION_NPROBE = 128
 
 
 class VectorIndex:
@@ -24,7 +28,7 @@ class VectorIndex:
         # Flat or IVF (told apart by _is_ivf), so the IVF attributes are looked up at run time.
         self._index: Any = index
         if nprobe is not None and hasattr(index, "nprobe"):
-            index.nprobe = nprobe
+            self.set_nprobe(nprobe)
 
     @property
     def size(self) -> int:
@@ -125,9 +129,9 @@ class VectorIndex:
         return cls(index, nprobe=nprobe)
 
     def set_nprobe(self, nprobe: int) -> None:
-        """How many clusters an IVF search visits (more: better recall, slower)."""
+        """How many clusters an IVF search visits (more: better recall, slower), at least QUESTION_NPROBE."""
         if self._is_ivf():
-            self._index.nprobe = max(1, int(nprobe))
+            self._index.nprobe = max(1, min(int(self._index.nlist), max(int(nprobe), QUESTION_NPROBE)))
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Scores and row ids of the k nearest vectors, only among `allowed` rows when a mask is given."""

@@ -94,3 +94,15 @@ def test_bench_refuses_bad_sizes_and_rounds(capsys):
     assert "--sizes takes whole numbers" in capsys.readouterr().err
     assert main(["bench", "--rounds", "0"]) == 2
     assert "--rounds must be at least 1" in capsys.readouterr().err
+
+
+def test_an_ivf_search_visits_enough_clusters_for_questions():
+    from embeddings.vector_index import QUESTION_NPROBE
+
+    vectors = _clustered(4000)
+    index = VectorIndex.build(vectors, exact_limit=1000)
+    index.set_nprobe(8)  # a width tuned on passages as queries is widened for questions
+    lists = int(index._index.nlist)
+    assert index._index.nprobe == min(lists, QUESTION_NPROBE)
+    index.set_nprobe(lists * 2)
+    assert index._index.nprobe == lists
