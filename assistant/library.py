@@ -419,6 +419,17 @@ class Library:
         path = self.originals_dir / Path(origin.original).name
         return (path, origin.name or path.name) if path.is_file() else None
 
+    def stored_file(self, source_file: str) -> Path | None:
+        """The library's own file of a document (its text as stored, or a seed document as it came); None when
+        it is not a plain file directly inside documents/ (a name with a folder in it, a link, a missing file)."""
+        name = Path(source_file.replace("\\", "/")).name
+        if not name or name != source_file or name.startswith(".") or name == SOURCES_FILE:
+            return None
+        path = self.documents_dir / name
+        if path.is_symlink() or not path.is_file():
+            return None
+        return path
+
     def _keep_original(self, stored: str, original_name: str, data: bytes, extracted: Extracted) -> str:
         """Save the upload as it came under originals/ and record where the stored text came from in the
         documents folder's .sources.json; returns the kept file's name."""

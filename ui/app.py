@@ -31,6 +31,7 @@ from assistant import (
     write_export,
     write_ledger,
 )
+from ui.downloads import prepare_original
 from ui.render import (
     EMPTY_LEDGER_VIEWER,
     EMPTY_VIEWER,
@@ -53,6 +54,7 @@ EXAMPLES = ["2020年消费扶贫专柜目标是多少", "2019年易地扶贫搬�
             "山东通过发展生产要实现多少人脱贫？", "重慶定點攻堅的對象分為哪兩類？"]
 ALL = "全部"
 FAILED = "出错了，请稍后再试。"
+NO_DOWNLOAD = (None, "", None)  # no document in the viewer: nothing to download, no status, no file
 SYNC_SECONDS = 2.0
 DISLIKE_FLUSH_SECONDS = 120.0  # a 👎 without a comment is stored after this long (or at the next question)
 LIKE, DISLIKE = "👍 有帮助", "👎 没帮助"
@@ -269,15 +271,17 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
         yield chat, "", turns, gr.update(choices=labels, value=None), sources, EMPTY_VIEWER, None
 
     def open_source(sources: list, evt: gr.SelectData):
+        """The chosen source in the viewer; the document shown (for its download) and no download yet."""
         label = evt.value
         chosen = next((s for s in sources or [] if s["label"] == label), None)
         if chosen is None:
-            return EMPTY_VIEWER
+            return EMPTY_VIEWER, *NO_DOWNLOAD
         try:
             document = library.assistant.document(chosen["doc_id"])
         except KeyError:
-            return "<div>该文档已不在文档库中。</div>"
-        return document_html(document, chosen["start"], chosen["end"], chosen["section"])
+            return "<div>该文档已不在文档库中。</div>", *NO_DOWNLOAD
+        return (document_html(document, chosen["start"], chosen["end"], chosen["section"]), document.doc_id,
+                "", None)
 
     def open_marker(target: str, turns: list):
         """A click on marker [n] of answer `turn` in the chat ("turn:n:time"): that citation in the viewer."""
@@ -285,12 +289,20 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
             turn, n = (int(x) for x in (target or "").split(":")[:2])
             record = next(r for r in (turns or [])[turn]["citations"] if r["n"] == n)
         except (ValueError, IndexError, StopIteration, KeyError, TypeError):
-            return gr.skip()
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         try:
             document = library.assistant.document(record["doc_id"])
         except KeyError:
-            return "<div>该文档已不在文档库中。</div>"
-        return document_html(document, record["start"], record["end"], record["section"])
+            return "<div>该文档已不在文档库中。</div>", *NO_DOWNLOAD
+        return document_html(document, record["start"], record["end"], record["section"]), document.doc_id, "", None
+
+    def download_original(doc_id: str | None, request: gr.Request):
+        """The file of the document in the viewer (its original when kept), copied for this download."""
+        clear_old_exports()
+        message, path = prepare_original(library, doc_id, export_dir)
+        if path is not None:
+            record_event(request, "download", f"{doc_id}: {Path(path).name}")
+        return message, path
 
     def new_chat(turns: list, pending: dict | None):
         flush_dislike(pending, turns or [])
@@ -354,14 +366,18 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
 
     # ---- exports -----------------------------------------------------------------------------------------
 
+    def clear_old_exports() -> None:
+        for old in export_dir.iterdir():  # earlier exports and downloads of this server are not kept
+            with contextlib.suppress(OSError):
+                if old.stat().st_mtime < time.time() - 3600:
+                    shutil.rmtree(old, ignore_errors=True)
+
     def export(turns: list, scope: str, fmt: str):
         turns = turns or []
         if not turns:
             return "请先提问，再导出。", None
         chosen = turns if scope == EXPORT_SCOPES[1] else turns[-1:]
-        for old in export_dir.iterdir():  # earlier exports of this server are not kept
-            if old.stat().st_mtime < time.time() - 3600:
-                shutil.rmtree(old, ignore_errors=True)
+        clear_old_exports()
         folder = Path(tempfile.mkdtemp(dir=export_dir))
         try:
             path = write_export(chosen, "docx" if fmt == EXPORT_FORMATS[1] else "md", folder,
@@ -573,6 +589,10 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
                 with gr.Column(scale=2):
                     source_list = gr.Radio([], label="引用来源（点击查看原文）", elem_id="sources", interactive=True)
                     viewer = gr.HTML(EMPTY_VIEWER, elem_id="viewer")
+                    viewed = gr.State(None)  # the document in the viewer, for its download
+                    original_button = gr.Button("下载原文件", size="sm", elem_id="download-original")
+                    original_status = gr.Markdown("", elem_id="original-status")
+                    original_file = gr.File(label="原文件", interactive=False, elem_id="original-file")
         with gr.Tab("文档库") as library_tab:
             table = gr.Dataframe(library_rows(), headers=["标题", "发文机关", "文号", "地区", "年份", "条款数", "文件", "来源"],
                                  interactive=False, wrap=True, elem_id="library")
@@ -641,10 +661,14 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
         new_chat_outputs = [chat, turns, source_list, sources, viewer, feedback_status, pending_dislike, export_file]
         reset.click(new_chat, [turns, pending_dislike], new_chat_outputs, api_visibility="private")
         chat.clear(new_chat, [turns, pending_dislike], new_chat_outputs, api_visibility="private")  # the 🗑 icon
-        source_list.select(open_source, [sources], viewer, api_visibility="private").then(
+        viewer_outputs = [viewer, viewed, original_status, original_file]
+        source_list.select(open_source, [sources], viewer_outputs, api_visibility="private").then(
             None, None, None, js=SCROLL_TO_HIGHLIGHT)
-        marker_target.change(open_marker, [marker_target, turns], viewer, api_visibility="private",
+        marker_target.change(open_marker, [marker_target, turns], viewer_outputs, api_visibility="private",
                              show_progress="hidden").then(None, None, None, js=SCROLL_TO_HIGHLIGHT)
+        original_button.click(download_original, [viewed], [original_status, original_file], api_visibility="private")
+        for event in (send.click, question.submit, reset.click, chat.clear):  # these empty the viewer
+            event(lambda: NO_DOWNLOAD, None, viewer_outputs[1:], api_visibility="private", show_progress="hidden")
         ledger_outputs = [ledger_table, ledger_summary, ledger_sources, ledger_unit, ledger_viewer, ledger_version]
         timer.tick(sync_ledger, [ledger_version, ledger_doc, ledger_unit], ledger_outputs, concurrency_limit=None,
                    api_visibility="private", show_progress="hidden")
