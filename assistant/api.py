@@ -32,6 +32,14 @@ from assistant.text.normalize import readable, sanitize
 from embeddings.models import Embedder
 
 
+def index_embedder(store: IndexStore) -> Embedder:
+    """The process-wide embedder of the model an index was built with."""
+    from embeddings.models import load_embedder
+
+    model_id = store.manifest.model_id
+    return load_embedder(model_id if model_id != "multilingual-e5-small" else "default")
+
+
 class Assistant:
     """Answers questions about one index of documents."""
 
@@ -64,10 +72,7 @@ class Assistant:
         dictionary = threading.Thread(target=Segmenter.shared, daemon=True)
         dictionary.start()
         if embedder is None:
-            from embeddings.models import load_embedder
-
-            embedder = load_embedder(store.manifest.model_id if store.manifest.model_id != "multilingual-e5-small"
-                                     else "default")
+            embedder = index_embedder(store)
         dictionary.join()
         if embedder.dimension != store.manifest.dimension:
             raise ValueError(f"the embedding model gives {embedder.dimension}-d vectors but the index holds "
