@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from assistant.errors import UploadError
+from assistant.ingest.docx_text import docx_lines
 
 KINDS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
          ".docx": "docx", ".pdf": "pdf", ".png": "image", ".jpg": "image", ".jpeg": "image"}
@@ -113,7 +114,7 @@ def html_to_text(markup: str) -> str:
 
 
 def docx_to_text(data: bytes) -> str:
-    """Paragraph and table text of a .docx file."""
+    """Paragraph and table text of a .docx file, in reading order, with Word's list numbers."""
     try:
         import docx
     except ImportError as exc:  # pragma: no cover - declared dependency
@@ -129,12 +130,9 @@ def docx_to_text(data: bytes) -> str:
                           "可能已损坏")
     try:
         document = docx.Document(io.BytesIO(data))
+        lines = docx_lines(document)
     except Exception as exc:  # a damaged archive raises many kinds of errors
         raise UploadError(f"无法读取该 Word 文件：{type(exc).__name__}") from exc
-    lines = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            lines.append(" ".join(cell.text for cell in row.cells))
     return "\n".join(line for line in lines if line.strip())
 
 
