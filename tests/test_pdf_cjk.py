@@ -71,3 +71,15 @@ def test_a_cjk_pdf_regulation_keeps_its_title_and_articles_with_their_items(tmp_
     assert "（一）倾倒垃圾" in second.text and "（二）在河道管理范围内堆放杂物" in second.text
     text = documents[0].display_text
     assert all(text[c.start:c.end] == c.text for c in chunks)  # offsets point into what is shown
+
+
+def test_a_title_repeated_as_every_pages_header_is_kept_once():
+    from assistant.ingest.readers import read_file
+
+    title = "测试市河道管理条例（草案）"
+    pages = [[title, "第一条 为了加强河道管理。", "- 1 -"], [title, "第二条 本条例自公布之日起施行。", "- 2 -"],
+             [title, "第三条 附则。", "- 3 -"]]
+    assert read_file(cjk_pdf(pages), "x.pdf").text.split("\n") == [
+        title, "第一条 为了加强河道管理。", "第二条 本条例自公布之日起施行。", "第三条 附则。"]
+    # a header that is not a title (a gazette's name) is still dropped, as in the test above
+    assert HEADER not in read_file(cjk_pdf(PAGES), "x.pdf").text

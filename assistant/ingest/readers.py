@@ -143,6 +143,10 @@ _PROVISION_START = re.compile(
     r"|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、](?!\d)|附件|附则)")
 
 
+_TITLE_END = re.compile(r"(?:条例|办法|规定|细则|规则|意见|方案|要点|通知|规划|纲要|计划|批复|决定|决议|公告|通告)[》」]?"
+                        r"(?:[（(][^（()）]{0,30}[)）])?$")
+
+
 def join_pdf_lines(pages: list[str]) -> str:
     """A PDF's page texts as running text: lines broken inside a sentence joined again, provision starts kept
     on their own line, page numbers and lines repeated at the top or bottom of most pages dropped."""
@@ -154,9 +158,12 @@ def join_pdf_lines(pages: list[str]) -> str:
     # A line at the edge of most pages is a running header or footer, not text.
     running = {line for line, n in edges.items() if len(page_lines) >= 3 and n >= max(3, len(page_lines) * 0.6)}
     kept = [line for lines in page_lines for line in lines if line not in running and not _PAGE_NUMBER.match(line)]
-    out: list[str] = []
+    # A document's title repeated as the header of every page is still its title: kept once, on its own line.
+    first = page_lines[0][0] if page_lines and page_lines[0] else ""
+    out: list[str] = [first] if first in running and _TITLE_END.search(first) else []
+    fixed = len(out)
     for line in kept:
-        if out and not out[-1].endswith(_SENTENCE_CLOSE) and not _PROVISION_START.match(line) \
+        if len(out) > fixed and not out[-1].endswith(_SENTENCE_CLOSE) and not _PROVISION_START.match(line) \
                 and len(out[-1]) >= 8:
             out[-1] += line
         else:
