@@ -167,13 +167,11 @@ class Library:
                                                  generator=self._generator)
                 self._version += 1
                 self._updated_at = time.time() if not report.unchanged else self._index_time()
-            if report.embedded:
-                # A serving process keeps only the question encoder: the passage encoder's buffers (several
-                # hundred MB after a build) are released, with the replaced index, and loaded again at the
-                # next upload.
-                from embeddings.models import release_passage_encoders
+                if not report.unchanged:
+                    # The build released its passage encoder; what the replaced index held goes back too.
+                    from embeddings.models import trim_memory
 
-                release_passage_encoders(self._embedder)
+                    trim_memory()
             return report
 
     # ---- quarantine ------------------------------------------------------------------------------------------
