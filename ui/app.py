@@ -107,6 +107,33 @@ def source_note(document: Document) -> str:
     return "，".join(part for part in (fmt, document.ocr_note) if part)
 
 
+LIBRARY_HEADERS = ["标题", "类别", "发文机关", "文号", "地区", "年份", "日期", "版本", "条款数", "文件", "来源"]
+DATE_ORDER = ("成文", "印发", "发布", "通过", "批准", "公布", "修正", "修订", "施行", "文件")
+STATUS_NAMES = {"current": "现行", "earlier": "旧版", "repealed": "已被废止"}
+
+
+def dates_note(document: Document) -> str:
+    """The dates a document states, in the order of its life: 「通过 2010-03-01；施行 2020-09-01」."""
+    order = {kind: i for i, kind in enumerate(DATE_ORDER)}
+    dated = sorted(document.dates, key=lambda d: (order.get(d[0], len(order)), d[1]))
+    return "；".join(f"{'文件名' if kind == '文件' else kind} {value}" for kind, value in dated)
+
+
+def version_note(document: Document) -> str:
+    """现行 / 旧版 / 已被废止, with the version's date when other versions of the title exist."""
+    status = STATUS_NAMES.get(document.status, document.status)
+    if document.version and not document.version.startswith("0000"):
+        return f"{status}（{document.version} 版）"
+    return status
+
+
+def document_rows(library: Library) -> list[list[str]]:
+    """The library table: one row per document, in the columns of LIBRARY_HEADERS."""
+    assistant = library.assistant
+    return [[d.title, d.kind, d.issuer, d.number, d.region, str(d.year or ""), dates_note(d), version_note(d),
+             str(assistant.provision_count(d.doc_id)), d.source_file, source_note(d)] for d in assistant.documents()]
+
+
 def delete_label(document: Document) -> str:
     """How a document is offered for deletion: its title (with version), 文号 and file."""
     number = f" {document.number}" if document.number else ""
@@ -134,9 +161,7 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
     # ---- the shared library, as this page shows it ------------------------------------------------------
 
     def library_rows() -> list[list[str]]:
-        assistant = library.assistant
-        return [[d.title, d.issuer, d.number, d.region, str(d.year or ""), str(assistant.provision_count(d.doc_id)),
-                 d.source_file, source_note(d)] for d in assistant.documents()]
+        return document_rows(library)
 
     def summary() -> str:
         documents = library.documents()
@@ -594,8 +619,8 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
                     original_status = gr.Markdown("", elem_id="original-status")
                     original_file = gr.File(label="原文件", interactive=False, elem_id="original-file")
         with gr.Tab("文档库") as library_tab:
-            table = gr.Dataframe(library_rows(), headers=["标题", "发文机关", "文号", "地区", "年份", "条款数", "文件", "来源"],
-                                 interactive=False, wrap=True, elem_id="library")
+            table = gr.Dataframe(library_rows(), headers=LIBRARY_HEADERS, interactive=False, wrap=True,
+                                 elem_id="library")
             with gr.Row():
                 with gr.Column():
                     upload_file = gr.File(label=f"上传文件（.txt / .md / .html / .docx / .pdf，扫描件 .png / .jpg，不超过 "
