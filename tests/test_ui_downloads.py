@@ -93,3 +93,20 @@ def test_download_names_are_safe():
     assert download_name("...", "kept.docx") == "kept.docx" and download_name("", "kept.docx") == "kept.docx"
     long = download_name("长" * 300 + ".docx", "x")
     assert len(long) <= 120 and long.endswith(".docx")
+
+
+def test_the_ledger_viewer_offers_its_documents_file_too(library, tmp_path):
+    from types import SimpleNamespace
+
+    app = build_app(library, FeedbackStore(tmp_path / "feedback.db"))
+    drawn = _fn(app, "ledger_view")("全部", None)
+    sources = drawn[2]
+    assert sources and drawn[-3:] == (None, "", None)  # a redrawn ledger has nothing to download yet
+    html, doc_id, status, file = _fn(app, "open_ledger_row")(sources, SimpleNamespace(index=[0]))
+    assert doc_id == sources[0]["doc_id"] and "ledger-doc-viewer" in html and (status, file) == ("", None)
+    message, path = _fn(app, "download_original")(doc_id, None)
+    source_file = library.assistant.document(doc_id).source_file
+    assert path is not None and Path(path).name == source_file
+    assert Path(path).read_bytes() == (library.documents_dir / source_file).read_bytes()
+    skipped = _fn(app, "open_ledger_row")(sources, SimpleNamespace(index=[10**6]))  # a row gone: nothing changes
+    assert len(skipped) == 4 and not any(isinstance(x, str) for x in skipped)

@@ -517,26 +517,27 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
         summary = f"{plain(scope)}{plain(chosen)}：共 {len(entries)} 项任务" + ("" if entries else "（没有找到）")
         sources = [{"doc_id": e.doc_id, "start": e.start, "end": e.end, "section": e.section} for e in entries]
         return (gr.update(value=rows or None), summary, sources,
-                gr.update(choices=units, value=unit if unit else ALL_UNITS), EMPTY_LEDGER_VIEWER, library.version)
+                gr.update(choices=units, value=unit if unit else ALL_UNITS), EMPTY_LEDGER_VIEWER, library.version,
+                *NO_DOWNLOAD)
 
     def sync_ledger(drawn: int, doc: str | None, unit: str | None):
         """Redraw the ledger when the library changed since it was drawn (here or in another page); a ledger
         never opened in this page is not drawn (it can be long)."""
         if drawn in (-1, library.version):
-            return tuple(gr.skip() for _ in range(6))
+            return tuple(gr.skip() for _ in range(9))
         return ledger_view(doc, unit)
 
     def open_ledger_row(sources: list, evt: gr.SelectData):
         index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
         if not isinstance(index, int) or not 0 <= index < len(sources or []):
-            return gr.skip()
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         chosen = sources[index]
         try:
             document = library.assistant.document(chosen["doc_id"])
         except KeyError:
-            return "<div>该文档已不在文档库中。</div>"
-        return document_html(document, chosen["start"], chosen["end"], chosen["section"],
-                             viewer_id="ledger-doc-viewer", mark_id=LEDGER_MARK_ID)
+            return "<div>该文档已不在文档库中。</div>", *NO_DOWNLOAD
+        return (document_html(document, chosen["start"], chosen["end"], chosen["section"],
+                              viewer_id="ledger-doc-viewer", mark_id=LEDGER_MARK_ID), document.doc_id, "", None)
 
     def export_ledger(doc: str | None, unit: str | None, fmt: str):
         entries = ledger_entries(doc if doc in {d.doc_id for d in library.documents()} else ALL, unit)
@@ -656,6 +657,11 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
             ledger_table = gr.Dataframe(headers=LEDGER_HEADERS, interactive=False, wrap=True, elem_id="ledger",
                                         max_height=520, column_widths=LEDGER_WIDTHS)
             ledger_viewer = gr.HTML(EMPTY_LEDGER_VIEWER, elem_id="ledger-viewer")
+            ledger_viewed = gr.State(None)  # the document in the ledger's viewer, for its download
+            with gr.Row():
+                ledger_original_button = gr.Button("下载原文件", size="sm", elem_id="ledger-download-original")
+                ledger_original_status = gr.Markdown("", elem_id="ledger-original-status")
+            ledger_original_file = gr.File(label="原文件", interactive=False, elem_id="ledger-original-file")
             with gr.Row():
                 ledger_format = gr.Radio(LEDGER_FORMATS, value=LEDGER_FORMATS[0], label="导出格式（当前筛选的任务）",
                                          elem_id="ledger-format")
@@ -694,15 +700,19 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
         original_button.click(download_original, [viewed], [original_status, original_file], api_visibility="private")
         for event in (send.click, question.submit, reset.click, chat.clear):  # these empty the viewer
             event(lambda: NO_DOWNLOAD, None, viewer_outputs[1:], api_visibility="private", show_progress="hidden")
-        ledger_outputs = [ledger_table, ledger_summary, ledger_sources, ledger_unit, ledger_viewer, ledger_version]
+        ledger_outputs = [ledger_table, ledger_summary, ledger_sources, ledger_unit, ledger_viewer, ledger_version,
+                          ledger_viewed, ledger_original_status, ledger_original_file]
         timer.tick(sync_ledger, [ledger_version, ledger_doc, ledger_unit], ledger_outputs, concurrency_limit=None,
                    api_visibility="private", show_progress="hidden")
         ledger_tab.select(ledger_view, [ledger_doc, ledger_unit], ledger_outputs, api_visibility="private")
         ledger_doc.input(lambda doc: ledger_view(doc, ALL_UNITS), [ledger_doc], ledger_outputs,
                          api_visibility="private")
         ledger_unit.input(ledger_view, [ledger_doc, ledger_unit], ledger_outputs, api_visibility="private")
-        ledger_table.select(open_ledger_row, [ledger_sources], ledger_viewer, api_visibility="private").then(
+        ledger_viewer_outputs = [ledger_viewer, ledger_viewed, ledger_original_status, ledger_original_file]
+        ledger_table.select(open_ledger_row, [ledger_sources], ledger_viewer_outputs, api_visibility="private").then(
             None, None, None, js=SCROLL_TO_LEDGER_HIGHLIGHT)
+        ledger_original_button.click(download_original, [ledger_viewed], [ledger_original_status, ledger_original_file],
+                                     api_visibility="private")
         ledger_export.click(export_ledger, [ledger_doc, ledger_unit, ledger_format], [ledger_status, ledger_file],
                             api_visibility="private")
         chat.like(on_like, [turns, pending_dislike], [feedback_status, pending_dislike, feedback_box, rating],
