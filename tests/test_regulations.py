@@ -98,8 +98,9 @@ def test_pdf_lines_are_joined_into_sentences_and_provisions_kept():
     pages = ["测试条例\n第一条 为了保持河道清洁，\n制定本条例。\n第二条 有下列情形\n之一的：\n- 1 -",
              "测试条例\n（一）倾倒垃圾；\n（二）堆放杂物。\n2", "测试条例\n第三条 附则。\n3"]
     text = join_pdf_lines(pages)
-    assert text.split("\n") == ["第一条 为了保持河道清洁，制定本条例。", "第二条 有下列情形之一的：", "（一）倾倒垃圾；",
-                                "（二）堆放杂物。", "第三条 附则。"]
+    # the title heading every page is kept once, as the title; the page numbers go
+    assert text.split("\n") == ["测试条例", "第一条 为了保持河道清洁，制定本条例。", "第二条 有下列情形之一的：",
+                                "（一）倾倒垃圾；", "（二）堆放杂物。", "第三条 附则。"]
 
 
 def test_a_figure_is_required_when_one_is_asked_for():
@@ -218,3 +219,16 @@ def test_a_name_inside_a_better_name_names_nothing_else():
                CatalogEntry("d", "残疾预防和残疾人康复条例", "", "current", ""),
                CatalogEntry("g", "样例省就业促进条例", "样例", "current", "")]
     assert resolve_scope("残疾人就业条例和康复条例分别是哪天施行的", catalog, []).documents == (("c",), ("d",))
+
+
+def test_parts_chapters_and_sections_nest_and_articles_keep_their_paragraphs():
+    text = markdown_to_text("# 测试市综合管理条例\n\n第一编 总则\n\n第一章 一般规定\n\n第一节 适用范围\n\n"
+                            "第一条 本条例适用于本市。\n\n本市各区参照执行。\n\n第二节 职责\n\n第二条 市政府负责下列工作：\n\n"
+                            "（一）规划；\n\n（二）监督。\n\n第二编 附则\n\n第三条 本条例自2024年1月1日起施行。\n")
+    chunks = chunk_document(parse_page("zh.md", text)[0], max_tokens=400, count_tokens=len)
+    by_article = {c.section[-1]: c for c in chunks if c.section[-1].endswith("条")}
+    assert by_article["第一条"].section == ("第一编 总则", "第一章 一般规定", "第一节 适用范围", "第一条")
+    assert by_article["第一条"].text == "第一条 本条例适用于本市。\n本市各区参照执行。"  # its second paragraph (款) stays
+    assert by_article["第二条"].section == ("第一编 总则", "第一章 一般规定", "第二节 职责", "第二条")
+    assert "（二）监督" in by_article["第二条"].text
+    assert by_article["第三条"].section == ("第二编 附则", "第三条")

@@ -37,3 +37,23 @@ def test_one_fault_of_each_kind_leaves_a_working_library(tmp_path):
     figures = run_faults(1, seed=3, work=tmp_path)
     assert figures["trials"] == 2
     assert figures["previous_library_answered"] == figures["next_build_ok"] == figures["nothing_lost"] == 2
+
+
+def test_the_build_memory_child_reports_peak_memory_and_encoding_rate(tmp_path, monkeypatch, capsys):
+    import json
+
+    import assistant
+    from assistant.index.build import BuildReport
+    from eval.buildmem import _child
+
+    def fake_build(corpus, index_dir, log):
+        log("encoding")
+        return BuildReport(index_dir, 2, 30, 30, 0, (), 1.5, encode_seconds=1.2, passage_encoder="int8")
+
+    monkeypatch.setattr(assistant, "build_index", fake_build)
+    assert _child(str(tmp_path), str(tmp_path / "index")) == 0
+    out = capsys.readouterr()
+    figures = json.loads(out.out.strip().splitlines()[-1])
+    assert figures["ok"] and figures["embedded"] == 30 and figures["passages_per_s"] == 25.0
+    assert figures["encode_seconds"] == 1.2 and figures["passage_encoder"] == "int8" and figures["peak_rss_mb"] > 0
+    assert "[rss " in out.err

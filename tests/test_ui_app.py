@@ -51,3 +51,25 @@ def test_page_is_told_the_browser_prefers_chinese_before_gradio_starts():
     assert out.startswith(b"<html><head>" + FORCE_CHINESE)
     assert out.index(b"zh-CN") < out.index(b"gradio.js") and b"const LIMIT = 1000" in out and b'[".txt"]' in out
     assert _serve(ChineseLocaleMiddleware, b"application/json", b'{"a": "<head>"}') == b'{"a": "<head>"}'
+
+
+def test_the_library_table_shows_kind_dates_and_versions(tmp_path):
+    from assistant import Library
+    from tests.conftest import FakeEmbedder
+    from ui.app import LIBRARY_HEADERS, document_rows
+
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    for year, extra in ((2018, ""), (2024, "第三条 河道每日保洁一次。\n\n")):
+        (seed / f"河道条例{year}.md").write_text(
+            f"# 测试市河道保洁条例\n\n{year}年3月1日 测试市人民代表大会常务委员会第五次会议通过\n\n<!-- INFO END -->\n\n"
+            f"第一条 为了保持河道清洁，制定本条例。\n\n第二条 本条例自{year}年5月1日起施行。\n\n{extra}",
+            encoding="utf-8")
+    library = Library(tmp_path / "lib", seed=seed, embedder=FakeEmbedder())
+    library.ensure_index()
+    rows = {row[LIBRARY_HEADERS.index("文件")]: dict(zip(LIBRARY_HEADERS, row)) for row in document_rows(library)}
+    old, new = rows["河道条例2018.md"], rows["河道条例2024.md"]
+    assert old["类别"] == new["类别"] == "条例" and old["标题"] == new["标题"] == "测试市河道保洁条例"
+    assert old["日期"] == "通过 2018-03-01；施行 2018-05-01" and new["日期"] == "通过 2024-03-01；施行 2024-05-01"
+    assert old["版本"] == "旧版（2018-03-01 版）" and new["版本"] == "现行（2024-03-01 版）"
+    assert old["条款数"] == "2" and new["条款数"] == "3"

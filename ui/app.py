@@ -31,6 +31,7 @@ from assistant import (
     write_export,
     write_ledger,
 )
+from ui.downloads import prepare_original
 from ui.render import (
     EMPTY_LEDGER_VIEWER,
     EMPTY_VIEWER,
@@ -53,6 +54,7 @@ EXAMPLES = ["2020年消费扶贫专柜目标是多少", "2019年易地扶贫搬�
             "山东通过发展生产要实现多少人脱贫？", "重慶定點攻堅的對象分為哪兩類？"]
 ALL = "全部"
 FAILED = "出错了，请稍后再试。"
+NO_DOWNLOAD = (None, "", None)  # no document in the viewer: nothing to download, no status, no file
 SYNC_SECONDS = 2.0
 DISLIKE_FLUSH_SECONDS = 120.0  # a 👎 without a comment is stored after this long (or at the next question)
 LIKE, DISLIKE = "👍 有帮助", "👎 没帮助"
@@ -105,6 +107,33 @@ def source_note(document: Document) -> str:
     return "，".join(part for part in (fmt, document.ocr_note) if part)
 
 
+LIBRARY_HEADERS = ["标题", "类别", "发文机关", "文号", "地区", "年份", "日期", "版本", "条款数", "文件", "来源"]
+DATE_ORDER = ("成文", "印发", "发布", "通过", "批准", "公布", "修正", "修订", "施行", "文件")
+STATUS_NAMES = {"current": "现行", "earlier": "旧版", "repealed": "已被废止"}
+
+
+def dates_note(document: Document) -> str:
+    """The dates a document states, in the order of its life: 「通过 2010-03-01；施行 2020-09-01」."""
+    order = {kind: i for i, kind in enumerate(DATE_ORDER)}
+    dated = sorted(document.dates, key=lambda d: (order.get(d[0], len(order)), d[1]))
+    return "；".join(f"{'文件名' if kind == '文件' else kind} {value}" for kind, value in dated)
+
+
+def version_note(document: Document) -> str:
+    """现行 / 旧版 / 已被废止, with the version's date when other versions of the title exist."""
+    status = STATUS_NAMES.get(document.status, document.status)
+    if document.version and not document.version.startswith("0000"):
+        return f"{status}（{document.version} 版）"
+    return status
+
+
+def document_rows(library: Library) -> list[list[str]]:
+    """The library table: one row per document, in the columns of LIBRARY_HEADERS."""
+    assistant = library.assistant
+    return [[d.title, d.kind, d.issuer, d.number, d.region, str(d.year or ""), dates_note(d), version_note(d),
+             str(assistant.provision_count(d.doc_id)), d.source_file, source_note(d)] for d in assistant.documents()]
+
+
 def delete_label(document: Document) -> str:
     """How a document is offered for deletion: its title (with version), 文号 and file."""
     number = f" {document.number}" if document.number else ""
@@ -132,9 +161,7 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
     # ---- the shared library, as this page shows it ------------------------------------------------------
 
     def library_rows() -> list[list[str]]:
-        assistant = library.assistant
-        return [[d.title, d.issuer, d.number, d.region, str(d.year or ""), str(assistant.provision_count(d.doc_id)),
-                 d.source_file, source_note(d)] for d in assistant.documents()]
+        return document_rows(library)
 
     def summary() -> str:
         documents = library.documents()
@@ -269,15 +296,17 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
         yield chat, "", turns, gr.update(choices=labels, value=None), sources, EMPTY_VIEWER, None
 
     def open_source(sources: list, evt: gr.SelectData):
+        """The chosen source in the viewer; the document shown (for its download) and no download yet."""
         label = evt.value
         chosen = next((s for s in sources or [] if s["label"] == label), None)
         if chosen is None:
-            return EMPTY_VIEWER
+            return EMPTY_VIEWER, *NO_DOWNLOAD
         try:
             document = library.assistant.document(chosen["doc_id"])
         except KeyError:
-            return "<div>该文档已不在文档库中。</div>"
-        return document_html(document, chosen["start"], chosen["end"], chosen["section"])
+            return "<div>该文档已不在文档库中。</div>", *NO_DOWNLOAD
+        return (document_html(document, chosen["start"], chosen["end"], chosen["section"]), document.doc_id,
+                "", None)
 
     def open_marker(target: str, turns: list):
         """A click on marker [n] of answer `turn` in the chat ("turn:n:time"): that citation in the viewer."""
@@ -285,12 +314,20 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
             turn, n = (int(x) for x in (target or "").split(":")[:2])
             record = next(r for r in (turns or [])[turn]["citations"] if r["n"] == n)
         except (ValueError, IndexError, StopIteration, KeyError, TypeError):
-            return gr.skip()
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         try:
             document = library.assistant.document(record["doc_id"])
         except KeyError:
-            return "<div>该文档已不在文档库中。</div>"
-        return document_html(document, record["start"], record["end"], record["section"])
+            return "<div>该文档已不在文档库中。</div>", *NO_DOWNLOAD
+        return document_html(document, record["start"], record["end"], record["section"]), document.doc_id, "", None
+
+    def download_original(doc_id: str | None, request: gr.Request):
+        """The file of the document in the viewer (its original when kept), copied for this download."""
+        clear_old_exports()
+        message, path = prepare_original(library, doc_id, export_dir)
+        if path is not None:
+            record_event(request, "download", f"{doc_id}: {Path(path).name}")
+        return message, path
 
     def new_chat(turns: list, pending: dict | None):
         flush_dislike(pending, turns or [])
@@ -354,14 +391,18 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
 
     # ---- exports -----------------------------------------------------------------------------------------
 
+    def clear_old_exports() -> None:
+        for old in export_dir.iterdir():  # earlier exports and downloads of this server are not kept
+            with contextlib.suppress(OSError):
+                if old.stat().st_mtime < time.time() - 3600:
+                    shutil.rmtree(old, ignore_errors=True)
+
     def export(turns: list, scope: str, fmt: str):
         turns = turns or []
         if not turns:
             return "请先提问，再导出。", None
         chosen = turns if scope == EXPORT_SCOPES[1] else turns[-1:]
-        for old in export_dir.iterdir():  # earlier exports of this server are not kept
-            if old.stat().st_mtime < time.time() - 3600:
-                shutil.rmtree(old, ignore_errors=True)
+        clear_old_exports()
         folder = Path(tempfile.mkdtemp(dir=export_dir))
         try:
             path = write_export(chosen, "docx" if fmt == EXPORT_FORMATS[1] else "md", folder,
@@ -476,26 +517,27 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
         summary = f"{plain(scope)}{plain(chosen)}：共 {len(entries)} 项任务" + ("" if entries else "（没有找到）")
         sources = [{"doc_id": e.doc_id, "start": e.start, "end": e.end, "section": e.section} for e in entries]
         return (gr.update(value=rows or None), summary, sources,
-                gr.update(choices=units, value=unit if unit else ALL_UNITS), EMPTY_LEDGER_VIEWER, library.version)
+                gr.update(choices=units, value=unit if unit else ALL_UNITS), EMPTY_LEDGER_VIEWER, library.version,
+                *NO_DOWNLOAD)
 
     def sync_ledger(drawn: int, doc: str | None, unit: str | None):
         """Redraw the ledger when the library changed since it was drawn (here or in another page); a ledger
         never opened in this page is not drawn (it can be long)."""
         if drawn in (-1, library.version):
-            return tuple(gr.skip() for _ in range(6))
+            return tuple(gr.skip() for _ in range(9))
         return ledger_view(doc, unit)
 
     def open_ledger_row(sources: list, evt: gr.SelectData):
         index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
         if not isinstance(index, int) or not 0 <= index < len(sources or []):
-            return gr.skip()
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         chosen = sources[index]
         try:
             document = library.assistant.document(chosen["doc_id"])
         except KeyError:
-            return "<div>该文档已不在文档库中。</div>"
-        return document_html(document, chosen["start"], chosen["end"], chosen["section"],
-                             viewer_id="ledger-doc-viewer", mark_id=LEDGER_MARK_ID)
+            return "<div>该文档已不在文档库中。</div>", *NO_DOWNLOAD
+        return (document_html(document, chosen["start"], chosen["end"], chosen["section"],
+                              viewer_id="ledger-doc-viewer", mark_id=LEDGER_MARK_ID), document.doc_id, "", None)
 
     def export_ledger(doc: str | None, unit: str | None, fmt: str):
         entries = ledger_entries(doc if doc in {d.doc_id for d in library.documents()} else ALL, unit)
@@ -573,9 +615,13 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
                 with gr.Column(scale=2):
                     source_list = gr.Radio([], label="引用来源（点击查看原文）", elem_id="sources", interactive=True)
                     viewer = gr.HTML(EMPTY_VIEWER, elem_id="viewer")
+                    viewed = gr.State(None)  # the document in the viewer, for its download
+                    original_button = gr.Button("下载原文件", size="sm", elem_id="download-original")
+                    original_status = gr.Markdown("", elem_id="original-status")
+                    original_file = gr.File(label="原文件", interactive=False, elem_id="original-file")
         with gr.Tab("文档库") as library_tab:
-            table = gr.Dataframe(library_rows(), headers=["标题", "发文机关", "文号", "地区", "年份", "条款数", "文件", "来源"],
-                                 interactive=False, wrap=True, elem_id="library")
+            table = gr.Dataframe(library_rows(), headers=LIBRARY_HEADERS, interactive=False, wrap=True,
+                                 elem_id="library")
             with gr.Row():
                 with gr.Column():
                     upload_file = gr.File(label=f"上传文件（.txt / .md / .html / .docx / .pdf，扫描件 .png / .jpg，不超过 "
@@ -611,6 +657,11 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
             ledger_table = gr.Dataframe(headers=LEDGER_HEADERS, interactive=False, wrap=True, elem_id="ledger",
                                         max_height=520, column_widths=LEDGER_WIDTHS)
             ledger_viewer = gr.HTML(EMPTY_LEDGER_VIEWER, elem_id="ledger-viewer")
+            ledger_viewed = gr.State(None)  # the document in the ledger's viewer, for its download
+            with gr.Row():
+                ledger_original_button = gr.Button("下载原文件", size="sm", elem_id="ledger-download-original")
+                ledger_original_status = gr.Markdown("", elem_id="ledger-original-status")
+            ledger_original_file = gr.File(label="原文件", interactive=False, elem_id="ledger-original-file")
             with gr.Row():
                 ledger_format = gr.Radio(LEDGER_FORMATS, value=LEDGER_FORMATS[0], label="导出格式（当前筛选的任务）",
                                          elem_id="ledger-format")
@@ -641,19 +692,27 @@ def build_app(library: Library, feedback: FeedbackStore, audit: FeedbackStore | 
         new_chat_outputs = [chat, turns, source_list, sources, viewer, feedback_status, pending_dislike, export_file]
         reset.click(new_chat, [turns, pending_dislike], new_chat_outputs, api_visibility="private")
         chat.clear(new_chat, [turns, pending_dislike], new_chat_outputs, api_visibility="private")  # the 🗑 icon
-        source_list.select(open_source, [sources], viewer, api_visibility="private").then(
+        viewer_outputs = [viewer, viewed, original_status, original_file]
+        source_list.select(open_source, [sources], viewer_outputs, api_visibility="private").then(
             None, None, None, js=SCROLL_TO_HIGHLIGHT)
-        marker_target.change(open_marker, [marker_target, turns], viewer, api_visibility="private",
+        marker_target.change(open_marker, [marker_target, turns], viewer_outputs, api_visibility="private",
                              show_progress="hidden").then(None, None, None, js=SCROLL_TO_HIGHLIGHT)
-        ledger_outputs = [ledger_table, ledger_summary, ledger_sources, ledger_unit, ledger_viewer, ledger_version]
+        original_button.click(download_original, [viewed], [original_status, original_file], api_visibility="private")
+        for event in (send.click, question.submit, reset.click, chat.clear):  # these empty the viewer
+            event(lambda: NO_DOWNLOAD, None, viewer_outputs[1:], api_visibility="private", show_progress="hidden")
+        ledger_outputs = [ledger_table, ledger_summary, ledger_sources, ledger_unit, ledger_viewer, ledger_version,
+                          ledger_viewed, ledger_original_status, ledger_original_file]
         timer.tick(sync_ledger, [ledger_version, ledger_doc, ledger_unit], ledger_outputs, concurrency_limit=None,
                    api_visibility="private", show_progress="hidden")
         ledger_tab.select(ledger_view, [ledger_doc, ledger_unit], ledger_outputs, api_visibility="private")
         ledger_doc.input(lambda doc: ledger_view(doc, ALL_UNITS), [ledger_doc], ledger_outputs,
                          api_visibility="private")
         ledger_unit.input(ledger_view, [ledger_doc, ledger_unit], ledger_outputs, api_visibility="private")
-        ledger_table.select(open_ledger_row, [ledger_sources], ledger_viewer, api_visibility="private").then(
+        ledger_viewer_outputs = [ledger_viewer, ledger_viewed, ledger_original_status, ledger_original_file]
+        ledger_table.select(open_ledger_row, [ledger_sources], ledger_viewer_outputs, api_visibility="private").then(
             None, None, None, js=SCROLL_TO_LEDGER_HIGHLIGHT)
+        ledger_original_button.click(download_original, [ledger_viewed], [ledger_original_status, ledger_original_file],
+                                     api_visibility="private")
         ledger_export.click(export_ledger, [ledger_doc, ledger_unit, ledger_format], [ledger_status, ledger_file],
                             api_visibility="private")
         chat.like(on_like, [turns, pending_dislike], [feedback_status, pending_dislike, feedback_box, rating],

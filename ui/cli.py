@@ -18,6 +18,8 @@ def default_data_dir() -> Path:
     return policy_home() / "library"
 
 
+log = logging.getLogger("policy_qa.ui")
+
 NOISY_LOGGERS = ("faiss", "faiss.loader", "bm25s", "httpx", "httpcore", "urllib3", "gradio", "jieba",
                  "sentence_transformers", "transformers", "onnxruntime", "asyncio", "uvicorn.access")
 
@@ -114,17 +116,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"大模型：{llm.model} @ {llm.base_url}（回答会与原文核对）", file=sys.stderr)
         library = Library(args.data_dir, seed=default_corpus_dir(), max_upload_bytes=args.max_upload_mb * 1048576,
                           generator=Generator(llm) if llm else None)
-        if library.open_existing():
-            # Listen at once: the index on disk answers while files added meanwhile are indexed behind it.
-            library.refresh_in_background(log=lambda m: print(m, file=sys.stderr))
-            print(f"文档库：{args.data_dir}，{len(library.documents())} 篇文档（后台检查新增文件）", file=sys.stderr)
+        # A restart listens as soon as the page can be drawn from the index on disk: the model, the dictionaries
+        # and the check for files added meanwhile (which reads the whole documents folder) come after.
+        restarted = library.open_existing(defer_model=True)
+        if restarted:
+            print(f"文档库：{args.data_dir}，{len(library.documents())} 篇文档", file=sys.stderr)
         else:
             print(f"文档库：{args.data_dir}（正在建立索引）", file=sys.stderr)
             report = library.ensure_index(progress=True, log=lambda m: print(m, file=sys.stderr))
             print(f"索引就绪：{report.documents} 篇文档，{report.chunks} 个段落", file=sys.stderr)
         feedback = FeedbackStore(args.data_dir / "feedback.db")
-        from assistant import warm_up
-        warm_up()  # the first question should not wait for dictionaries to load
     except (OSError, ValueError, IndexLoadError, IndexBusyError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
@@ -133,8 +134,25 @@ def main(argv: list[str] | None = None) -> int:
     guard = LoginGuard(dict(auth), on_event=feedback.record_event) if auth else None
     from starlette.middleware import Middleware
 
-    print(f"网页界面：http://{args.host}:{args.port}/" + ("（需要登录）" if guard else ""), file=sys.stderr)
     app.queue(default_concurrency_limit=4).launch(
         server_name=args.host, server_port=args.port, auth=guard.check if guard else None, show_error=False,
+        prevent_thread_lock=True,
         **launch_options(Middleware(ClientAddressMiddleware), max_upload_bytes=library.max_upload_bytes))
+    print(f"网页界面：http://{args.host}:{args.port}/" + ("（需要登录）" if guard else ""), file=sys.stderr)
+    try:
+        library.load_model()
+    except Exception as exc:  # the page cannot answer without its model: say so and stop
+        log.exception("loading the embedding model failed")
+        print(f"错误：未能加载向量模型（{type(exc).__name__}: {exc}）。请检查模型设置；若更换了模型，请删除 "
+              f"{library.index_dir} 后重新启动，以新模型重建索引", file=sys.stderr)
+        app.close()
+        return 2
+    from assistant import warm_up
+
+    warm_up()  # the first question should not wait for dictionaries to load
+    if restarted:
+        # The index on disk answers while files added meanwhile are indexed behind it.
+        library.refresh_in_background(log=lambda m: print(m, file=sys.stderr))
+        print("后台检查新增文件", file=sys.stderr)
+    app.block_thread()
     return 0

@@ -58,6 +58,16 @@ class ChunkTable:
         """All content hashes, in row order."""
         return [h.decode("ascii") for h in self._hashes]
 
+    def section_counts(self, excluded: tuple[str, ...] = ()) -> np.ndarray:
+        """For every document (by position), how many distinct heading paths its chunks have, `excluded` aside:
+        read from the section column alone, without making a Chunk."""
+        skip = [i for i, section in enumerate(self._sections) if section == excluded]
+        pairs = self._meta[:, [0, 4]]
+        pairs = pairs[~np.isin(pairs[:, 1], skip)]
+        distinct = np.unique(pairs, axis=0) if len(pairs) else pairs
+        return np.bincount(distinct[:, 0], minlength=len(self._doc_ids)) if len(distinct) else \
+            np.zeros(len(self._doc_ids), dtype=np.int64)
+
     def rows_of(self, doc_position: int) -> np.ndarray:
         """Rows of the chunks of one document."""
         return np.flatnonzero(self.doc_index == doc_position)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from assistant.errors import UploadError
+from assistant.ingest.docx_text import docx_lines
 
 KINDS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
          ".docx": "docx", ".pdf": "pdf", ".png": "image", ".jpg": "image", ".jpeg": "image"}
@@ -113,7 +114,7 @@ def html_to_text(markup: str) -> str:
 
 
 def docx_to_text(data: bytes) -> str:
-    """Paragraph and table text of a .docx file."""
+    """Paragraph and table text of a .docx file, in reading order, with Word's list numbers."""
     try:
         import docx
     except ImportError as exc:  # pragma: no cover - declared dependency
@@ -129,12 +130,9 @@ def docx_to_text(data: bytes) -> str:
                           "可能已损坏")
     try:
         document = docx.Document(io.BytesIO(data))
+        lines = docx_lines(document)
     except Exception as exc:  # a damaged archive raises many kinds of errors
         raise UploadError(f"无法读取该 Word 文件：{type(exc).__name__}") from exc
-    lines = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            lines.append(" ".join(cell.text for cell in row.cells))
     return "\n".join(line for line in lines if line.strip())
 
 
@@ -143,6 +141,10 @@ _SENTENCE_CLOSE = ("。", "！", "？", "!", "?", "；", ";", "：", ":", "”",
 _PROVISION_START = re.compile(
     r"^\s*(?:#{1,6}\s|第[一二三四五六七八九十百零〇\d]+[编章节条款]|[（(][一二三四五六七八九十\d]{1,3}[)）]"
     r"|[一二三四五六七八九十]{1,3}、|\d{1,2}[.、](?!\d)|附件|附则)")
+
+
+_TITLE_END = re.compile(r"(?:条例|办法|规定|细则|规则|意见|方案|要点|通知|规划|纲要|计划|批复|决定|决议|公告|通告)[》」]?"
+                        r"(?:[（(][^（()）]{0,30}[)）])?$")
 
 
 def join_pdf_lines(pages: list[str]) -> str:
@@ -156,9 +158,12 @@ def join_pdf_lines(pages: list[str]) -> str:
     # A line at the edge of most pages is a running header or footer, not text.
     running = {line for line, n in edges.items() if len(page_lines) >= 3 and n >= max(3, len(page_lines) * 0.6)}
     kept = [line for lines in page_lines for line in lines if line not in running and not _PAGE_NUMBER.match(line)]
-    out: list[str] = []
+    # A document's title repeated as the header of every page is still its title: kept once, on its own line.
+    first = page_lines[0][0] if page_lines and page_lines[0] else ""
+    out: list[str] = [first] if first in running and _TITLE_END.search(first) else []
+    fixed = len(out)
     for line in kept:
-        if out and not out[-1].endswith(_SENTENCE_CLOSE) and not _PROVISION_START.match(line) \
+        if len(out) > fixed and not out[-1].endswith(_SENTENCE_CLOSE) and not _PROVISION_START.match(line) \
                 and len(out[-1]) >= 8:
             out[-1] += line
         else:
