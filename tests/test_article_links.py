@@ -88,3 +88,21 @@ def test_a_clause_after_a_semicolon_is_quoted_with_the_clause_it_continues(park)
     answer = park.ask("测试市公园管理机构不设游客须知牌，罚多少？")
     assert not answer.abstained and "一千元以上五千元以下" in answer.text
     assert "未设置游客须知牌" in answer.citations[0].text
+
+
+def test_a_quote_is_cited_as_a_regulation_is_cited():
+    from assistant.answer.compose import citation_section
+    from assistant.records import Chunk
+
+    text = "第八条 游客在公园内不得有下列行为：\n\n（一）攀折花木；\n\n（三）放飞无人机。"
+    chunk = Chunk("d:1", "d", ("第一编 总则", "第一章 一般规定", "第八条"), text, 100, 100 + len(text), 20)
+    assert citation_section(chunk, text, 100) == "第一编 第一章 第八条"
+    item = text.index("（三）")
+    assert citation_section(chunk, "（三）放飞无人机。", 100 + item) == "第一编 第一章 第八条（三）"
+    plan = Chunk("p:1", "p", ("二、重点任务", "(三)"), "(三)设立消费扶贫专柜。", 0, 12, 8)
+    assert citation_section(plan, "(三)设立消费扶贫专柜。", 0) == "二、重点任务 › (三)"
+
+
+def test_a_short_article_quoted_whole_is_cited_by_chapter_and_article(park):
+    answer = park.ask("测试市公园管理条例里，游客在公园内能不能在非指定水域游泳？")
+    assert not answer.abstained and [c.section for c in answer.citations] == ["第一章 第八条"]

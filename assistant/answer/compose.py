@@ -110,8 +110,26 @@ def who_sentence(chunk: Chunk, max_chars: int = 90) -> str:
 
 def citation_for(n: int, document: Document, chunk: Chunk, start: int, end: int) -> Citation:
     """A citation quoting display_text[start:end]."""
+    text = document.display_text[start:end]
     return Citation(n=n, doc_id=document.doc_id, title=document.title, number=document.number,
-                    section=chunk.section_label, text=document.display_text[start:end], start=start, end=end)
+                    section=citation_section(chunk, text, start), text=text, start=start, end=end)
+
+
+_STRUCTURE_NUMBER = re.compile(r"^(第[一二三四五六七八九十百零〇\d]+[编章节])")
+_ITEM_START = re.compile(r"^\s*([（(][一二三四五六七八九十]{1,3}[)）])")
+
+
+def citation_section(chunk: Chunk, quoted: str, start: int) -> str:
+    """Where a quote stands, as a regulation is cited: 第三章 第十二条, and 第三章 第十二条（三） for one of its items;
+    other documents' heading paths as they are (二、重点任务 › (三))."""
+    if not chunk.section or not ARTICLE.match(chunk.section[-1]):
+        return chunk.section_label
+    parts = [m.group(1) for label in chunk.section[:-1] if (m := _STRUCTURE_NUMBER.match(label))]
+    label = " ".join([*parts, chunk.section[-1]])
+    item = _ITEM_START.match(quoted)
+    if item and start > chunk.start:
+        label += "（" + item.group(1).strip("（）()") + "）"
+    return label
 
 
 _LEAD_IN = re.compile(r"[：:]\s*$")
