@@ -219,32 +219,19 @@ class Assistant:
             cited_before = len(found.citations)
             answers: list[tuple[Part, PartAnswer | None]] = []
             for part in asked.parts:
-                ranked = self._retrieve(asked, part.filters, timings)
-                t1 = time.perf_counter()
-                composed = answer_part(self.store, self.forms, asked, ranked, part.filters.years,
-                                       len(found.citations) + 1, limit, self.config)
+                ranked, composed = self._attempt(asked, part.filters, limit, timings)
                 if composed is None and scoped is not None and len(framed.parts) == 1 and len(frames) == 1 \
                         and readable(framed.full).strip() == readable(framed.asked).strip() \
-                        and (joined := asked_with_previous(framed.asked, history)):
+                        and (together := self._asked_together(framed, history, documents, years=years,
+                                                              regions=regions)) is not None:
                     # A short question that finds nothing alone may be a follow-up the rules did not see:
                     # asked together with the question before it, in the conversation's document.
-                    joined_frame = self._frame(framed.asked, [], [], doc_ids=(), years=years, regions=regions,
-                                               full=joined, whole_topic=True)
-                    together = self._scoped_frame(joined_frame, documents, years=years, regions=regions,
-                                                  whole_topic=True) \
-                        or joined_frame
-                    if len(together.parts) == 1:
-                        ranked = self._retrieve(together, together.parts[0].filters, timings)
-                        composed = answer_part(self.store, self.forms, together, ranked, part.filters.years,
-                                               len(found.citations) + 1, limit, self.config)
+                    ranked, composed = self._attempt(together, together.parts[0].filters, limit, timings)
                 if composed is None and scoped is not None and len(framed.parts) == 1:
                     # Not in the document the conversation is about: asked of the whole library.
                     part = framed.parts[0]
-                    ranked = self._retrieve(framed, part.filters, timings)
-                    composed = answer_part(self.store, self.forms, framed, ranked, part.filters.years,
-                                           len(found.citations) + 1, limit, self.config)
+                    ranked, composed = self._attempt(framed, part.filters, limit, timings)
                 found.results.append(ranked)
-                timings["answer_ms"] = timings.get("answer_ms", 0.0) + (time.perf_counter() - t1) * 1000
                 answers.append((part, composed))
             if asked.compares and any(a for _, a in answers) and not all(a for _, a in answers):
                 answers = self._counterparts(asked, answers, limit)
@@ -258,15 +245,38 @@ class Assistant:
             documents = tuple(dict.fromkeys(c.doc_id for c in found.citations[cited_before:])) or documents
         return found
 
+    def _attempt(self, frame: QuestionFrame, filters: Filters, limit: int,
+                 timings: dict[str, float]) -> tuple[list[Ranked], PartAnswer | None]:
+        """One part asked under `filters`: its ranked chunks and its answer, or None (numbered from 1: parts are
+        renumbered as they are added)."""
+        ranked = self._retrieve(frame, filters, timings)
+        t1 = time.perf_counter()
+        composed = answer_part(self.store, self.forms, frame, ranked, filters.years, 1, limit, self.config)
+        timings["answer_ms"] = timings.get("answer_ms", 0.0) + (time.perf_counter() - t1) * 1000
+        return ranked, composed
+
+    def _asked_together(self, framed: QuestionFrame, history: Sequence[dict], documents: Sequence[str], *,
+                        years: Sequence[int], regions: Sequence[str]) -> QuestionFrame | None:
+        """A short question asked together with the user turn before it (its topic all of both, its ask its own),
+        within the conversation's documents unless it names its own; None without such a turn or for several
+        parts."""
+        joined = asked_with_previous(framed.asked, history)
+        if not joined:
+            return None
+        joined_frame = self._frame(framed.asked, [], [], doc_ids=(), years=years, regions=regions, full=joined,
+                                   whole_topic=True)
+        together = self._scoped_frame(joined_frame, documents, years=years, regions=regions,
+                                      whole_topic=True) or joined_frame
+        return together if len(together.parts) == 1 else None
+
     def _counterparts(self, frame: QuestionFrame, answers: list[tuple[Part, PartAnswer | None]],
                       limit: int) -> list[tuple[Part, PartAnswer | None]]:
         """Versions compared: a version left unanswered is quoted where it says most nearly what an answered
         one says (the same provision renumbered or reworded)."""
-        quoted = next(a for _, a in answers if a)
+        said = " ".join(c.text for c in next(a for _, a in answers if a).citations)
         out: list[tuple[Part, PartAnswer | None]] = []
         for part, composed in answers:
             if composed is None and part.filters.doc_ids:
-                said = " ".join(c.text for c in quoted.citations)
                 near = self.retriever.search(said, part.filters, k=3, candidates=self.config.candidates,
                                              rrf_k=self.config.rrf_k, mode=RetrieverMode.DENSE)
                 composed = counterpart(self.store, self.forms, frame, near, said, 1, limit, self.config)

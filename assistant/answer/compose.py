@@ -140,17 +140,15 @@ _ORDINAL_ITEM = re.compile(r"(?:^|(?<=[：:，,。；;\s]))([一二三四五六�
 
 def _ordinal_items(text: str) -> list[int]:
     """Where the items of a list written 一是…，二是…，三是… start, when two or more follow in order."""
-    starts: list[int] = []
-    for match in _ORDINAL_ITEM.finditer(text):
+    first = next((m for m in _ORDINAL_ITEM.finditer(text) if small_number(m.group(1)) == 1), None)
+    if first is None:
+        return []
+    # Scraped text may drop the stop before 二是 (…全面反映扶贫供需情况二是政策发布): once 一是 has begun the list,
+    # the next numbers in order start items wherever they stand.
+    starts = [first.start()]
+    for match in _NEXT_ORDINAL.finditer(text, first.start() + 2):
         if small_number(match.group(1)) == len(starts) + 1:
             starts.append(match.start())
-    if starts:
-        # Scraped text may drop the stop before 二是 (…全面反映扶贫供需情况二是政策发布): once 一是 has begun the
-        # list, the next numbers in order start items wherever they stand.
-        starts = starts[:1]
-        for match in _NEXT_ORDINAL.finditer(text, starts[0] + 2):
-            if small_number(match.group(1)) == len(starts) + 1:
-                starts.append(match.start())
     return starts if len(starts) >= 2 else []
 
 

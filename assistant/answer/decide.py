@@ -15,7 +15,7 @@ from assistant.index.store import IndexStore
 from assistant.records import Citation, Intent
 from assistant.search.analysis import QuestionFrame
 from assistant.search.retrieval import Ranked
-from assistant.text.normalize import normalize
+from assistant.text.normalize import char_bigrams, normalize
 from assistant.text.numbers import FIGURE
 
 
@@ -107,10 +107,6 @@ def paraphrased(evidence: Evidence, ranked: Sequence[Ranked], weights: AnswerWei
             and evidence.chunk_coverage >= weights.paraphrase_min_coverage and evidence.sentence_coverage > 0)
 
 
-def _bigrams(text: str) -> set[str]:
-    return {text[i:i + 2] for i in range(len(text) - 1)}
-
-
 def counterpart(store: IndexStore, forms: FormsCache, frame: QuestionFrame, ranked: Sequence[Ranked], answered: str,
                 n: int, limit: int, config: AskConfig) -> PartAnswer | None:
     """In another version of a document, the provision nearest by meaning to `answered` (a quote of one
@@ -119,11 +115,11 @@ def counterpart(store: IndexStore, forms: FormsCache, frame: QuestionFrame, rank
     if not ranked or ranked[0].similarity < config.weights.counterpart_similarity:
         return None
     row = ranked[0].row
-    wanted = _bigrams(normalize(answered)) | {t for t in frame.terms}
+    wanted = char_bigrams(normalize(answered)) | {t for t in frame.terms}
     sentences = [(s, e, norm) for s, e, norm in forms(row).sentences if len(norm) >= config.weights.min_sentence_chars]
     if not sentences:
         return None
-    start, end, norm = max(sentences, key=lambda x: len(_bigrams(x[2]) & wanted) + sum(t in x[2] for t in frame.terms))
+    start, end, norm = max(sentences, key=lambda x: len(char_bigrams(x[2]) & wanted) + sum(t in x[2] for t in frame.terms))
     evidence = Evidence(row, start, end, ranked[0].similarity, 1.0, 1.0, norm)
     text, citations = compose(store, [evidence], n, frame, limit, config.wording)
     return PartAnswer(text, citations)

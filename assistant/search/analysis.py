@@ -142,15 +142,10 @@ def question_terms(terms: Sequence[str], years: tuple[int, ...], regions: tuple[
                    question: str = "") -> list[str]:
     """Topic terms of a question: filter words (years, places, 修改后 naming a version) and bare numbers left out."""
     drop = {str(y) for y in years} | {str(y)[2:] for y in years} | set(regions) | set(PROVINCES) | {"年"}
-    drop |= {m.group(1) for m in _REVISED.finditer(normalize(question))}
-    # 哪个机关批准 / 什么单位负责: the kind of body asked for is the slot, not the topic (部门 stays: the answer says it).
-    drop |= {m.group(1) for m in _WHICH_BODY.finditer(normalize(question))}
-    # 这合规吗 / 违法吗: asks whether something is allowed, which the rule says in its own words.
-    drop |= {m.group(1) for m in _JUDGED.finditer(normalize(question))}
-    # 是怎么限制的 / 如何规定: the act asked about is what every rule does, not a word the answer must say.
-    drop |= {m.group(1) for m in _HOW_RULED.finditer(normalize(question))}
-    # 能不能 / 要不要 ask yes or no: the 不能 / 不要 cut from them is not a topic word (unless said apart from them).
     asked = normalize(question)
+    for pattern in _NOT_TOPIC:
+        drop |= {m.group(1) for m in pattern.finditer(asked)}
+    # 能不能 / 要不要 ask yes or no: the 不能 / 不要 cut from them is not a topic word (unless said apart from them).
     for match in _X_NOT_X.finditer(asked):
         said, negated = match.group(0), match.group(0)[1:]
         if asked.count(negated) == asked.count(said):
@@ -170,6 +165,10 @@ _HOW_RULED = re.compile(r"(?:怎么|如何|怎样|咋)(限制|规定|要求|管�
 _X_NOT_X = re.compile(r"([\u4e00-\u9fff])不\1(以)?")
 # 修改后 / 修订前: which version is meant, not what is asked about.
 _REVISED = re.compile(r"(修改|修订|修正)(?:后|前|以后|以前|之后|之前)")
+# Words of a question that say what kind of thing is asked, not what about: a version (修改后), the kind of body
+# asked for (哪个机关批准, 什么单位负责; 部门 stays: the answer says it), whether something is allowed (这合规吗,
+# 违法吗: the rule says it in its own words), the act every rule does (是怎么限制的, 如何规定).
+_NOT_TOPIC = (_REVISED, _WHICH_BODY, _JUDGED, _HOW_RULED)
 # Phrases that ask what a term means: blanked before the question is cut into topic words (疫木指的是什么).
 ASKS_MEANING_PHRASE = re.compile(r"指的是|是指|具体指|指什么|是什么意思|什么意思|的含义|含义是|怎么界定|如何界定|怎样界定|的定义"
                                  r"|定义是")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.text.normalize import normalize
+from assistant.text.normalize import char_bigrams, normalize
 
 KINDS = ("条例", "办法", "规定", "细则", "意见", "方案", "要点", "通知", "规划", "批复", "决定", "计划", "纲要", "措施")
 _WRAPPER = re.compile(r"中华人民共和国|实施|关于|印发|《|》|的")
@@ -64,7 +64,7 @@ def title_core(title: str) -> tuple[str, str]:
 
 @lru_cache(maxsize=65536)
 def _bigrams(text: str) -> frozenset[str]:
-    return frozenset(text[i:i + 2] for i in range(len(text) - 1))
+    return char_bigrams(text)  # cached: titles and questions are scored again and again
 
 
 @lru_cache(maxsize=65536)

@@ -172,3 +172,8 @@ def match_form(text: str) -> str:
     """The form used to judge matches: normalized, dashes unified, quotes and white space dropped."""
     text = normalize(text).translate(_DASHES)
     return "".join(c for c in text if not c.isspace() and c not in _QUOTES)
+
+
+def char_bigrams(text: str) -> frozenset[str]:
+    """The text's two-character pieces (for how much two texts overlap)."""
+    return frozenset(text[i:i + 2] for i in range(len(text) - 1))
