@@ -91,6 +91,21 @@ def built_library_root(tmp_path: Path, _library_template: Path) -> Path:
     return target
 
 
+def assistant_over(folder: Path, files: dict[str, str], config=None):
+    """An assistant on the fake embedder over invented documents (file name -> text), written and indexed under
+    `folder`."""
+    from assistant.api import Assistant
+    from assistant.config import AskConfig
+    from assistant.index.build import build_index
+
+    corpus = folder / "corpus"
+    corpus.mkdir(parents=True)
+    for name, text in files.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    build_index(corpus, folder / "index", embedder=FakeEmbedder())
+    return Assistant.load(folder / "index", embedder=FakeEmbedder(), config=config or AskConfig())
+
+
 @pytest.fixture(scope="session")
 def fake_assistant(fake_index):
     from assistant.api import Assistant

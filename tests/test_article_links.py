@@ -1,11 +1,11 @@
 """Penalty articles that name the duty they punish (违反本条例第八条第一项规定的…), on an invented regulation."""
 
-from pathlib import Path
 
 import pytest
 
 from assistant.answer.references import Reference, item_text, paragraph_text, references
 from assistant.search.analysis import PENALTY, frame_question, required_answer
+from tests.conftest import assistant_over
 
 PARK = """# 测试市公园管理条例
 
@@ -66,15 +66,7 @@ def test_how_is_it_punished_needs_a_penalty():
 
 @pytest.fixture(scope="module")
 def park(tmp_path_factory):
-    from assistant.api import Assistant
-    from assistant.index.build import build_index
-    from tests.conftest import FakeEmbedder
-
-    corpus = tmp_path_factory.mktemp("park")
-    (corpus / "测试市公园管理条例.md").write_text(PARK, encoding="utf-8")
-    index = Path(tmp_path_factory.mktemp("park-index")) / "index"
-    build_index(corpus, index, embedder=FakeEmbedder())
-    return Assistant.load(index, embedder=FakeEmbedder())
+    return assistant_over(tmp_path_factory.mktemp("park"), {"测试市公园管理条例.md": PARK})
 
 
 def test_a_penalty_is_found_through_the_duty_it_names(park):

@@ -3,6 +3,7 @@ import pytest
 from assistant import FeedbackStore, Library, UploadError
 from assistant.config import default_corpus_dir
 from tests.conftest import FakeEmbedder
+from tests.documents import docx_bytes
 
 NEW_DOC = ("关于印发《2021年测试市乡村振兴工作要点》的通知\n测试府发〔2021〕7号\n"
            "一、总体目标\n(一)发展目标。全年新建高标准农田5万亩,培育家庭农场200家。(市农业农村委牵头负责)\n")
@@ -160,18 +161,9 @@ def test_release_passage_encoders_drops_only_what_encodes_passages():
 
 
 def test_the_uploaded_file_is_kept_as_it_came_and_follows_deletion_and_undo(library):
-    from io import BytesIO
-
-    import docx
-
     from assistant.ingest.corpus import read_origins
 
-    document = docx.Document()
-    for line in NEW_DOC.splitlines():
-        document.add_paragraph(line)
-    buffer = BytesIO()
-    document.save(buffer)
-    data = buffer.getvalue()
+    data = docx_bytes(NEW_DOC.splitlines())
     result = library.add("乡村振兴 工作要点.docx", data)
     kept = library.original(result.stored_as)
     assert kept is not None and kept[1] == "乡村振兴 工作要点.docx" and kept[0].read_bytes() == data

@@ -3,6 +3,8 @@ back as sentences with the provisions on their own lines, and parsed into articl
 
 from __future__ import annotations
 
+from tests.documents import pdf_bytes
+
 
 def cjk_pdf(pages: list[list[str]]) -> bytes:
     """A PDF whose pages hold these lines in a CJK font (STSong-Light, UCS-2 encoded), each line drawn on its own."""
@@ -26,16 +28,7 @@ def cjk_pdf(pages: list[list[str]]) -> bytes:
         kids.append(len(objects))
     objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % k for k in kids), len(kids))
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer << /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_bytes(objects)
 
 
 HEADER = "测试市人民政府公报"

@@ -1,7 +1,6 @@
 """Messages that ask several things, follow-ups that keep their document, and answers that keep their
 qualifiers, on invented regulations."""
 
-from pathlib import Path
 
 import pytest
 
@@ -10,6 +9,7 @@ from assistant.search.analysis import frame_question, required_answer
 from assistant.search.scope import CatalogEntry, resolve_scope
 from assistant.search.subquestions import split_pair, split_questions, split_scoped
 from assistant.text.numbers import FIGURE
+from tests.conftest import assistant_over
 
 LIFT = """# 测试市电梯安全条例
 
@@ -58,16 +58,7 @@ WATER = """# 样例市城市供水条例
 
 @pytest.fixture(scope="module")
 def two_regulations(tmp_path_factory):
-    from assistant.api import Assistant
-    from assistant.index.build import build_index
-    from tests.conftest import FakeEmbedder
-
-    corpus = tmp_path_factory.mktemp("regs")
-    (corpus / "测试市电梯安全条例.md").write_text(LIFT, encoding="utf-8")
-    (corpus / "样例市城市供水条例.md").write_text(WATER, encoding="utf-8")
-    index = Path(tmp_path_factory.mktemp("regs-index")) / "index"
-    build_index(corpus, index, embedder=FakeEmbedder())
-    return Assistant.load(index, embedder=FakeEmbedder())
+    return assistant_over(tmp_path_factory.mktemp("regs"), {"测试市电梯安全条例.md": LIFT, "样例市城市供水条例.md": WATER})
 
 
 class TestSplitting:
@@ -477,15 +468,7 @@ PLAN = """测试县2021年宣传周活动方案
 
 
 def test_a_heading_with_only_subsections_under_it_is_answered_with_their_titles(tmp_path):
-    from assistant.api import Assistant
-    from assistant.index.build import build_index
-    from tests.conftest import FakeEmbedder
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "plan.txt").write_text(PLAN, encoding="utf-8")
-    build_index(corpus, tmp_path / "index", embedder=FakeEmbedder())
-    answer = Assistant.load(tmp_path / "index", embedder=FakeEmbedder()).ask("宣传周活动方案的基本原则有哪几条？")
+    answer = assistant_over(tmp_path, {"plan.txt": PLAN}).ask("宣传周活动方案的基本原则有哪几条？")
     assert not answer.abstained
     for title in ("坚持就近就便", "坚持节约办事", "坚持群众参与"):
         assert title in answer.text
@@ -529,18 +512,9 @@ def test_a_count_of_things_must_count_the_thing_asked_about():
 
 
 def test_a_class_size_is_not_answered_by_a_count_of_schools(tmp_path):
-    from assistant.api import Assistant
-    from assistant.index.build import build_index
-    from tests.conftest import FakeEmbedder
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "测试市幼儿园条例.md").write_text(
+    assistant = assistant_over(tmp_path, {"测试市幼儿园条例.md": (
         "# 测试市幼儿园条例\n\n## 第一章 总则\n\n第一条 为了规范幼儿园管理，制定本条例。\n\n"
-        "第十条 区人民政府应当在每个街道至少设置一所公办幼儿园。\n\n第十一条 幼儿园每个班应当配备两名教师。\n",
-        encoding="utf-8")
-    build_index(corpus, tmp_path / "index", embedder=FakeEmbedder())
-    assistant = Assistant.load(tmp_path / "index", embedder=FakeEmbedder())
+        "第十条 区人民政府应当在每个街道至少设置一所公办幼儿园。\n\n第十一条 幼儿园每个班应当配备两名教师。\n")})
     assert assistant.ask("测试市幼儿园条例规定每个班最多能收多少个孩子？").abstained
     answer = assistant.ask("测试市幼儿园每个班要配几个教师？")
     assert not answer.abstained and "两名" in answer.text
@@ -591,18 +565,11 @@ NEW_MINORS = """# 测试市未成年人保护条例
 
 @pytest.mark.parametrize("near_enough, quoted", [(0.3, True), (0.99, False)])
 def test_a_version_without_the_asked_words_is_quoted_at_its_counterpart(tmp_path, near_enough, quoted):
-    from assistant.api import Assistant
     from assistant.config import AnswerWeights, AskConfig
-    from assistant.index.build import build_index
-    from tests.conftest import FakeEmbedder
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "测试市未成年人保护条例.md").write_text(OLD_MINORS, encoding="utf-8")
-    (corpus / "测试市未成年人保护条例(2024-12-31).md").write_text(NEW_MINORS, encoding="utf-8")
-    build_index(corpus, tmp_path / "index", embedder=FakeEmbedder())
     config = AskConfig(weights=AnswerWeights(counterpart_similarity=near_enough))
-    assistant = Assistant.load(tmp_path / "index", embedder=FakeEmbedder(), config=config)
+    assistant = assistant_over(tmp_path, {"测试市未成年人保护条例.md": OLD_MINORS,
+                                          "测试市未成年人保护条例(2024-12-31).md": NEW_MINORS}, config)
     answer = assistant.ask("测试市未成年人保护条例里博物馆给孩子免票的规定，新旧版有什么区别？")
     assert "集体参观一律免票" in answer.text
     assert ("免费或者其他优惠" in answer.text) == quoted

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import shutil
 import socket
-from io import BytesIO
 from pathlib import Path
 
 import pytest
 
 from assistant.config import default_corpus_dir
 from tests.conftest import FakeEmbedder
+from tests.documents import docx_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -30,17 +30,6 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _docx(text: str) -> bytes:
-    import docx
-
-    document = docx.Document()
-    for line in text.splitlines():
-        document.add_paragraph(line)
-    buffer = BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     if not Path(CHROMIUM).exists():
@@ -54,7 +43,7 @@ def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("ui-download")
     library = Library(root / "library", seed=default_corpus_dir(), embedder=FakeEmbedder())
     library.ensure_index()
-    data = _docx(NEW_DOC)
+    data = docx_bytes(NEW_DOC.splitlines())
     library.add(ORIGINAL_NAME, data)
     feedback = FeedbackStore(root / "library" / "feedback.db")
     app = build_app(library, feedback, feedback, sync_seconds=1.0)

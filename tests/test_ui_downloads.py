@@ -3,7 +3,6 @@ nothing outside the library."""
 
 from __future__ import annotations
 
-from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -11,22 +10,12 @@ import pytest
 from assistant import FeedbackStore, Library
 from assistant.config import default_corpus_dir
 from tests.conftest import FakeEmbedder
+from tests.documents import docx_bytes
 from ui.app import build_app
 from ui.downloads import GONE, NO_DOCUMENT, download_name, prepare_original
 
 NEW_DOC = ("关于印发《2021年测试市乡村振兴工作要点》的通知\n测试府发〔2021〕7号\n一、总体目标\n"
            "(一)发展目标。全年新建高标准农田5万亩,培育家庭农场200家。(市农业农村委牵头负责)\n")
-
-
-def _docx(text: str) -> bytes:
-    import docx
-
-    document = docx.Document()
-    for line in text.splitlines():
-        document.add_paragraph(line)
-    buffer = BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -41,7 +30,7 @@ def _fn(app, name: str):
 
 
 def test_the_viewer_offers_an_uploads_original_under_its_name(library, tmp_path):
-    data = _docx(NEW_DOC)
+    data = docx_bytes(NEW_DOC.splitlines())
     result = library.add("乡村振兴 工作要点.docx", data)
     doc_id = result.documents[0].doc_id
     app = build_app(library, FeedbackStore(tmp_path / "feedback.db"))
@@ -62,7 +51,7 @@ def test_a_seed_document_gives_its_own_file_and_a_lost_original_the_text_with_a_
     assert Path(path).read_bytes() == (library.documents_dir / seed.source_file).read_bytes()
     assert "文档库中的文件" in message
 
-    result = library.add("乡村振兴 工作要点.docx", _docx(NEW_DOC))
+    result = library.add("乡村振兴 工作要点.docx", docx_bytes(NEW_DOC.splitlines()))
     kept = library.original(result.stored_as)
     assert kept is not None
     kept[0].unlink()  # an original lost (or a library from before originals were kept)
