@@ -72,6 +72,7 @@ class AnswerWeights:
     echo_bonus: float = 0.2  # a follow-up's own words (那农村地区呢) found in the sentence, times their share
     echo_min_share: float = 0.6  # … counted from this share of them in one piece
     definition_bonus: float = 0.3  # 是指 / 怎么界定 questions: the sentence defines a term (所称…是指)
+    defined_term_bonus: float = 0.3  # … and the term it defines is the one the question names
     first_item_bonus: float = 0.1  # 首先 / 第一步: the first sentences of a provision
     item_bonus: float = 0.5  # the n-th item asked for by its place
     item_context: float = 0.3  # times the provision's coverage, for that item
@@ -86,6 +87,9 @@ class AnswerWeights:
     # Versions compared: a version the question's words find nothing in is quoted at its provision nearest by
     # meaning to the other version's answer, when that is at least this close (question-passage cosine).
     counterpart_similarity: float = 0.85
+    # A sentence of an earlier version (or a repealed text) the question did not ask for: the current text
+    # answers unless it does not speak to the question at all.
+    earlier_version_penalty: float = 0.1
 
     def __post_init__(self) -> None:
         for name in ("topic_mix", "who_mix"):

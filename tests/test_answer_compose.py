@@ -79,3 +79,32 @@ class TestJoinParts:
 
     def test_an_unlabelled_missing_part_adds_nothing(self):
         assert join_parts(["新建10个[1]。"], [""]) == "新建10个[1]。"
+
+
+class TestElaboration:
+    """The next sentence of a paragraph is quoted with the answer when it goes on about the same thing."""
+
+    def test_a_sentence_that_repeats_the_subject_elaborates(self):
+        from assistant.answer.compose import elaborates
+
+        assert elaborates("押金不得预先在租金中扣除。", "押金预先在租金中扣除的，应当全额退还。", [])
+        assert elaborates("由街道办事处为责任人；", "未设街道办事处的，由乡镇人民政府为责任人。", [])
+        assert elaborates("游船应当配备救生衣。", "救生衣每年检查一次。", ["救生衣"])
+
+    def test_sentences_that_share_only_function_words_do_not(self):
+        from assistant.answer.compose import elaborates
+
+        assert not elaborates("游船应当配备救生衣。", "码头应当设置候船区。", [])
+        assert not elaborates("按照本条例的规定办理。", "依照本条例规定进行处理。", [])
+        assert not elaborates("本条例所称游船，是指载客的船舶。", "本条例所称码头，是指停靠设施。", [])
+        # An item of a list is not a continuation: lists are answered whole, elsewhere.
+        assert not elaborates("有下列情形之一的，责令改正：", "（一）救生衣未配备的；", [])
+
+    def test_the_next_sentence_is_looked_for_in_the_same_paragraph_only(self):
+        from assistant.answer.compose import next_in_paragraph
+
+        display = "第五条 游船应当配备救生衣。救生衣每年检查一次。\n第六条 码头应当设置候船区。"
+        end = display.index("。") + 1
+        start, stop = next_in_paragraph(display, end)
+        assert display[start:stop] == "救生衣每年检查一次。"
+        assert next_in_paragraph(display, stop) is None

@@ -12,7 +12,7 @@ from assistant.answer.references import REFERENCE, ArticleLinks
 from assistant.config import AnswerWeights
 from assistant.index.store import IndexStore
 from assistant.records import Chunk, Intent
-from assistant.search.analysis import QuestionFrame
+from assistant.search.analysis import ASKS_MEANING_PHRASE, QuestionFrame
 from assistant.text.normalize import normalize
 from assistant.text.numbers import ARTICLE, ITEM_LINE, cn_numeral
 from assistant.text.sentences import sentence_spans
@@ -30,6 +30,19 @@ ADOPTION_LINE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日[^。]{0,80}(?:会议|
                            r"(?:通过|修正|修订|批准|公布|决定)")
 # A sentence that says what a term means or covers: 本条例所称学校，是指… / …包括….
 DEFINES = re.compile(r"所称|是指|指的是|包括[^，。；]{0,4}(?:和|、)|系指")
+# The term a definition defines: 本条例所称X，是指… / （三）X，是指….
+DEFINED_TERMS = (re.compile(r"所(?:称|说的?)([^，,。；;:：]{2,24}?)[，,]?(?:是指|系指|指)"),
+                 re.compile(r"^(?:[(（][一二三四五六七八九十]{1,3}[)）])?([^，,。；;:：]{2,24}?)[，,]?(?:是指|系指)"))
+
+
+def defines_asked_term(sentence: str, question: str) -> bool:
+    """The sentence defines a term the question names (所称受药人，是指… for 受药人是怎么定义的)."""
+    for pattern in DEFINED_TERMS:
+        if match := pattern.search(sentence):
+            return match.group(1).strip("“”\"'") in question
+    return False
+
+
 # A sentence that introduces the items after it.
 LEADS_LIST = re.compile(r"(?:下列|以下)(?:[^，。；]{0,6})(?:情形|行为|情况|条件|事项|规定|材料|职责|措施|内容|之一)")
 # A clause that goes on from the one before it: what follows when that is not done or done badly.
@@ -176,6 +189,28 @@ def candidate_sentences(forms: FormsCache, rows: Sequence[int], frame: QuestionF
     return sentences
 
 
+def asked_shape_bonus(frame: QuestionFrame, norm: str, index: int, own: float, years: tuple[int, ...],
+                      weights: AnswerWeights, meaning_of: str = "") -> float:
+    """What a sentence earns for having the shape of the answer asked for: the year asked about, a follow-up's
+    own words, a definition (of the term `meaning_of`, the question, names, most of all), a provision's start."""
+    bonus = 0.0
+    if years and any(str(y) in norm for y in years):
+        bonus += weights.year_bonus
+    if len(frame.echo) >= 2:
+        # A follow-up puts its own words in the earlier question's slot: the sentence that says them.
+        shared = echo_share(frame.echo, norm)
+        if shared >= weights.echo_min_share:
+            bonus += weights.echo_bonus * shared
+    if own > 0 and ((frame.asks_definition and DEFINES.search(norm)) or (frame.asks_kinds and ENUMERATES.search(norm))):
+        bonus += weights.definition_bonus
+        if meaning_of and defines_asked_term(norm, meaning_of):
+            # The definition of the very term asked about, not of a neighbouring one.
+            bonus += weights.defined_term_bonus
+    if frame.first_item and index <= 1:
+        bonus += weights.first_item_bonus
+    return bonus
+
+
 def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], frame: QuestionFrame,
                      years: tuple[int, ...], weights: AnswerWeights, *, required: re.Pattern[str] | None = None,
                      depth: int | None = None) -> list[Evidence]:
@@ -194,6 +229,10 @@ def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], 
     mix = weights.who_mix if frame.intent == Intent.WHO else weights.topic_mix
     out: list[Evidence] = []
     cache: dict[int, tuple[float, float, str]] = {}
+    asked_for = {d for part in frame.parts for d in part.filters.doc_ids}
+    asked_text = normalize(frame.full)
+    # 是指什么 / 怎么定义的 ask what a term means (包括哪些 may ask for a list instead).
+    asks_meaning = bool(ASKS_MEANING_PHRASE.search(frame.full))
     for rank, row, chunk, index, s_start, s_end, norm in sentences:
         if required is not None and not required.search(norm):
             continue
@@ -227,17 +266,9 @@ def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], 
         # for a task is a property of the provision, so there the provision's match leads.
         score = mix[0] * own + mix[1] * with_heading + mix[2] * chunk_cov + mix[3] * heading_cov
         score += intent_bonus(frame.intent, norm, chunk, weights, frame.ordinal) + weights.rank_bonus / (1 + rank)
-        if years and any(str(y) in norm for y in years):
-            score += weights.year_bonus
-        if len(frame.echo) >= 2:
-            # A follow-up puts its own words in the earlier question's slot: the sentence that says them.
-            shared = echo_share(frame.echo, norm)
-            if shared >= weights.echo_min_share:
-                score += weights.echo_bonus * shared
-        if own > 0 and ((frame.asks_definition and DEFINES.search(norm)) or (frame.asks_kinds and ENUMERATES.search(norm))):
-            score += weights.definition_bonus
-        if frame.first_item and index <= 1:
-            score += weights.first_item_bonus
+        if chunk.doc_id not in asked_for and store.documents[chunk.doc_id].status != "current":
+            score -= weights.earlier_version_penalty
+        score += asked_shape_bonus(frame, norm, index, own, years, weights, asked_text if asks_meaning else "")
         if frame.item is not None and is_item(chunk, norm, frame.item):
             # The list item asked for by its place; its topic words are usually in the list's lead-in.
             score += weights.item_bonus + weights.item_context * chunk_cov

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from difflib import SequenceMatcher
 
 from assistant.answer.candidates import DATE, NUMBER, Evidence
 from assistant.config import Wording
@@ -35,6 +36,35 @@ def compact_section(section: tuple[str, ...]) -> str:
 # A sentence that qualifies the one before it: an exception, a longer time limit, what follows a failure.
 QUALIFIER = re.compile(r"(?:但|但是|其中|逾期|情况复杂|情节严重|特殊情况|因特殊|确有(?:困难|必要)|路途较远"
                        r"|经[^，。；]{1,16}批准)")
+
+
+# Words that tie any two sentences of a regulation together, so sharing them says nothing of a shared subject.
+_FUNCTION_WORDS = re.compile(r"应当|或者|以及|按照|依照|依法|本条例|本办法|本规定|所称|是指|本市|本省|规定|有关|相关|其他|进行"
+                             r"|的|和|及|并|对|由|在|为|等|可以|不得")
+
+
+def longest_shared(a: str, b: str) -> str:
+    """The longest piece of text that `a` and `b` both contain."""
+    match = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+    return a[match.a : match.a + match.size]
+
+
+def elaborates(sentence: str, following: str, terms: Sequence[str]) -> bool:
+    """`following` goes on about what `sentence` is about: both name a topic word of the question, or they share
+    a phrase of at least two characters beyond function words (利息预先在本金中扣除的，… after 借款的利息不得预先在本金中扣除)."""
+    a, b = normalize(sentence), normalize(following)
+    if ITEM_LINE.match(b.strip()):
+        return False
+    if any(len(t) >= 2 and t in a and t in b for t in terms):
+        return True
+    return len(_FUNCTION_WORDS.sub("", longest_shared(a, b))) >= 2
+
+
+def next_in_paragraph(display: str, end: int) -> tuple[int, int] | None:
+    """The span of the sentence after `end` in the same paragraph (line) of the display text, or None."""
+    line_end = display.find("\n", end)
+    spans = sentence_spans(display[end : len(display) if line_end < 0 else line_end], end)
+    return spans[0] if spans else None
 
 
 def snippet(sentence: str, terms: Sequence[str], intent: Intent, limit: int,
@@ -322,6 +352,14 @@ def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: Ques
                 # The rule's exception or extension comes with it: 但…, 逾期…的, 情况复杂的….
                 body = body.rstrip("。；;") + "；" + qualifier
                 end = following[0][1]
+            elif len(group) == 1 and "……" not in body and (nxt := next_in_paragraph(display, end)) is not None \
+                    and len(body) + (nxt[1] - nxt[0]) <= room - len(lead) \
+                    and elaborates(body, display[nxt[0]:nxt[1]], frame.terms):
+                # The next sentence of the paragraph goes on about the same thing (who does it in the other case,
+                # what happens after the deadline, the second half of a rule): the answer is not cut before it.
+                body = body.rstrip("。；;") + ("；" if display[end - 1] in "；;" else "。") \
+                    + readable(display[nxt[0]:nxt[1]]).strip()
+                end = nxt[1]
             elif end - start < wording.short_sentence_chars:
                 # A very short sentence says little on its own: quote the next one too.
                 end = following[0][1] if following else end

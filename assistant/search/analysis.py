@@ -124,6 +124,28 @@ def strip_filters(text: str, years: Sequence[int], regions: Sequence[str]) -> st
     return simple.strip()
 
 
+def naming_spans(question: str, titles: str) -> list[tuple[int, int]]:
+    """Where the question names a document: each kind word (条例, 办法…) with the run of title characters before it
+    (温州条例 and 东营养犬条例 of 温州条例说的民间融资…, 东营养犬条例里…); `titles` holds the named documents' titles."""
+    # Words that join names (上海和广州的慈善条例, 国务院那个康复条例) belong to the naming too.
+    chars = set(titles) | set("的和与及、那这个部份")
+    spans = []
+    for kind in KINDS:
+        for match in re.finditer(kind, question):
+            start = match.start()
+            while start > 0 and question[start - 1] in chars:
+                start -= 1
+            spans.append((start, match.end()))
+    return spans
+
+
+def said_outside(term: str, question: str, spans: Sequence[tuple[int, int]]) -> bool:
+    """The question says `term` somewhere outside the spans that name its document: then it is a topic word
+    (客运出租汽车 in 郑州条例里客运出租汽车怎么定义的), although the title has it too."""
+    return any(not any(s <= m.start() and m.end() <= e for s, e in spans)
+               for m in re.finditer(re.escape(term), question))
+
+
 def metadata_kind(question: str) -> str:
     """number, date or issuer when the question asks about a document itself (文号, 印发日期, 发文单位), else ""."""
     simple = normalize(question)
@@ -171,7 +193,7 @@ _REVISED = re.compile(r"(修改|修订|修正)(?:后|前|以后|以前|之后|�
 _NOT_TOPIC = (_REVISED, _WHICH_BODY, _JUDGED, _HOW_RULED)
 # Phrases that ask what a term means: blanked before the question is cut into topic words (疫木指的是什么).
 ASKS_MEANING_PHRASE = re.compile(r"指的是|是指|具体指|指什么|是什么意思|什么意思|的含义|含义是|怎么界定|如何界定|怎样界定|的定义"
-                                 r"|定义是")
+                                 r"|定义是|(?:是)?(?:怎么|如何|怎样)(?:下)?定义的?|指哪些")
 # Words that ask rather than say what about: never topic words an answer must contain.
 _QUESTION_WORD = re.compile(r"多长时间|多久|多少[\u4e00-\u9fff]?|多大|几[\u4e00-\u9fff]?|什么|哪些|哪个|怎么|怎么办|怎样"
                             r"|如何|是否|有没有|要不要"
@@ -263,6 +285,9 @@ def counted_term(question: str, terms: Sequence[str]) -> str:
 _WHO_DOES = re.compile(r"(?:由谁|谁来|谁)(?!来)([\u4e00-\u9fff]{2})")
 
 
+_CONTAINS = re.compile(r"包括|包含|涵盖|含有")
+
+
 def focus_term(question: str, terms: Sequence[str]) -> str:
     """The word just before the question phrase: in 专项行动叫什么 the thing asked about is 专项行动; in
     由谁批准 the act asked about, 批准."""
@@ -274,7 +299,8 @@ def focus_term(question: str, terms: Sequence[str]) -> str:
     if not match:
         return ""
     before = simple[: match.start()]
-    placed = [(before.rfind(t) + len(t), t) for t in terms if t in before]
+    # 民间融资包括哪些方式: 包括 asks for the contents of 民间融资, it is not what they are about.
+    placed = [(before.rfind(t) + len(t), t) for t in terms if t in before and not _CONTAINS.fullmatch(t)]
     return max(placed)[1] if placed else ""
 
 
@@ -332,8 +358,10 @@ def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regi
         chosen = set(scope.doc_ids)
         named = {e.doc_id: e for e in catalog if e.doc_id in chosen}  # one pass over a library's catalog
         issuers = "".join(e.issuer for e in named.values())
+        spans = naming_spans(simple, "".join(normalize(e.title) for e in named.values()))
         topic = tuple(t for t in terms if (t not in scope.title_words and t not in issuers
-                                           and not any(t in k for k in KINDS)) or simple.count(t) > 1)
+                                           and not any(t in k for k in KINDS))
+                      or (said_outside(t, simple, spans) if spans else simple.count(t) > 1))
         named_regions = {e.region for e in named.values()}
         if len(facts.regions) > 1 and not scope.documents and not set(facts.regions) <= named_regions:
             # 上海和广州的慈善条例: the name says the kind of document, the regions say which ones.

@@ -1,0 +1,100 @@
+"""Rules that keep answers right on documents the engine was never tuned on, each on invented text: the current
+version answers, a definition of the asked term wins, words said apart from a document's name stay topic words,
+and an answer is not cut before the sentence that finishes it."""
+
+import pytest
+
+from assistant.answer.candidates import defines_asked_term
+from assistant.search.analysis import focus_term, naming_spans, said_outside
+from assistant.text.normalize import normalize
+from tests.conftest import assistant_over
+
+DEFINITIONS = (
+    "第二条 本条例所称游船，是指在本市江河、湖泊、水库等水域内从事载客游览、观光、餐饮娱乐等经营活动，并在本市码头停靠、按照"
+    "核定航线和核定乘客定额运营的各类机动船舶和非机动船舶。本条例所称码头，是指供游船停靠和乘客上下的设施。本条例所称游船经营"
+    "者，是指依法取得游船经营许可、从事游船载客游览经营活动的企业、个体工商户和其他经营组织，包括以承包、租赁等方式实际经营游"
+    "船的单位。"
+)
+
+OLD_BOATS = """# 样例市游船管理条例
+
+2006年5月1日 样例市人民代表大会常务委员会通过
+
+<!-- INFO END -->
+
+第一条 为了加强游船管理，制定本条例。
+
+第八条 游船停航期间需要移出本市水域的，应当经市航运管理站批准。
+
+第二十条 本条例自2006年7月1日起施行。
+"""
+
+NEW_BOATS = f"""# 样例市游船管理条例
+
+2023年9月1日 样例市人民代表大会常务委员会修订
+
+<!-- INFO END -->
+
+第一条 为了加强游船管理，制定本条例。
+
+{DEFINITIONS}
+
+第九条 游船停航期间需要移出本市水域的，应当经市交通运输部门批准。
+
+第十二条 游船经营者不得预先向乘客收取押金。押金预先收取的，应当在航次结束后全额退还乘客。
+
+第二十五条 本条例自2024年1月1日起施行。
+"""
+
+
+@pytest.fixture(scope="module")
+def boats(tmp_path_factory):
+    return assistant_over(tmp_path_factory.mktemp("boats"), {"样例市游船管理条例.md": OLD_BOATS,
+                                                             "样例市游船管理条例(2023-09-01).md": NEW_BOATS})
+
+
+def test_the_current_version_answers_when_no_version_is_asked_for(boats):
+    answer = boats.ask("游船停航期间要移出本市水域，由谁批准？")
+    assert not answer.abstained and "交通运输部门" in answer.text and "航运管理站" not in answer.text
+
+
+def test_an_earlier_version_answers_when_it_is_asked_for(boats):
+    answer = boats.ask("旧版样例市游船管理条例里，游船停航期间要移出本市水域，由谁批准？")
+    assert not answer.abstained and "航运管理站" in answer.text
+
+
+def test_the_definition_of_the_asked_term_is_the_answer(boats):
+    answer = boats.ask("样例市条例里码头是怎么定义的？")
+    assert not answer.abstained and "供游船停靠" in answer.text and "游船，是指" not in answer.text
+
+
+def test_the_sentence_that_finishes_a_rule_is_quoted_with_it(boats):
+    answer = boats.ask("样例市游船经营者能不能预先收押金？")
+    assert not answer.abstained and "全额退还" in answer.text
+    assert "全额退还" in answer.citations[0].text
+
+
+def test_a_definition_names_the_term_it_defines():
+    assert defines_asked_term(normalize("本条例所称码头，是指供游船停靠的设施。"), normalize("码头是怎么定义的"))
+    assert defines_asked_term(normalize("（二）危险品，是指易燃易爆物品。"), normalize("危险品指哪些"))
+    assert not defines_asked_term(normalize("本条例所称游船，是指载客游览的船舶。"), normalize("码头是怎么定义的"))
+    assert not defines_asked_term(normalize("游船应当配备救生衣。"), normalize("救生衣是什么"))
+
+
+def test_words_said_apart_from_the_documents_name_stay_topic_words():
+    title = normalize("样例市游船管理条例")
+    question = normalize("样例条例里游船是怎么定义的")
+    spans = naming_spans(question, title)
+    assert spans == [(0, 4)]  # 样例条例
+    assert said_outside("游船", question, spans)
+    # Said only inside the name (样例游船条例), the word names the document.
+    inside = normalize("样例游船条例里码头是怎么定义的")
+    assert not said_outside("游船", inside, naming_spans(inside, title))
+    # Joining words belong to the name: 甲市和乙市的游船条例.
+    joined = normalize("甲市和乙市的游船条例里押金怎么退")
+    assert naming_spans(joined, normalize("甲市游船条例乙市游船条例")) == [(0, 10)]
+
+
+def test_a_word_asking_for_contents_is_not_what_the_question_is_about():
+    assert focus_term("民间融资包括哪些方式", ["民间融资", "包括", "方式"]) == "民间融资"
+    assert focus_term("游船的定义包括什么", ["游船", "定义", "包括"]) == "定义"
