@@ -98,3 +98,25 @@ def test_words_said_apart_from_the_documents_name_stay_topic_words():
 def test_a_word_asking_for_contents_is_not_what_the_question_is_about():
     assert focus_term("民间融资包括哪些方式", ["民间融资", "包括", "方式"]) == "民间融资"
     assert focus_term("游船的定义包括什么", ["游船", "定义", "包括"]) == "定义"
+
+
+def test_a_follow_up_asking_the_negative_case_prefers_a_sentence_stating_one():
+    from assistant.answer.candidates import asked_shape_bonus
+    from assistant.config import AnswerWeights
+    from assistant.search.analysis import frame_question
+
+    weights = AnswerWeights()
+    frame = frame_question("那没有物业的呢", "小区垃圾分类责任人是谁，那没有物业的呢", ["物业"], echo="没有物业的")
+    stated = asked_shape_bonus(frame, "未实行物业管理的,居民委员会为责任人。", 2, 1.0, (), weights)
+    plain = asked_shape_bonus(frame, "实行物业管理的,物业服务企业为责任人。", 1, 1.0, (), weights)
+    assert stated - plain == pytest.approx(weights.negated_echo_bonus)
+    # 不得 forbids; it is not the negative case of a condition.
+    assert asked_shape_bonus(frame, "物业服务企业不得拒绝。", 1, 1.0, (), weights) == plain
+
+
+def test_a_negated_word_does_not_take_the_lexicons_alternatives():
+    from assistant.text.lexicon import alternatives, negated
+
+    assert negated("住宅", "非住宅") and not negated("住宅", "住宅楼")
+    assert "房屋" not in alternatives(("非住宅",), "那非住宅呢").get("非住宅", ())
+    assert "房屋" in alternatives(("住宅",), "住宅能不能拆承重墙").get("住宅", ())

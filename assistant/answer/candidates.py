@@ -30,6 +30,8 @@ ADOPTION_LINE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日[^。]{0,80}(?:会议|
                            r"(?:通过|修正|修订|批准|公布|决定)")
 # A sentence that says what a term means or covers: 本条例所称学校，是指… / …包括….
 DEFINES = re.compile(r"所称|是指|指的是|包括[^，。；]{0,4}(?:和|、)|系指")
+# A condition said in the negative (未实行…的, 没有…的, 非…): 不得, a prohibition, is not one.
+NEGATED_CONDITION = re.compile(r"(?:未|没有|没|无|非|不是)(?!得)")
 # The term a definition defines: 本条例所称X，是指… / （三）X，是指….
 DEFINED_TERMS = (re.compile(r"所(?:称|说的?)([^，,。；;:：]{2,24}?)[，,]?(?:是指|系指|指)"),
                  re.compile(r"^(?:[(（][一二三四五六七八九十]{1,3}[)）])?([^，,。；;:：]{2,24}?)[，,]?(?:是指|系指)"))
@@ -208,6 +210,9 @@ def asked_shape_bonus(frame: QuestionFrame, norm: str, index: int, own: float, y
             bonus += weights.defined_term_bonus
     if frame.first_item and index <= 1:
         bonus += weights.first_item_bonus
+    if frame.echo and NEGATED_CONDITION.search(frame.echo) and NEGATED_CONDITION.search(norm):
+        # 那没有物业的呢 after 有物业的…: the case the rule states in the negative (未实行物业管理的…).
+        bonus += weights.negated_echo_bonus
     return bonus
 
 

@@ -34,6 +34,12 @@ def synonyms() -> dict[str, tuple[str, ...]]:
     return {word: tuple(others) for word, others in table.items()}
 
 
+def negated(word: str, term: str) -> bool:
+    """`term` says `word` negated (非住宅, 无障碍): then the word's alternatives do not stand for the term."""
+    at = term.find(word)
+    return at > 0 and term[at - 1] in "非不无未没"
+
+
 def alternatives(terms: tuple[str, ...], question: str) -> dict[str, tuple[str, ...]]:
     """For each topic term, the words that stand for it; lexicon words found in the question inside a term
     count too (腿脚不方便的老人 -> 老人 -> 老年人)."""
@@ -44,7 +50,8 @@ def alternatives(terms: tuple[str, ...], question: str) -> dict[str, tuple[str, 
         alts = list(table.get(term, ()))
         for word, others in table.items():
             # 腿脚不方便的老人: 老人 inside the term; 晒粮食 cut into 晒 + 粮食: the term inside the word.
-            if len(word) >= 2 and word != term and (word in term or term in word) and word in simple:
+            if len(word) >= 2 and word != term and (word in term or term in word) and word in simple \
+                    and not negated(word, term):
                 alts.extend(o for o in others if o not in alts)
         if alts:
             out[term] = tuple(alts)
