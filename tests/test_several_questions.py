@@ -405,6 +405,10 @@ def test_a_short_question_opening_with_a_breach_leans_on_the_one_before():
 
     assert leans_back("没按规定保存的话罚多少？") and leans_back("逾期不改的呢？")
     assert not leans_back("测试市电梯维护保养记录要保存多久？")
+    # A pronoun stands for what the turn before was about.
+    assert leans_back("他们主要负责什么？") and leans_back("上述人员要持证吗？")
+    assert rewrite("他们主要负责什么？", [{"role": "user", "content": "测试条例要求哪些电梯配安全管理员？"}]) \
+        == "测试条例要求哪些电梯配安全管理员，他们主要负责什么？"
     history = [{"role": "user", "content": "测试条例里，检验报告要保存多久？"}]
     assert rewrite("没按规定保存的话罚多少？", history) == "测试条例里，检验报告要保存多久，没按规定保存的话罚多少？"
     assert asked_with_previous("最少几年？", history) == "测试条例里，检验报告要保存多久，最少几年？"

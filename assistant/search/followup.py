@@ -19,7 +19,9 @@ _TRAILING_ASK = re.compile(
 
 # 没按规定保存的话… / 逾期不改的… : a short question that opens with a breach or a condition is about the rule
 # the previous turn asked of.
-_LEANS_BACK = re.compile(r"^(?:那|这|还|它|其|该|此|另外|如果|要是|若|万一|一旦|没|未|不|拒不|逾期|违反|超过)")
+# 他们主要负责什么 / 这些人…: a pronoun stands for what the previous turn was about.
+_LEANS_BACK = re.compile(r"^(?:那|这|还|它|其|该|此|另外|如果|要是|若|万一|一旦|没|未|不|拒不|逾期|违反|超过"
+                         r"|他们|她们|他|她|上述|前述)")
 
 
 def _topic_words(text: str, known_regions: Iterable[str]) -> str:
