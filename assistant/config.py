@@ -84,6 +84,9 @@ class AnswerWeights:
     # word overlap: colloquial questions share few words with the text. 0 turns this off.
     paraphrase_similarity: float = 0.85  # calibrated on the development set: 0.78–0.86 give the same figures
     paraphrase_min_coverage: float = 0.15  # … but it must still cover this share of the topic words
+    # … and be the closest retrieved by meaning, or this near it: cosines of one library's passages to a question
+    # lie close together, so a difference this small is no difference in meaning.
+    paraphrase_margin: float = 0.002
     heading_sentence_chars: int = 30  # a provision's first sentence this short, with no digit, is its title
     # Versions compared: a version the question's words find nothing in is quoted at its provision nearest by
     # meaning to the other version's answer, when that is at least this close (question-passage cosine).

@@ -131,6 +131,11 @@ def test_paraphrase_acceptance_needs_the_closest_passage_by_meaning():
     assert not paraphrased(evidence, [Ranked(1, 0.1, ("dense",), 0.8)], weights)
     weak = Evidence(row=1, start=0, end=10, score=1.0, chunk_coverage=0.1, sentence_coverage=0.2)
     assert not paraphrased(weak, close, weights)
+    # Within a hair of the closest is as close: cosines of one library's passages lie near together.
+    hair = [Ranked(1, 0.1, ("dense",), 0.9), Ranked(2, 0.1, ("dense",), 0.9 + weights.paraphrase_margin / 2)]
+    assert paraphrased(evidence, hair, weights)
+    assert not paraphrased(evidence, hair, AnswerWeights(paraphrase_similarity=0.85, paraphrase_min_coverage=0.3,
+                                                         paraphrase_margin=0.0))
 
 
 def test_everyday_words_stand_for_the_documents_terms():

@@ -97,13 +97,13 @@ def names(forms: FormsCache, evidence: Evidence, frame: QuestionFrame, word: str
 
 def paraphrased(evidence: Evidence, ranked: Sequence[Ranked], weights: AnswerWeights) -> bool:
     """The question says in other words what the evidence's provision says: the provision is the closest
-    by meaning of all retrieved, close enough, and shares at least some of the question's words."""
+    by meaning of all retrieved (or within a hair of it), close enough, and shares at least some of the question's words."""
     if weights.paraphrase_similarity <= 0 or not ranked:
         return False
     by_row = {r.row: r.similarity for r in ranked}
     closest = max(by_row.values())
     similarity = by_row.get(evidence.row, 0.0)
-    return (similarity >= weights.paraphrase_similarity and similarity >= closest - 1e-6
+    return (similarity >= weights.paraphrase_similarity and similarity >= closest - weights.paraphrase_margin
             and evidence.chunk_coverage >= weights.paraphrase_min_coverage and evidence.sentence_coverage > 0)
 
 
