@@ -118,3 +118,12 @@ def test_question_terms_drop_filters_numbers_ordinals_and_repeats():
     assert question_terms(terms, (2020,), ("塔城",)) == ["扶贫车间", "培训"]
     # A place is dropped even when it is not a filter of this question (any province is a filter word).
     assert question_terms(["河南", "护林员"], (), ()) == ["护林员"]
+
+
+def test_a_count_asked_in_a_measure_word_is_answered_in_it():
+    asked = required_answer("每户最多能养几只狗？")
+    assert asked.search("每户限养一只") and not asked.search("每户限养犬只")
+    assert required_answer("一个停车场最多停多少辆？").search("不超过三十辆")
+    from assistant.text.numbers import FIGURE
+
+    assert FIGURE.search("每户限养一只") and FIGURE.search("配备两台")

@@ -26,7 +26,8 @@ ITEM_LINE = re.compile(
 # A value stated as a figure: any digit, or a Chinese numeral with what it counts or measures
 # (两倍, 百分之八十, 三十分钟, 一至两名, 五个工作日).
 FIGURE = re.compile(r"\d|百分之|[一二三四五六七八九十两百千万]+(?:分之|倍|成|个|项|类|次|人|名|户|元|米|日|天|年|月|岁|周岁"
-                    r"|学时|课时|节|平方米|公里|亩|小时|分钟|周|种|处|所|家|件|张|份|吨|立方米|毫升|升|克|千克|公斤)")
+                    r"|学时|课时|节|平方米|公里|亩|小时|分钟|周|种|处|所|家|件|张|份|吨|立方米|毫升|升|克|千克|公斤"
+                    r"|只|头|辆|台|棵|套|间|层)")
 
 
 def chinese_number(text: str) -> float | None:
