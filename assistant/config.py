@@ -73,6 +73,7 @@ class AnswerWeights:
     echo_min_share: float = 0.6  # … counted from this share of them in one piece
     definition_bonus: float = 0.3  # 是指 / 怎么界定 questions: the sentence defines a term (所称…是指)
     defined_term_bonus: float = 0.3  # … and the term it defines is the one the question names
+    list_lead_bonus: float = 0.1  # a list question: the sentence that opens a list (下列情形之一…：)
     negated_echo_bonus: float = 0.1  # a follow-up asking the negative case (那没有…的呢): a sentence stating one
     first_item_bonus: float = 0.1  # 首先 / 第一步: the first sentences of a provision
     item_bonus: float = 0.5  # the n-th item asked for by its place

@@ -120,3 +120,18 @@ def test_a_negated_word_does_not_take_the_lexicons_alternatives():
     assert negated("住宅", "非住宅") and not negated("住宅", "住宅楼")
     assert "房屋" not in alternatives(("非住宅",), "那非住宅呢").get("非住宅", ())
     assert "房屋" in alternatives(("住宅",), "住宅能不能拆承重墙").get("住宅", ())
+
+
+def test_a_list_question_prefers_the_sentence_that_opens_a_list():
+    from assistant.answer.candidates import asked_shape_bonus
+    from assistant.config import AnswerWeights
+    from assistant.search.analysis import frame_question
+
+    weights = AnswerWeights()
+    frame = frame_question("哪些借款要备案", "哪些借款要备案", ["借款", "备案"])
+    assert frame.asks_list
+    lead = asked_shape_bonus(frame, "借款具有下列情形之一的,应当备案:", 0, 1.0, (), weights)
+    plain = asked_shape_bonus(frame, "借款人应当及时备案。", 0, 1.0, (), weights)
+    assert lead - plain == pytest.approx(weights.list_lead_bonus)
+    single = frame_question("借款要备案吗", "借款要备案吗", ["借款", "备案"])
+    assert asked_shape_bonus(single, "借款具有下列情形之一的,应当备案:", 0, 1.0, (), weights) == 0

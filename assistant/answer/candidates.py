@@ -194,7 +194,8 @@ def candidate_sentences(forms: FormsCache, rows: Sequence[int], frame: QuestionF
 def asked_shape_bonus(frame: QuestionFrame, norm: str, index: int, own: float, years: tuple[int, ...],
                       weights: AnswerWeights, meaning_of: str = "") -> float:
     """What a sentence earns for having the shape of the answer asked for: the year asked about, a follow-up's
-    own words, a definition (of the term `meaning_of`, the question, names, most of all), a provision's start."""
+    own words, a definition (of the term `meaning_of`, the question, names, most of all), a provision's start, a
+    list's lead-in for a list question, the negative case for a follow-up asking it."""
     bonus = 0.0
     if years and any(str(y) in norm for y in years):
         bonus += weights.year_bonus
@@ -210,6 +211,9 @@ def asked_shape_bonus(frame: QuestionFrame, norm: str, index: int, own: float, y
             bonus += weights.defined_term_bonus
     if frame.first_item and index <= 1:
         bonus += weights.first_item_bonus
+    if frame.asks_list and own > 0 and (LEADS_LIST.search(norm) or norm.rstrip().endswith(":")):
+        # 哪些情形/有哪些职责: the sentence that opens a list (…具有下列情形之一的…：) is answered with its items.
+        bonus += weights.list_lead_bonus
     if frame.echo and NEGATED_CONDITION.search(frame.echo) and NEGATED_CONDITION.search(norm):
         # 那没有物业的呢 after 有物业的…: the case the rule states in the negative (未实行物业管理的…).
         bonus += weights.negated_echo_bonus
