@@ -127,3 +127,9 @@ def test_a_count_asked_in_a_measure_word_is_answered_in_it():
     from assistant.text.numbers import FIGURE
 
     assert FIGURE.search("每户限养一只") and FIGURE.search("配备两台")
+
+
+def test_how_long_a_thing_is_asks_for_a_length_not_a_time():
+    asked = required_answer("小型犬的牵引绳不能超过多长？")
+    assert asked.search("长度不超过两米的犬绳") and not asked.search("即时清除犬粪")
+    assert required_answer("多长时间内办结？").search("十五日内办结")

@@ -35,7 +35,7 @@ ASKS_LIST = re.compile(r"哪些|哪几|哪[两三四五六七八九十]|包括�
 _ASK_PHRASE = re.compile(r"(?:的)?(?:是|叫|有|为|要|达到)?(?:什么|哪些|哪个|多少|几|谁|何时|怎样|如何)")
 ORDINAL_ITEM = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,2})(?:项|条|个|点|类|方面|部分|是)")
 # A question about what a term means or covers, which a 本条例所称X，是指… sentence answers.
-ASKS_DEFINITION = re.compile(r"是指|指的是|指什么|什么是|是什么意思|怎么界定|如何界定|界定|定义|含义|所称|算不算|属不属于"
+ASKS_DEFINITION = re.compile(r"是指|指的是|指什么|指哪些|什么是|是什么意思|怎么界定|如何界定|界定|定义|含义|所称|算不算|属不属于"
                              r"|是否属于|包括哪些|包括什么|包含哪些|包不包括|包括不包括")
 _ASKS_MEANING = re.compile(r"是指|指的是|指什么|什么是|是什么意思|界定|定义|含义|所称")
 # 分哪几类 / 有几种: answered by a sentence that names the kinds.
@@ -217,6 +217,9 @@ _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (re.compile(r"几年|多少年"), re.compile(_SPAN + r"\s*(?:个)?(?:年|周年)|终身|长期")),
     (re.compile(r"几天|多少天|多少日|几日|几个工作日|多少个工作日"),
      re.compile(_SPAN + r"\s*(?:个)?(?:工作日|日|天|小时)|当日|当天|即时|当场|立即")),
+    # 牵引绳不能超过多长: a length, not a time.
+    (re.compile(r"(?:长度|绳|链|线|距离|管道|管线|道路|路段|围栏|栏杆)[^，。？?]{0,8}多长(?!时间)"),
+     re.compile(_NUMERAL + r"\s*(?:米|公里|千米|厘米|毫米)")),
     (re.compile(r"多长时间|多久|时限|期限|期多长|多长(?!的?(?:距离|路|米|公里))"),
      re.compile(_SPAN + r"\s*(?:个)?(?:工作日|日|天|月|年|小时|分钟|周)|每(?:半)?(?:年|月|季度|周|半月|日|天)|即时|当场|及时"
                 r"|立即|同步")),
