@@ -43,6 +43,14 @@ NEW_BOATS = f"""# 样例市游船管理条例
 
 第十二条 游船经营者不得预先向乘客收取押金。押金预先收取的，应当在航次结束后全额退还乘客。
 
+第二十四条 本条例下列用语的含义：
+
+（一）危险物品，是指易燃、易爆、有毒、有腐蚀性等可能危及游船和乘客安全的物品，包括汽油、烟花爆竹和液化气。
+
+（二）救生设备，是指救生衣、救生圈、救生筏等用于落水人员自救和施救的器材，以及配套的警示标志和照明用具。
+
+（三）航次，是指游船自码头离泊至返回码头靠泊的一次完整航行，包括中途停靠其他码头上下乘客的航行过程。
+
 第二十五条 本条例自2024年1月1日起施行。
 """
 
@@ -135,3 +143,9 @@ def test_a_list_question_prefers_the_sentence_that_opens_a_list():
     assert lead - plain == pytest.approx(weights.list_lead_bonus)
     single = frame_question("借款要备案吗", "借款要备案吗", ["借款", "备案"])
     assert asked_shape_bonus(single, "借款具有下列情形之一的,应当备案:", 0, 1.0, (), weights) == 0
+
+
+def test_an_item_defining_the_asked_term_is_quoted_rather_than_the_whole_list(boats):
+    answer = boats.ask("样例市条例里救生设备指哪些？")
+    assert not answer.abstained and "救生圈" in answer.text and "危险物品" not in answer.text
+    assert answer.citations[0].section.endswith("第二十四条（二）")

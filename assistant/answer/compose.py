@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 
-from assistant.answer.candidates import DATE, NUMBER, Evidence
+from assistant.answer.candidates import DATE, NUMBER, Evidence, defines_asked_term
 from assistant.config import Wording
 from assistant.index.store import IndexStore
 from assistant.records import Chunk, Citation, Document, Intent
@@ -334,8 +334,10 @@ def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: Ques
             start, end = chunk.start, children[-1][1]
         elif (listed := list_items(chunk.text, chunk.start)) is not None and (
                 frame.asks_list or (_LEAD_IN.search(display[start:end]) and not states_asked(frame, display[start:end]))) \
-                and len(groups) == 1:
-            # A list is answered with its items, all of them, in order.
+                and len(groups) == 1 and not (_ITEM_START.match(group[0].norm)
+                                              and defines_asked_term(group[0].norm, normalize(frame.full))):
+            # A list is answered with its items, all of them, in order; but 有害垃圾指哪些 asks for the one item of a
+            # list of definitions that defines it (an item, not a lead-in: 就业困难人员是指：… is answered by its list).
             (lead_start, lead_end), items = listed
             body = compose_list(display, (lead_start, lead_end), items, wording.max_list_chars - len(lead))
             start, end = min(start, lead_start), items[-1][1]
