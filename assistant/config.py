@@ -118,6 +118,7 @@ class Wording:
     max_list_chars: int = 260  # a list answer: lead-in and every item (all items beat a strict 200-character cut)
     whole_article_chars: int = 160  # an article this short is quoted whole (0: always its best sentence)
     max_parts_chars: int = 180  # an answer of several parts (years, places, documents), shared among them
+    item_lead_chars: int = 50  # a quoted item is preceded by its list's lead-in when that is at most this long
 
     def __post_init__(self) -> None:
         if self.min_part_chars < 10 or self.max_section_chars < 4 or self.max_units_chars < 10:

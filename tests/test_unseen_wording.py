@@ -43,6 +43,12 @@ NEW_BOATS = f"""# 样例市游船管理条例
 
 第十二条 游船经营者不得预先向乘客收取押金。押金预先收取的，应当在航次结束后全额退还乘客。
 
+第二十条 游船经营者有下列行为之一的，由交通运输部门责令改正，处二千元以上一万元以下罚款：
+
+（一）游船超载航行的；
+
+（二）未按规定配备救生设备的。
+
 第二十四条 本条例下列用语的含义：
 
 （一）危险物品，是指易燃、易爆、有毒、有腐蚀性等可能危及游船和乘客安全的物品，包括汽油、烟花爆竹和液化气。
@@ -149,3 +155,18 @@ def test_an_item_defining_the_asked_term_is_quoted_rather_than_the_whole_list(bo
     answer = boats.ask("样例市条例里救生设备指哪些？")
     assert not answer.abstained and "救生圈" in answer.text and "危险物品" not in answer.text
     assert answer.citations[0].section.endswith("第二十四条（二）")
+
+
+def test_a_quoted_item_comes_with_its_lists_lead_in(boats):
+    answer = boats.ask("样例市游船超载航行怎么罚？")
+    assert not answer.abstained and "二千元以上一万元以下" in answer.text and "超载航行" in answer.text
+    assert "游船经营者有下列行为之一的" in answer.text and answer.citations[0].section.startswith("第二十条")
+
+
+def test_the_lead_in_of_an_items_list_is_found_above_its_items():
+    from assistant.answer.compose import item_lead_in
+
+    display = "第九条 经营者有下列行为之一的，处罚款：\n（一）超载的；\n（二）逃逸的。\n第十条 游客应当遵守秩序。"
+    assert item_lead_in(display, display.index("（二）"), 50) == "经营者有下列行为之一的，处罚款："
+    assert item_lead_in(display, display.index("（二）"), 10) == ""
+    assert item_lead_in("第十条 游客应当遵守秩序。\n（一）不得喧哗。", 14, 50) == ""

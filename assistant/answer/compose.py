@@ -285,6 +285,20 @@ def _is_article(chunk: Chunk) -> bool:
     return bool(chunk.section) and bool(ARTICLE.match(chunk.section[-1]))
 
 
+def item_lead_in(display: str, item_start: int, most: int) -> str:
+    """The lead-in of the list the item at `item_start` belongs to (…有下列行为之一的，…：), without its article
+    number; "" when the nearest line before the items does not open a list, or says more than `most` characters."""
+    for line in reversed(display[max(0, item_start - 4000):item_start].splitlines()):
+        text = line.strip()
+        if not text or ITEM_LINE.match(text):
+            continue
+        if not _LEAD_IN.search(text):
+            return ""
+        text = _without_number(text).rsplit("。", 1)[-1]
+        return text if len(text) <= most else ""
+    return ""
+
+
 def _without_number(text: str) -> str:
     return readable(ARTICLE.sub("", text.strip(), count=1)).strip().replace("\n", "")
 
@@ -365,6 +379,11 @@ def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: Ques
             elif end - start < wording.short_sentence_chars:
                 # A very short sentence says little on its own: quote the next one too.
                 end = following[0][1] if following else end
+            opening = item_lead_in(display, start, wording.item_lead_chars) \
+                if len(group) == 1 and _ITEM_START.match(display[start:end]) else ""
+            if opening and len(opening) + len(body) <= room - len(lead):
+                # An item says little without its list's lead-in (客运出租汽车驾驶员有下列行为之一的，按下列规定处罚：).
+                body = opening + body
         marker = n + len(citations)
         label = chunk.section[-1] if chunk.section else ""
         if label and section.endswith(label) and readable(body).startswith(readable(label)):
