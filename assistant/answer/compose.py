@@ -308,6 +308,39 @@ def states_asked(frame: QuestionFrame, sentence: str) -> bool:
     return frame.required is not None and bool(frame.required.search(normalize(sentence)))
 
 
+def quoted_sentences(display: str, chunk: Chunk, group: Sequence[Evidence], frame: QuestionFrame, room: int,
+                     wording: Wording) -> tuple[str, int, int]:
+    """The chosen sentences of one provision as the answer says them, within `room` characters, with the span
+    they quote: a rule's exception, the sentence that finishes it, or a list item's lead-in come along."""
+    start, end = group[0].start, group[-1].end
+    each = max(wording.min_part_chars, room) // len(group)
+    body = "；".join(snippet(display[e.start:e.end], frame.terms, frame.intent, each, frame.required).rstrip("。；;")
+                    for e in group)
+    following = [(s, e) for s, e in sentence_spans(chunk.text, chunk.start) if s >= end]
+    qualifier = readable(display[following[0][0]:following[0][1]]).strip() if following else ""
+    if len(group) == 1 and QUALIFIER.match(qualifier) and len(body) + len(qualifier) <= room:
+        # The rule's exception or extension comes with it: 但…, 逾期…的, 情况复杂的….
+        body = body.rstrip("。；;") + "；" + qualifier
+        end = following[0][1]
+    elif len(group) == 1 and "……" not in body and (nxt := next_in_paragraph(display, end)) is not None \
+            and len(body) + (nxt[1] - nxt[0]) <= room \
+            and elaborates(body, display[nxt[0]:nxt[1]], frame.terms):
+        # The next sentence of the paragraph goes on about the same thing (who does it in the other case,
+        # what happens after the deadline, the second half of a rule): the answer is not cut before it.
+        body = body.rstrip("。；;") + ("；" if display[end - 1] in "；;" else "。") \
+            + readable(display[nxt[0]:nxt[1]]).strip()
+        end = nxt[1]
+    elif end - start < wording.short_sentence_chars:
+        # A very short sentence says little on its own: quote the next one too.
+        end = following[0][1] if following else end
+    opening = item_lead_in(display, start, wording.item_lead_chars) \
+        if len(group) == 1 and _ITEM_START.match(display[start:end]) else ""
+    if opening and len(opening) + len(body) <= room:
+        # An item says little without its list's lead-in (客运出租汽车驾驶员有下列行为之一的，按下列规定处罚：).
+        body = opening + body
+    return body, start, end
+
+
 def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: QuestionFrame, limit: int,
             wording: Wording) -> tuple[str, list[Citation]]:
     """The answer sentence for chosen evidence, with citations numbered from `n`."""
@@ -359,31 +392,7 @@ def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: Ques
             # A short article is answered whole: its sentences lean on each other (a rule, then its exception).
             body, start, end = _without_number(chunk.text), chunk.start, chunk.end
         else:
-            each = max(wording.min_part_chars, room - len(lead)) // len(group)
-            body = "；".join(snippet(display[e.start:e.end], frame.terms, frame.intent, each, frame.required).rstrip("。；;")
-                            for e in group)
-            following = [(s, e) for s, e in sentence_spans(chunk.text, chunk.start) if s >= end]
-            qualifier = readable(display[following[0][0]:following[0][1]]).strip() if following else ""
-            if len(group) == 1 and QUALIFIER.match(qualifier) and len(body) + len(qualifier) <= room - len(lead):
-                # The rule's exception or extension comes with it: 但…, 逾期…的, 情况复杂的….
-                body = body.rstrip("。；;") + "；" + qualifier
-                end = following[0][1]
-            elif len(group) == 1 and "……" not in body and (nxt := next_in_paragraph(display, end)) is not None \
-                    and len(body) + (nxt[1] - nxt[0]) <= room - len(lead) \
-                    and elaborates(body, display[nxt[0]:nxt[1]], frame.terms):
-                # The next sentence of the paragraph goes on about the same thing (who does it in the other case,
-                # what happens after the deadline, the second half of a rule): the answer is not cut before it.
-                body = body.rstrip("。；;") + ("；" if display[end - 1] in "；;" else "。") \
-                    + readable(display[nxt[0]:nxt[1]]).strip()
-                end = nxt[1]
-            elif end - start < wording.short_sentence_chars:
-                # A very short sentence says little on its own: quote the next one too.
-                end = following[0][1] if following else end
-            opening = item_lead_in(display, start, wording.item_lead_chars) \
-                if len(group) == 1 and _ITEM_START.match(display[start:end]) else ""
-            if opening and len(opening) + len(body) <= room - len(lead):
-                # An item says little without its list's lead-in (客运出租汽车驾驶员有下列行为之一的，按下列规定处罚：).
-                body = opening + body
+            body, start, end = quoted_sentences(display, chunk, group, frame, room - len(lead), wording)
         marker = n + len(citations)
         label = chunk.section[-1] if chunk.section else ""
         if label and section.endswith(label) and readable(body).startswith(readable(label)):
