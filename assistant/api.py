@@ -357,7 +357,8 @@ class Assistant:
             ranked = self._with_penalty_articles(ranked)
         if self.config.rerank and ranked:
             by_row = {r.row: r for r in ranked}
-            order = rerank(self.store, self.forms, [r.row for r in ranked], frame, filters.years, self.config.weights)
+            order = rerank(self.store, self.forms, [r.row for r in ranked], frame, filters.years, self.config.weights,
+                           {r.row: r.similarity for r in ranked})
             ranked = [by_row[row] for row in order]
         timings["rerank_ms"] = timings.get("rerank_ms", 0.0) + (time.perf_counter() - t1) * 1000
         return ranked[: self.config.top_k]

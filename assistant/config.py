@@ -95,6 +95,10 @@ class AnswerWeights:
     # A sentence of an earlier version (or a repealed text) the question did not ask for: the current text
     # answers unless it does not speak to the question at all.
     earlier_version_penalty: float = 0.1
+    # A passage farther by meaning from the question than the closest retrieved one loses this much per 0.01 of
+    # cosine, up to similarity_gap_cap: the words of a colloquial question match the wrong provision as often as not.
+    similarity_gap_weight: float = 0.03
+    similarity_gap_cap: float = 0.05
 
     def __post_init__(self) -> None:
         for name in ("topic_mix", "who_mix"):
@@ -103,6 +107,8 @@ class AnswerWeights:
                 raise ValueError(f"{name} must be four non-negative weights adding up to at most 1")
         if not 0.0 <= self.paraphrase_credit <= 1.0:
             raise ValueError("paraphrase_credit must be between 0 and 1")
+        if self.similarity_gap_weight < 0 or self.similarity_gap_cap < 0:
+            raise ValueError("similarity_gap_weight and similarity_gap_cap must not be negative")
         if self.min_sentence_chars < 1 or self.heading_sentence_chars < 1:
             raise ValueError("sentence lengths must be positive")
 

@@ -63,8 +63,12 @@ NEW_BOATS = f"""# 样例市游船管理条例
 
 @pytest.fixture(scope="module")
 def boats(tmp_path_factory):
+    from assistant.config import AnswerWeights, AskConfig
+
+    # The fake embedder's cosines mean nothing, so the rules are tested without the similarity feature.
+    config = AskConfig(weights=AnswerWeights(similarity_gap_weight=0.0))
     return assistant_over(tmp_path_factory.mktemp("boats"), {"样例市游船管理条例.md": OLD_BOATS,
-                                                             "样例市游船管理条例(2023-09-01).md": NEW_BOATS})
+                                                             "样例市游船管理条例(2023-09-01).md": NEW_BOATS}, config)
 
 
 def test_the_current_version_answers_when_no_version_is_asked_for(boats):
@@ -170,3 +174,24 @@ def test_the_lead_in_of_an_items_list_is_found_above_its_items():
     assert item_lead_in(display, display.index("（二）"), 50) == "经营者有下列行为之一的，处罚款："
     assert item_lead_in(display, display.index("（二）"), 10) == ""
     assert item_lead_in("第十条 游客应当遵守秩序。\n（一）不得喧哗。", 14, 50) == ""
+
+
+def test_a_passage_far_by_meaning_from_the_closest_loses_score(boats):
+    from assistant.answer.candidates import score_candidates
+    from assistant.config import AnswerWeights
+
+    frame = boats._frame("游船停航期间要移出本市水域，由谁批准？", [], [], doc_ids=(), years=(), regions=())
+    rows = [r.row for r in boats._retrieve(frame, frame.parts[0].filters, {})]
+    weights = AnswerWeights()
+    near = {row: 0.9 for row in rows}
+    far = {**near, rows[0]: 0.9 - 0.02}
+
+    def best(closeness):
+        return max(e.score for e in score_candidates(boats.store, boats.forms, rows, frame, (), weights,
+                                                     closeness=closeness) if e.row == rows[0])
+
+    assert best(near) - best(far) == pytest.approx(2 * weights.similarity_gap_weight)
+    # Far beyond the cap costs no more than the cap; a row dense search did not return (no cosine) loses nothing.
+    assert best(near) - best({**near, rows[0]: 0.5}) == pytest.approx(
+        weights.similarity_gap_cap / 0.01 * weights.similarity_gap_weight)
+    assert best({**near, rows[0]: 0.0}) == pytest.approx(best(near))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -222,7 +222,7 @@ def asked_shape_bonus(frame: QuestionFrame, norm: str, index: int, own: float, y
 
 def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], frame: QuestionFrame,
                      years: tuple[int, ...], weights: AnswerWeights, *, required: re.Pattern[str] | None = None,
-                     depth: int | None = None) -> list[Evidence]:
+                     depth: int | None = None, closeness: Mapping[int, float] | None = None) -> list[Evidence]:
     """Every sentence of the first `depth` rows that may answer, with its score; with `required`, only
     sentences that state it and are about the question's topic."""
     terms = list(frame.terms)
@@ -239,6 +239,10 @@ def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], 
     out: list[Evidence] = []
     cache: dict[int, tuple[float, float, str]] = {}
     asked_for = {d for part in frame.parts for d in part.filters.doc_ids}
+    # How far each row's passage is, by meaning, from the closest retrieved (rows dense search did not return
+    # have no cosine, and lose nothing).
+    closest = max(closeness.values(), default=0.0) if closeness else 0.0
+    distance = {row: min(closest - c, weights.similarity_gap_cap) for row, c in (closeness or {}).items() if c > 0}
     asked_text = normalize(frame.full)
     # 是指什么 / 怎么定义的 ask what a term means (包括哪些 may ask for a list instead).
     asks_meaning = bool(ASKS_MEANING_PHRASE.search(frame.full))
@@ -275,6 +279,7 @@ def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], 
         # for a task is a property of the provision, so there the provision's match leads.
         score = mix[0] * own + mix[1] * with_heading + mix[2] * chunk_cov + mix[3] * heading_cov
         score += intent_bonus(frame.intent, norm, chunk, weights, frame.ordinal) + weights.rank_bonus / (1 + rank)
+        score -= weights.similarity_gap_weight * distance.get(row, 0.0) / 0.01
         if chunk.doc_id not in asked_for and store.documents[chunk.doc_id].status != "current":
             score -= weights.earlier_version_penalty
         score += asked_shape_bonus(frame, norm, index, own, years, weights, asked_text if asks_meaning else "")
@@ -287,20 +292,22 @@ def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], 
 
 
 def rerank(store: IndexStore, forms: FormsCache, rows: Sequence[int], frame: QuestionFrame,
-           years: tuple[int, ...], weights: AnswerWeights) -> list[int]:
+           years: tuple[int, ...], weights: AnswerWeights, closeness: Mapping[int, float] | None = None) -> list[int]:
     """Order retrieved chunks by how well their best sentence answers the question (ties keep fusion order)."""
     best: dict[int, float] = {}
-    for c in score_candidates(store, forms, rows, frame, years, weights):
+    for c in score_candidates(store, forms, rows, frame, years, weights, closeness=closeness):
         best[c.row] = max(best.get(c.row, 0.0), c.score)
     position = {row: i for i, row in enumerate(rows)}
     return sorted(rows, key=lambda row: (-best.get(row, 0.0), position[row]))
 
 
 def choose_evidence(store: IndexStore, forms: FormsCache, rows: Sequence[int], frame: QuestionFrame,
-                    years: tuple[int, ...], weights: AnswerWeights, depth: int) -> list[Evidence]:
+                    years: tuple[int, ...], weights: AnswerWeights, depth: int,
+                    closeness: Mapping[int, float] | None = None) -> list[Evidence]:
     """The best sentence among the first `depth` retrieved chunks; when the question asks for two things
     at once (分别, 各), also the sentence of the same provision that covers what the first leaves out."""
-    candidates = score_candidates(store, forms, rows, frame, years, weights, required=frame.required, depth=depth)
+    candidates = score_candidates(store, forms, rows, frame, years, weights, required=frame.required, depth=depth,
+                                  closeness=closeness)
     if not candidates:
         return []
     best = max(candidates, key=lambda c: c.score)

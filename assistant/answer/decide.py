@@ -53,7 +53,8 @@ def answer_part(store: IndexStore, forms: FormsCache, frame: QuestionFrame, rank
         if composed is not None:
             return PartAnswer(*composed)
     rows = [r.row for r in ranked]
-    evidence = choose_evidence(store, forms, rows, frame, years, config.weights, config.evidence_depth)
+    closeness = {r.row: r.similarity for r in ranked}
+    evidence = choose_evidence(store, forms, rows, frame, years, config.weights, config.evidence_depth, closeness)
     if evidence and frame.asks_specifics and frame.required is None and not speaks_of_focus(forms, evidence[0], frame):
         evidence = []
     if evidence and frame.counted and not names(forms, evidence[0], frame, frame.counted):
@@ -70,7 +71,7 @@ def answer_part(store: IndexStore, forms: FormsCache, frame: QuestionFrame, rank
         return None
     # Nothing states the value asked for: a provision on the topic that leaves it to others is what to say.
     loose = dataclasses.replace(frame, required=None, both_parts=False)
-    evidence = choose_evidence(store, forms, rows, loose, years, config.weights, config.evidence_depth)
+    evidence = choose_evidence(store, forms, rows, loose, years, config.weights, config.evidence_depth, closeness)
     if evidence and DELEGATION.search(evidence[0].norm) and on_topic(evidence[0], frame, ranked, config):
         text, citations = compose(store, evidence[:1], n, loose, limit, config.wording)
         return PartAnswer(UNSTATED + text, citations, stated=False)
