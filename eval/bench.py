@@ -250,11 +250,19 @@ def library_table(r: dict) -> str:
 
 
 def run_library_bench(library: Path, questions: Path, *, encode_sample: int = 3000,
-                      log: Callable[[str], None] = print) -> dict:
-    """The library figures, built in a temporary folder that is removed afterwards."""
+                      log: Callable[[str], None] = print, keep_index: Path | None = None) -> dict:
+    """The library figures, built in a temporary folder that is removed afterwards; with `keep_index`, the
+    library's index (the whole library, the held-out document added back) is moved there first."""
     work = Path(tempfile.mkdtemp(prefix="policy-qa-bench-library-"))
     try:
-        return bench_library(library, questions, work, log, encode_sample=encode_sample)
+        figures = bench_library(library, questions, work, log, encode_sample=encode_sample)
+        if keep_index is not None:
+            keep_index.parent.mkdir(parents=True, exist_ok=True)
+            if keep_index.exists():
+                keep_index.rmdir()  # checked empty before the build
+            shutil.move(str(work / "library-index"), str(keep_index))
+            figures["kept_index"] = str(keep_index)
+        return figures
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -67,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="with --library: start from a copy of this index of the library without its held-out "
                             "document (as a full --library run builds it) and time only adding and removing that "
                             "document; the full build is not redone")
+    bench.add_argument("--keep-index", type=Path, default=None,
+                       help="with --library: build the library's index in this (new or empty) folder and keep it")
     bench.add_argument("--encode-sample", type=int, default=3000,
                        help="with --library: raw encoding is timed on this many of its passages, at random")
     memory = sub.add_parser("build-memory", help="peak resident memory of an index build (in a child process)")
@@ -184,8 +186,11 @@ def _bench(args: argparse.Namespace) -> int:
                                      encoding="utf-8")
             return 0
         questions = args.questions if args.questions != GOLDEN else BLIND_1
+        if args.keep_index is not None and args.keep_index.exists() and any(args.keep_index.iterdir()):
+            print(f"error: {args.keep_index} is not empty: --keep-index builds a new index", file=sys.stderr)
+            return 2
         library = run_library_bench(args.library, questions, encode_sample=args.encode_sample,
-                                    log=lambda m: print(m, file=sys.stderr))
+                                    log=lambda m: print(m, file=sys.stderr), keep_index=args.keep_index)
         print(library_table(library))
         if args.json:
             args.json.write_text(json.dumps(flat_figures({"library": library}), ensure_ascii=False, indent=2),

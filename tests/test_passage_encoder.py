@@ -106,3 +106,8 @@ def test_library_bench_holds_out_the_median_document_and_refuses_a_missing_folde
     assert _held_out(tmp_path).name == "4.md"  # sizes 10, 20, 40, 300, 5000: the middle one
     assert main(["bench", "--library", str(tmp_path / "missing")]) == 2
     assert "no library folder" in capsys.readouterr().err
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    (kept / "something").write_text("x", encoding="utf-8")
+    assert main(["bench", "--library", str(tmp_path), "--keep-index", str(kept)]) == 2
+    assert "is not empty" in capsys.readouterr().err
