@@ -195,3 +195,21 @@ def test_a_passage_far_by_meaning_from_the_closest_loses_score(boats):
     assert best(near) - best({**near, rows[0]: 0.5}) == pytest.approx(
         weights.similarity_gap_cap / 0.01 * weights.similarity_gap_weight)
     assert best({**near, rows[0]: 0.0}) == pytest.approx(best(near))
+
+
+def _park_rule(province: str, area: str) -> str:
+    return (f"# {province}省城市公园管理条例\n\n2020年1月1日 {province}省人民代表大会常务委员会通过\n\n<!-- INFO END -->\n\n"
+            f"第一条 为了加强城市公园管理，制定本条例。\n\n"
+            f"第十一条 新建城市公园应当按照每万人不低于{area}平方米的标准配套建设公共厕所和休息设施。已建成的城市公园未配套"
+            f"建设或者建设不达标的，所在地人民政府应当通过改造、购置、置换、租赁等方式逐步补足，并纳入年度城市建设计划。\n")
+
+
+def test_each_part_of_a_comparison_keeps_to_its_share_of_the_answer(tmp_path):
+    from assistant.config import AnswerWeights, AskConfig
+
+    config = AskConfig(weights=AnswerWeights(similarity_gap_weight=0.0))
+    parks = assistant_over(tmp_path, {"山东省城市公园管理条例.md": _park_rule("山东", "二十"),
+                                      "河南省城市公园管理条例.md": _park_rule("河南", "三十")}, config)
+    answer = parks.ask("山东和河南新建城市公园配套公共厕所的标准分别是多少？")
+    assert "二十平方米" in answer.text and "三十平方米" in answer.text
+    assert len(answer.text) <= 200

@@ -388,8 +388,10 @@ def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: Ques
             (lead_start, lead_end), items = listed
             body = compose_list(display, (lead_start, lead_end), items, wording.max_list_chars - len(lead))
             start, end = min(start, lead_start), items[-1][1]
-        elif len(groups) == 1 and _is_article(chunk) and len(_without_number(chunk.text)) <= wording.whole_article_chars:
-            # A short article is answered whole: its sentences lean on each other (a rule, then its exception).
+        elif len(groups) == 1 and _is_article(chunk) and len(_without_number(chunk.text)) <= wording.whole_article_chars \
+                and (frame_parts == 1 or len(_without_number(chunk.text)) <= room - len(lead)):
+            # A short article is answered whole: its sentences lean on each other (a rule, then its exception);
+            # one part of several is quoted whole only within its share of the answer.
             body, start, end = _without_number(chunk.text), chunk.start, chunk.end
         else:
             body, start, end = quoted_sentences(display, chunk, group, frame, room - len(lead), wording)
