@@ -71,19 +71,16 @@ def boats(tmp_path_factory):
                                                              "样例市游船管理条例(2023-09-01).md": NEW_BOATS}, config)
 
 
-def test_the_current_version_answers_when_no_version_is_asked_for(boats):
-    answer = boats.ask("游船停航期间要移出本市水域，由谁批准？")
-    assert not answer.abstained and "交通运输部门" in answer.text and "航运管理站" not in answer.text
-
-
-def test_an_earlier_version_answers_when_it_is_asked_for(boats):
-    answer = boats.ask("旧版样例市游船管理条例里，游船停航期间要移出本市水域，由谁批准？")
-    assert not answer.abstained and "航运管理站" in answer.text
-
-
-def test_the_definition_of_the_asked_term_is_the_answer(boats):
-    answer = boats.ask("样例市条例里码头是怎么定义的？")
-    assert not answer.abstained and "供游船停靠" in answer.text and "游船，是指" not in answer.text
+@pytest.mark.parametrize("question, said, not_said", [
+    # The current version answers when no version is asked for, the earlier one when it is.
+    ("游船停航期间要移出本市水域，由谁批准？", "交通运输部门", "航运管理站"),
+    ("旧版样例市游船管理条例里，游船停航期间要移出本市水域，由谁批准？", "航运管理站", "交通运输部门"),
+    # The definition of the asked term, not of the one before it in the same article.
+    ("样例市条例里码头是怎么定义的？", "供游船停靠", "游船，是指"),
+])
+def test_the_rule_picks_the_provision_asked_about(boats, question, said, not_said):
+    answer = boats.ask(question)
+    assert not answer.abstained and said in answer.text and not_said not in answer.text
 
 
 def test_the_sentence_that_finishes_a_rule_is_quoted_with_it(boats):
