@@ -96,7 +96,8 @@ class AnswerWeights:
     # answers unless it does not speak to the question at all.
     earlier_version_penalty: float = 0.1
     # A passage farther by meaning from the question than the closest retrieved one loses this much per 0.01 of
-    # cosine, up to similarity_gap_cap: the words of a colloquial question match the wrong provision as often as not.
+    # cosine, up to similarity_gap_cap, times the share of the topic its sentence lacks: the words of a colloquial
+    # question match the wrong provision as often as not, while a sentence with all the words needs no help.
     similarity_gap_weight: float = 0.03
     similarity_gap_cap: float = 0.05
 

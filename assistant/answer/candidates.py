@@ -279,7 +279,8 @@ def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], 
         # for a task is a property of the provision, so there the provision's match leads.
         score = mix[0] * own + mix[1] * with_heading + mix[2] * chunk_cov + mix[3] * heading_cov
         score += intent_bonus(frame.intent, norm, chunk, weights, frame.ordinal) + weights.rank_bonus / (1 + rank)
-        score -= weights.similarity_gap_weight * distance.get(row, 0.0) / 0.01
+        # Closeness by meaning counts where the words leave the answer open: not for a sentence that has them all.
+        score -= weights.similarity_gap_weight * distance.get(row, 0.0) / 0.01 * (1.0 - min(own, 1.0))
         if chunk.doc_id not in asked_for and store.documents[chunk.doc_id].status != "current":
             score -= weights.earlier_version_penalty
         score += asked_shape_bonus(frame, norm, index, own, years, weights, asked_text if asks_meaning else "")
