@@ -164,10 +164,15 @@ class FormsCache:
         return cached
 
 
+def longest_shared(a: str, b: str) -> str:
+    """The longest piece of text that `a` and `b` both contain."""
+    match = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+    return a[match.a : match.a + match.size]
+
+
 def echo_share(words: str, text: str) -> float:
     """The share of `words` found in `text` as one unbroken piece (the longest common substring)."""
-    match = SequenceMatcher(None, words, text, autojunk=False).find_longest_match(0, len(words), 0, len(text))
-    return match.size / len(words) if words else 0.0
+    return len(longest_shared(words, text)) / len(words) if words else 0.0
 
 
 def candidate_sentences(forms: FormsCache, rows: Sequence[int], frame: QuestionFrame,

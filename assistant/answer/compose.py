@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from difflib import SequenceMatcher
 
-from assistant.answer.candidates import DATE, NUMBER, Evidence, defines_asked_term
+from assistant.answer.candidates import DATE, NUMBER, Evidence, defines_asked_term, longest_shared
 from assistant.config import Wording
 from assistant.index.store import IndexStore
 from assistant.records import Chunk, Citation, Document, Intent
@@ -41,12 +40,6 @@ QUALIFIER = re.compile(r"(?:但|但是|其中|逾期|情况复杂|情节严重|�
 # Words that tie any two sentences of a regulation together, so sharing them says nothing of a shared subject.
 _FUNCTION_WORDS = re.compile(r"应当|或者|以及|按照|依照|依法|本条例|本办法|本规定|所称|是指|本市|本省|规定|有关|相关|其他|进行"
                              r"|的|和|及|并|对|由|在|为|等|可以|不得")
-
-
-def longest_shared(a: str, b: str) -> str:
-    """The longest piece of text that `a` and `b` both contain."""
-    match = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
-    return a[match.a : match.a + match.size]
 
 
 def elaborates(sentence: str, following: str, terms: Sequence[str]) -> bool:
