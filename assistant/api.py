@@ -241,8 +241,11 @@ class Assistant:
                 # A question of several in one message is named by its own words when it goes unanswered.
                 found.add(composed, part.label,
                           part.label or (f"“{framed.asked.rstrip('？?')}”" if len(frames) > 1 else ""))
-            # The next question of the message is read within the documents this one was answered from.
-            documents = tuple(dict.fromkeys(c.doc_id for c in found.citations[cited_before:])) or documents
+            # The next question of the message is read within the documents this one was answered from, or,
+            # unanswered, within those it named (杭州办园多久审批？批了多久发证？).
+            named = asked.parts[0].filters.doc_ids if len(asked.parts) == 1 else ()
+            documents = tuple(dict.fromkeys(c.doc_id for c in found.citations[cited_before:])) or named \
+                or documents
         return found
 
     def _attempt(self, frame: QuestionFrame, filters: Filters, limit: int,

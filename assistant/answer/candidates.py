@@ -12,7 +12,7 @@ from assistant.answer.references import REFERENCE, ArticleLinks
 from assistant.config import AnswerWeights
 from assistant.index.store import IndexStore
 from assistant.records import Chunk, Intent
-from assistant.search.analysis import ASKS_MEANING_PHRASE, QuestionFrame
+from assistant.search.analysis import AMOUNT, ASKS_MEANING_PHRASE, QuestionFrame
 from assistant.text.normalize import normalize
 from assistant.text.numbers import ARTICLE, ITEM_LINE, cn_numeral
 from assistant.text.sentences import sentence_spans
@@ -29,12 +29,22 @@ ENUMERATES = re.compile(r"(?:分为|分成|包括|包含|分别是)[^。；：:]
 ADOPTION_LINE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日[^。]{0,80}(?:会议|常务委员会|人民政府)[^。]{0,80}"
                            r"(?:通过|修正|修订|批准|公布|决定)")
 # A sentence that says what a term means or covers: 本条例所称学校，是指… / …包括….
-DEFINES = re.compile(r"所称|是指|指的是|包括[^，。；]{0,4}(?:和|、)|系指")
+# "X，指…" defines too; 指导, 指挥, 指定 and the like are verbs of their own.
+_COMMA_MEANS = r"[，,]指(?!导|挥|定|示|出|明|引|派|令|南|标|望|责|点|纹|控|数)"
+DEFINES = re.compile(r"所称|是指|指的是|包括[^，。；]{0,4}(?:和|、)|系指|" + _COMMA_MEANS)
 # A condition said in the negative (未实行…的, 没有…的, 非…): 不得, a prohibition, is not one.
 NEGATED_CONDITION = re.compile(r"(?:未|没有|没|无|非|不是)(?!得)")
 # The term a definition defines: 本条例所称X，是指… / （三）X，是指….
 DEFINED_TERMS = (re.compile(r"所(?:称|说的?)([^，,。；;:：]{2,24}?)[，,]?(?:是指|系指|指)"),
-                 re.compile(r"^(?:[(（][一二三四五六七八九十]{1,3}[)）])?([^，,。；;:：]{2,24}?)[，,]?(?:是指|系指)"))
+                 re.compile(r"^(?:[(（][一二三四五六七八九十]{1,3}[)）])?([^，,。；;:：]{2,24}?)(?:[，,]?(?:是指|系指)|"
+                            + _COMMA_MEANS + ")"))
+
+
+def only_fines(sentence: str) -> bool:
+    """Every sum of money the sentence states is a fine (处五万元以上十万元以下罚款, 罚款二百元)."""
+    amounts = list(AMOUNT.finditer(sentence))
+    return bool(amounts) and all("罚" in sentence[m.end(): m.end() + 10] or "罚" in sentence[max(0, m.start() - 6): m.start()]
+                                 for m in amounts)
 
 
 def defines_asked_term(sentence: str, question: str) -> bool:
@@ -253,6 +263,9 @@ def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], 
     asks_meaning = bool(ASKS_MEANING_PHRASE.search(frame.full))
     for rank, row, chunk, index, s_start, s_end, norm in sentences:
         if required is not None and not required.search(norm):
+            continue
+        if required is AMOUNT and not frame.asks_consequence and only_fines(norm):
+            # 收费多少钱 is not answered by the fine for charging without a licence.
             continue
         if index > 0 and CONTINUES.match(norm):
             # 逾期不改正的，处一万元罚款: a clause after a semicolon is judged, and quoted, with the clause it

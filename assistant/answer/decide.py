@@ -26,10 +26,11 @@ def covers(evidence: Evidence, terms: Sequence[str], min_coverage: float) -> boo
     return evidence.chunk_coverage >= min_coverage and evidence.sentence_coverage > 0
 
 
-# A provision that speaks to the topic but leaves the value to someone else, or to other rules.
+# A provision that speaks to the topic but leaves the value to someone else, or to other rules; 按照有关规定办理登记
+# says how an act is done, not who sets a value.
 DELEGATION = re.compile(
     r"具体(?:办法|标准|范围|程序|数额|比例|规定|实施办法|细则|措施)?(?:由|按照|另行)|由[^，。；]{2,40}(?:制定|规定|确定|拟定)"
-    r"|按照(?:国家|本市|本省|省|市|有关)[^，。；]{0,24}规定|一定(?:学时|范围|比例|数额|数量|标准|期限|额度)|另行(?:制定|规定)")
+    r"|按照(?:国家|本市|本省|省|市|有关)[^，。；]{0,24}规定(?!(?:进行|开展|办理|实行|履行|组织|接受)[\u4e00-\u9fff]{2})|一定(?:学时|范围|比例|数额|数量|标准|期限|额度)|另行(?:制定|规定)")
 
 
 UNSTATED = "文档没有写明具体内容，只作了如下规定："

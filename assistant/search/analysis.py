@@ -98,9 +98,18 @@ def find_regions(text: str, known: Iterable[str] = ()) -> tuple[str, ...]:
     return tuple(ordered)
 
 
+# 好几个, 十几年, 几百米, 几乎: say "several", "almost" and ask for no figure.
+_SAYS_SEVERAL = re.compile(r"好几|十几|几十|几百|几千|几万|几乎|几经")
+
+
+def asking_form(text: str) -> str:
+    """The text with the words that say "several" (好几, 十几, 几乎) put as 数, so that 几 there asks nothing."""
+    return _SAYS_SEVERAL.sub("数", text)
+
+
 def intent_of(text: str) -> Intent:
     """who, when, number or what."""
-    simple = readable(text)
+    simple = asking_form(readable(text))
     if INTENT_WHO.search(simple):
         return Intent.WHO
     if INTENT_WHEN.search(simple):
@@ -176,7 +185,7 @@ def question_terms(terms: Sequence[str], years: tuple[int, ...], regions: tuple[
     out: list[str] = []
     for term in terms:
         if term in drop or term.isdigit() or term in out or ORDINAL_ITEM.fullmatch(term) or _QUESTION_WORD.fullmatch(term) \
-                or _VERSION_WORD.fullmatch(term):
+                or _VERSION_WORD.fullmatch(term) or _FILLER.fullmatch(term):
             continue
         out.append(term)
     return out
@@ -199,6 +208,9 @@ ASKS_MEANING_PHRASE = re.compile(r"指的是|是指|具体指|指什么|是什�
 _QUESTION_WORD = re.compile(r"多长时间|多久|多少[\u4e00-\u9fff]?|多大|几[\u4e00-\u9fff]?|什么|哪些|哪个|怎么|怎么办|怎样"
                             r"|如何|是否|有没有|要不要"
                             r"|能不能|可不可以|哪里|哪儿|去哪|多少钱|为什么|啥|是不是|那个|这个|那份|这份|那部|是从|从什么")
+# Words of everyday speech that carry no topic: 我们, 那种, 有些, 就是, 做过 (通过, 超过, 经过 do), 一下, 行吗.
+_FILLER = re.compile(r"[我你咱俺这那][\u4e00-\u9fff]|有[个些点种位次条项件]|[\u4e00-\u9fff][是着了]"
+                     r"|[^通超经越不度错略]过|别的|一回|一趟|一下|一次|行吗|好吗|可以吗|对吗")
 # Words that say which version is meant: scope, not topic.
 _VERSION_WORD = re.compile(r"年?版本?|新版|旧版|老版|现行|最新|新旧|两版|原来|以前|修订前|修订后|修改前|修改后")
 _SPECIFICS = re.compile(r"具体|标准|流程|程序|细则|怎么算|如何计算|多少|几[个项天年月次]|费率|金额|额度")
@@ -206,11 +218,14 @@ _COMPARES = re.compile(r"不同|区别|差别|差异|一样|相同|变化|变了
 _NUMERAL = r"[\d.一二三四五六七八九十两百千万零〇]+"
 # A length of time, not a calendar date: 2000年 and the 22日 of 9月22日 are not durations.
 _SPAN = r"(?<![\d月年])(?:\d{1,3}(?:\.\d+)?|[一二三四五六七八九十两百千万零〇半]+)(?!\d)"
+# A sum of money, a share or a multiple: what 多少钱, 罚多少, 补贴多少 ask for.
+AMOUNT = re.compile(_NUMERAL + r"\s*(?:万|亿)?元|百分之|%|倍")
 # Kinds of answer a question may ask for beyond a count in a unit, and what states one.
 _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (re.compile(r"多少钱|多少(?![^，。？?]{0,2}免费)[^，。？?]{0,2}费|费用?(?:是|为|要|需要)?多少|罚多少|罚款多少|补贴多少|多少补贴|奖励多少"
-                r"|多少资金|多少经费|(?:交|缴|赔|给)多少(?![天日月年个人名次项小时周])"),
-     re.compile(_NUMERAL + r"\s*(?:万|亿)?元|百分之|%|倍")),
+                r"|多少资金|多少经费|(?:交|缴|赔|给)多少(?![天日月年个人名次项小时周])"
+                r"|罚款的?(?:额度|标准|金额|数额|幅度)"),
+     AMOUNT),
     # A duration asked in a unit is answered in that unit (几小时 by 小时, not by 每年).
     (re.compile(r"几(?:个)?小时|多少(?:个)?小时"), re.compile(_NUMERAL + r"\s*(?:个)?(?:小时|分钟)")),
     (re.compile(r"几个月|多少个月"), re.compile(_SPAN + r"\s*(?:个)?月|半年|" + _SPAN + r"\s*(?:日|天)")),
@@ -251,7 +266,7 @@ _ASKS_FIGURE = re.compile(r"多少|(?<!哪)几(?!乎)")
 def required_answer(question: str) -> re.Pattern[str] | None:
     """What an answer sentence must contain: 多少人 needs a count of people, 几项 a count of items, 多少钱 an
     amount, 多长时间 a duration, 多大年龄 an age, 比例 a ratio."""
-    simple = normalize(question)
+    simple = asking_form(normalize(question))
     match = _ASKED_UNIT.search(simple)
     if not match:
         kind = next((states for asks, states in _ASKED_KINDS if asks.search(simple)), None)
@@ -397,9 +412,20 @@ def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regi
         parts = tuple(Part(p, Filters(years=fixed_years or facts.years, regions=(p,)) if p in facts.regions
                            else Filters(years=fixed_years or facts.years, doc_ids=places[p])) for p in joined)
         terms = tuple(t for t in terms if t not in joined) or terms
+    elif places and not fixed_regions and not doc_ids and not facts.regions \
+            and (city := named_place(full, places)):
+        # 济南对不文明养犬怎么罚: a city that begins some titles is answered from those documents.
+        parts = (Part("", Filters(years=fixed_years or facts.years, doc_ids=places[city])),)
     else:
         parts = (Part("", Filters(years=fixed_years or facts.years, regions=fixed_regions or facts.regions, **base)),)
     return _framed(asked, full, facts, terms, parts, echo)
+
+
+def named_place(question: str, places: Mapping[str, tuple[str, ...]]) -> str:
+    """The one city of `places` (places that begin document titles) the question names, or "" for none or two."""
+    simple = normalize(question)
+    named = [p for p in places if p in simple and not any(p != q and p in q and q in simple for q in places)]
+    return named[0] if len(named) == 1 else ""
 
 
 _PLACES_JOINED = re.compile(r"^(?:省|市|自治区|县|区)?(?:的[^，。？?]{0,10})?(?:和|与|跟|同|、|以及)$")

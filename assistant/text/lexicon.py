@@ -8,6 +8,9 @@ from importlib import resources
 from assistant.config import policy_home
 from assistant.text.normalize import normalize
 
+# A group whose words start with this mark is one of word endings: *公司 *企业 lets 物业公司 stand for 物业企业.
+SUFFIX_MARK = "*"
+
 
 def _groups(text: str) -> list[list[str]]:
     groups = []
@@ -19,19 +22,44 @@ def _groups(text: str) -> list[list[str]]:
     return groups
 
 
-@lru_cache(maxsize=1)
-def synonyms() -> dict[str, tuple[str, ...]]:
-    """Each word of the lexicon with the other words of its groups (the bundled file, then the user's)."""
+def _lexicon_texts() -> list[str]:
     texts = [resources.files("assistant").joinpath("data/synonyms.txt").read_text(encoding="utf-8")]
     user = policy_home() / "synonyms.txt"
     if user.is_file():
         texts.append(user.read_text(encoding="utf-8"))
+    return texts
+
+
+def _table(groups: list[list[str]]) -> dict[str, tuple[str, ...]]:
     table: dict[str, list[str]] = {}
-    for text in texts:
-        for group in _groups(text):
-            for word in group:
-                table.setdefault(word, []).extend(w for w in group if w != word and w not in table[word])
+    for group in groups:
+        for word in group:
+            table.setdefault(word, []).extend(w for w in group if w != word and w not in table[word])
     return {word: tuple(others) for word, others in table.items()}
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> dict[str, tuple[str, ...]]:
+    """Each word of the lexicon with the other words of its groups (the bundled file, then the user's)."""
+    return _table([g for text in _lexicon_texts() for g in _groups(text) if not g[0].startswith(SUFFIX_MARK)])
+
+
+@lru_cache(maxsize=1)
+def suffixes() -> dict[str, tuple[str, ...]]:
+    """Each word ending of the lexicon's ending groups (*公司 *企业) with the endings that may replace it."""
+    groups = [[w.lstrip(SUFFIX_MARK) for w in g] for text in _lexicon_texts() for g in _groups(text)
+              if all(w.startswith(SUFFIX_MARK) and len(w) > 1 for w in g)]
+    return _table(groups)
+
+
+def suffix_alternatives(term: str) -> tuple[str, ...]:
+    """The term with its ending replaced by the endings of its group: 物业公司 -> 物业企业, 物业单位 (the longest
+    ending that leaves a stem of two characters or more)."""
+    for ending in sorted(suffixes(), key=len, reverse=True):
+        stem = term[: -len(ending)]
+        if term.endswith(ending) and len(stem) >= 2:
+            return tuple(stem + other for other in suffixes()[ending])
+    return ()
 
 
 def negated(word: str, term: str) -> bool:
@@ -48,6 +76,7 @@ def alternatives(terms: tuple[str, ...], question: str) -> dict[str, tuple[str, 
     out: dict[str, tuple[str, ...]] = {}
     for term in terms:
         alts = list(table.get(term, ()))
+        alts.extend(a for a in suffix_alternatives(term) if a not in alts)
         for word, others in table.items():
             # 腿脚不方便的老人: 老人 inside the term; 晒粮食 cut into 晒 + 粮食: the term inside the word.
             if len(word) >= 2 and word != term and (word in term or term in word) and word in simple \

@@ -1,0 +1,133 @@
+"""Everyday wording of questions: filler words, "several", word endings, a city named alone (invented texts)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.candidates import DEFINES, defines_asked_term
+from assistant.answer.decide import DELEGATION
+from assistant.api import Assistant
+from assistant.records import Intent
+from assistant.search.analysis import asking_form, frame_question, intent_of, named_place, question_terms, required_answer
+from assistant.text.lexicon import alternatives, suffix_alternatives
+from assistant.text.normalize import normalize
+from tests.conftest import assistant_over
+
+
+def test_words_that_say_several_ask_for_no_figure() -> None:
+    assert asking_form("好几个部门都管") == "数个部门都管"
+    assert intent_of("我们小区好几栋楼没装电梯怎么办") == Intent.WHAT
+    assert intent_of("几乎每天都有人遛狗不牵绳") == Intent.WHAT
+    assert intent_of("一年要检查几次") == Intent.NUMBER
+    assert required_answer("十几年的老房子能翻修吗") is None
+    assert required_answer("要交几次材料") is not None
+
+
+def test_filler_words_are_no_topic_words() -> None:
+    terms = question_terms(["我们", "那种", "有些", "就是", "做过", "一下", "行吗", "摊位", "占道"], (), ())
+    assert terms == ["摊位", "占道"]
+    # 通过, 超过, 经过 are words of the rules themselves.
+    assert question_terms(["通过", "超过", "经过", "不过"], (), ()) == ["通过", "超过", "经过", "不过"]
+
+
+def test_a_fine_asked_by_its_amount_needs_an_amount() -> None:
+    pattern = required_answer("乱贴广告的罚款额度是多大")
+    assert pattern is not None
+    assert pattern.search("处二百元以上一千元以下罚款")
+    assert not pattern.search("由城管部门责令改正")
+
+
+def test_word_endings_stand_for_each_other() -> None:
+    assert "物业企业" in suffix_alternatives("物业公司")
+    assert "餐馆经营者" in suffix_alternatives("餐馆老板")
+    # Too short a stem says nothing of its own.
+    assert suffix_alternatives("公司") == ()
+    assert "保洁企业" in alternatives(("保洁公司",), "保洁公司要登记吗")["保洁公司"]
+
+
+def test_a_definition_said_with_a_comma_and_zhi() -> None:
+    sentence = normalize("（一）临街摊点，指在道路两侧设置的经营点。")
+    assert DEFINES.search(sentence)
+    assert defines_asked_term(sentence, normalize("临街摊点是什么"))
+    # 指导 and 指定 are verbs, not "means".
+    assert not DEFINES.search(normalize("街道办事处，指导社区开展工作。"))
+    assert not DEFINES.search(normalize("由区政府，指定专人负责。"))
+
+
+def test_doing_something_as_rules_say_is_no_delegation() -> None:
+    assert not DELEGATION.search("按照有关规定办理登记手续")
+    assert not DELEGATION.search("按照国家规定进行年度检验")
+    assert DELEGATION.search("按照本市有关规定享受补贴")
+
+
+def test_one_city_named_alone_scopes_its_documents() -> None:
+    places = {"青川": ("d1",), "白河": ("d2", "d3")}
+    assert named_place("白河对乱停车怎么罚", places) == "白河"
+    assert named_place("青川和白河都管吗", places) == ""
+    assert named_place("乱停车怎么罚", places) == ""
+    frame = frame_question("白河对乱停车怎么罚", "白河对乱停车怎么罚", ["白河", "乱停车", "罚"], places=places)
+    assert frame.parts[0].filters.doc_ids == ("d2", "d3")
+    # The year stays a filter within those documents.
+    dated = frame_question("白河2021年修了几条路", "白河2021年修了几条路", ["修", "路"], places=places)
+    assert dated.parts[0].filters.years == (2021,) and dated.parts[0].filters.doc_ids == ("d2", "d3")
+
+
+def test_a_region_or_a_fixed_scope_wins_over_a_city() -> None:
+    places = {"白河": ("d2",)}
+    fixed = frame_question("白河对乱停车怎么罚", "白河对乱停车怎么罚", ["乱停车"], places=places, doc_ids=("d9",))
+    assert fixed.parts[0].filters.doc_ids == ("d9",)
+    regional = frame_question("山东白河对乱停车怎么罚", "山东白河对乱停车怎么罚", ["乱停车"], places=places)
+    assert regional.parts[0].filters.doc_ids == ()
+
+
+def test_a_fee_is_not_answered_by_a_fine() -> None:
+    from assistant.answer.candidates import only_fines
+
+    assert only_fines("无资质从事检测的，处五万元以上十万元以下罚款")
+    assert only_fines("由执法部门罚款二百元")
+    assert not only_fines("检测费每次一百元，由委托人承担")
+    assert not only_fines("逾期不改正的，责令停业")
+
+
+NORTH = """# 北川市城市供水条例
+
+2020年5月1日 北川市人民代表大会常务委员会通过
+
+<!-- INFO END -->
+
+第一条 为了保障城市供水，制定本条例。
+
+第二条 计划停水的，应当提前二十四小时通知用户。
+
+第三条 本条例自2020年8月1日起施行。
+"""
+
+SOUTH = """# 南岭市城市供水条例
+
+2021年5月1日 南岭市人民代表大会常务委员会通过
+
+<!-- INFO END -->
+
+第一条 为了保障城市供水，制定本条例。
+
+第二条 供水企业因工程施工需要计划停止供水的，应当提前四十八小时通知相关用户。
+
+第三条 本条例自2021年8月1日起施行。
+"""
+
+
+@pytest.fixture(scope="module")
+def two_cities(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    return assistant_over(tmp_path_factory.mktemp("cities"), {"北川市城市供水条例.md": NORTH,
+                                                              "南岭市城市供水条例.md": SOUTH})
+
+
+def test_a_city_named_alone_is_answered_from_its_own_documents(two_cities: Assistant) -> None:
+    answer = two_cities.ask("南岭计划停水要提前多久通知？")
+    assert not answer.abstained and "四十八小时" in answer.text
+    assert all(c.title == "南岭市城市供水条例" for c in answer.citations)
+
+
+def test_the_next_question_of_a_message_keeps_the_city_the_first_named(two_cities: Assistant) -> None:
+    answer = two_cities.ask("南岭的水费怎么交？计划停水要提前多久通知？")
+    assert "四十八小时" in answer.text and "二十四小时" not in answer.text
