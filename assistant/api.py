@@ -27,7 +27,7 @@ from assistant.records import Answer, Citation, Document, Filters, RetrievedPass
 from assistant.search.analysis import ASKS_MEANING_PHRASE, Part, QuestionFrame, frame_question
 from assistant.search.followup import asked_with_previous, is_elliptical, own_words, rewrite
 from assistant.search.retrieval import Ranked, Retriever
-from assistant.search.scope import CatalogEntry, resolve_scope, title_place
+from assistant.search.scope import CatalogEntry, compares_versions, resolve_scope, title_place
 from assistant.search.subquestions import split_asks, split_pair, split_questions, split_scoped
 from assistant.text.normalize import readable, sanitize
 from embeddings.models import Embedder
@@ -124,6 +124,8 @@ class Assistant:
         turns = _clean_history(history, notices)
         fixed_ids, fixed_years, fixed_regions = _strings(doc_ids), _years(years), _strings(regions)
         frame = self._frame(question, turns, notices, doc_ids=fixed_ids, years=fixed_years, regions=fixed_regions)
+        if not fixed_ids:
+            frame = self._versions_compared(question, frame, turns, years=fixed_years, regions=fixed_regions) or frame
         timings["normalize_ms"] = (time.perf_counter() - t0) * 1000
 
         # Several questions in one message are answered in turn, each later one read as a follow-up.
@@ -308,6 +310,21 @@ class Assistant:
                 return titled.doc_ids
         ranked = self._retrieve(previous, previous.parts[0].filters, {})
         return (self.store.chunks[ranked[0].row].doc_id,) if ranked else ()
+
+    def _versions_compared(self, question: str, frame: QuestionFrame, history: Sequence[dict], *,
+                           years: Sequence[int], regions: Sequence[str]) -> QuestionFrame | None:
+        """A question comparing versions of a text it does not name (修改前后有什么不一样): framed again as naming
+        the text its best passage comes from, when that text has several versions; else None."""
+        if len(frame.parts) != 1 or frame.parts[0].filters.doc_ids or not compares_versions(frame.full):
+            return None
+        ranked = self._retrieve(frame, frame.parts[0].filters, {})
+        if not ranked:
+            return None
+        title = self.store.documents.meta(self.store.chunks[ranked[0].row].doc_id)["title"]
+        if sum(1 for e in self._catalog if e.title == title and e.version) < 2:
+            return None
+        return self._frame(question, history, [], doc_ids=(), years=years, regions=regions,
+                           full=f"《{title}》{frame.full}")
 
     def _subquestion_frames(self, frame: QuestionFrame, history: Sequence[dict], *, doc_ids: Sequence[str],
                             years: Sequence[int], regions: Sequence[str]) -> list[QuestionFrame]:

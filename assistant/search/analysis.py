@@ -185,7 +185,7 @@ def question_terms(terms: Sequence[str], years: tuple[int, ...], regions: tuple[
     out: list[str] = []
     for term in terms:
         if term in drop or term.isdigit() or term in out or ORDINAL_ITEM.fullmatch(term) or _QUESTION_WORD.fullmatch(term) \
-                or _VERSION_WORD.fullmatch(term) or _FILLER.fullmatch(term):
+                or _VERSION_WORD.fullmatch(term) or _FILLER.fullmatch(term) or _COMPARES.fullmatch(term):
             continue
         out.append(term)
     return out
@@ -212,9 +212,9 @@ _QUESTION_WORD = re.compile(r"多长时间|多久|多少[\u4e00-\u9fff]?|多大|
 _FILLER = re.compile(r"[我你咱俺这那][\u4e00-\u9fff]|有[个些点种位次条项件]|[\u4e00-\u9fff][是着了]"
                      r"|[^通超经越不度错略]过|别的|一回|一趟|一下|一次|行吗|好吗|可以吗|对吗")
 # Words that say which version is meant: scope, not topic.
-_VERSION_WORD = re.compile(r"年?版本?|新版|旧版|老版|现行|最新|新旧|两版|原来|以前|修订前|修订后|修改前|修改后")
+_VERSION_WORD = re.compile(r"年?版本?|新版|旧版|老版|现行|最新|新旧|两版|原来|以前|修订前|修订后|修改前|修改后|前后")
 _SPECIFICS = re.compile(r"具体|标准|流程|程序|细则|怎么算|如何计算|多少|几[个项天年月次]|费率|金额|额度")
-_COMPARES = re.compile(r"不同|区别|差别|差异|一样|相同|变化|变了|改了|有何变|共同点|比较|对比|相比|高吗|低吗|多吗|少吗")
+_COMPARES = re.compile(r"不同|不一样|区别|差别|差异|一样|相同|变化|变了|改了|有何变|共同点|比较|对比|相比|高吗|低吗|多吗|少吗")
 _NUMERAL = r"[\d.一二三四五六七八九十两百千万零〇]+"
 # A length of time, not a calendar date: 2000年 and the 22日 of 9月22日 are not durations.
 _SPAN = r"(?<![\d月年])(?:\d{1,3}(?:\.\d+)?|[一二三四五六七八九十两百千万零〇半]+)(?!\d)"

@@ -21,7 +21,15 @@ _SURE = 0.7  # a name this sure may stand beside another in one question
 _MAX_NAMED = 4
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _YEAR_WORD = re.compile(r"(?:19|20)\d{2}年?")
-COMPARE = re.compile(r"变化|不同|区别|差别|差异|改了|修改了|有何变|新旧|两版|前后")
+COMPARE = re.compile(r"变化|不同|不一样|一样吗|区别|差别|差异|改了|修改了|有何变|新旧|两版|前后")
+# Words that say the versions of one text are meant: 修改前后, 2021版和2024版, 新旧, 原来 … 现在.
+_VERSION_CUE = re.compile(r"版|修改|修订|修正|新旧|前后|以前|原来|现在|之前")
+
+
+def compares_versions(question: str) -> bool:
+    """The question asks how versions of a text differ (修改前后有什么不一样, 2021版和2024版有什么不同)."""
+    simple = normalize(question)
+    return bool(COMPARE.search(simple) and _VERSION_CUE.search(simple))
 
 
 @dataclass(frozen=True)
