@@ -412,6 +412,8 @@ def abstention(store: IndexStore, frame: QuestionFrame, nearest: Sequence[Ranked
              if d in store.documents]
     if named:
         text += "（查找范围：" + "、".join(f"《{t}》" for t in named[:3]) + "）"
+    if frame.outside:
+        text += f"（文档库中没有{frame.outside}本地的文件，只查找了当地所在省份和全国适用的文件。）"
     shown = []
     for ranked in nearest[:3]:
         chunk = store.chunks[ranked.row]

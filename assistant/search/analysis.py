@@ -7,11 +7,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from assistant.records import Filters, Intent
-from assistant.search.scope import KINDS, CatalogEntry, DocumentScope, resolve_scope
+from assistant.search.scope import KINDS, CatalogEntry, DocumentScope, resolve_scope, title_place
 from assistant.text.lexicon import alternatives, expansions
 from assistant.text.normalize import normalize, readable
 from assistant.text.numbers import FIGURE, YEAR_MENTION, small_number
-from assistant.text.regions import PROVINCES
+from assistant.text.regions import PROVINCES, cities_named
 
 INTENT_WHO = re.compile(r"谁|哪个部门|哪些部门|哪个单位|哪些单位|什么单位|什么部门|牵头|负责单位|责任单位|由谁"
                         r"|发布机构|印发机关|发文机关")
@@ -360,6 +360,7 @@ class QuestionFrame:
     asks_consequence: bool = False  # asks what follows a breach (罚多少, 怎么处理): penalty articles name the duty's
     counted: str = ""  # what a figure asked for counts (多少个孩子 -> 孩子), which the answering provision must name
     echo: str = ""  # a follow-up's own words (那农村地区呢 -> 农村地区): the slot it puts in the earlier question
+    outside: str = ""  # a city the question names that no document of the library covers (深圳)
 
 
 def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regions: Iterable[str] = (), *,
@@ -416,9 +417,37 @@ def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regi
             and (city := named_place(full, places)):
         # 济南对不文明养犬怎么罚: a city that begins some titles is answered from those documents.
         parts = (Part("", Filters(years=fixed_years or facts.years, doc_ids=places[city])),)
+    elif catalog and not fixed_regions and not doc_ids and not facts.regions \
+            and (outside := uncovered_city(full, catalog)):
+        # 深圳能办失业登记吗, in a library without a document of 深圳: only what applies there (its province's
+        # and national texts) may answer; another city's rules do not.
+        city, province = outside
+        wide = tuple(e.doc_id for e in catalog if applies_in(e, province))
+        terms = tuple(t for t in terms if not t.startswith(city)) or terms
+        parts = (Part("", Filters(years=fixed_years or facts.years, doc_ids=wide or (NO_DOCUMENT,))),)
+        return _framed(asked, full, facts, terms, parts, echo, outside=city)
     else:
         parts = (Part("", Filters(years=fixed_years or facts.years, regions=fixed_regions or facts.regions, **base)),)
     return _framed(asked, full, facts, terms, parts, echo)
+
+
+# A document id no library holds: the scope of a question that no document applies to.
+NO_DOCUMENT = "\x00none"
+
+
+def uncovered_city(question: str, catalog: Sequence[CatalogEntry]) -> tuple[str, str] | None:
+    """The first city (with its province) the question names that no document's title, region or issuer names."""
+    simple = normalize(question)
+    for city, province in cities_named(simple):
+        if not any(city in e.title or city == e.region or city in e.issuer for e in catalog):
+            return city, province
+    return None
+
+
+def applies_in(entry: CatalogEntry, province: str) -> bool:
+    """The document applies throughout `province`: a text of the province itself, or one of no place (national)."""
+    place = title_place(entry.title)
+    return (entry.region in ("", province)) and place in ("", province)
 
 
 def named_place(question: str, places: Mapping[str, tuple[str, ...]]) -> str:
@@ -477,7 +506,7 @@ def slot_text(asked: str, full: str) -> str:
 
 
 def _framed(asked: str, full: str, facts: QueryFacts, terms: tuple[str, ...], parts: tuple[Part, ...],
-            echo: str = "") -> QuestionFrame:
+            echo: str = "", outside: str = "") -> QuestionFrame:
     ask = slot_text(asked, full)
     intent = intent_of(ask) if ask != full else facts.intent
     asks = normalize(ask)
@@ -504,4 +533,4 @@ def _framed(asked: str, full: str, facts: QueryFacts, terms: tuple[str, ...], pa
         asks_definition=bool(ASKS_DEFINITION.search(asks)), asks_kinds=bool(ASKS_KINDS_OF.search(ask)),
         asks_adoption=bool(ASKS_ADOPTION.search(ask)), asks_consequence=bool(ASKS_CONSEQUENCE.search(asks)),
         counted=counted_term(ask, terms),
-        echo=normalize(echo))
+        echo=normalize(echo), outside=outside)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.text.normalize import char_bigrams, normalize
+from assistant.text.regions import cities_named
 
 KINDS = ("条例", "办法", "规定", "细则", "意见", "方案", "要点", "通知", "规划", "批复", "决定", "计划", "纲要", "措施")
 _WRAPPER = re.compile(r"中华人民共和国|实施|关于|印发|《|》|的")
@@ -237,6 +238,10 @@ def resolve_scope(question: str, catalog: Sequence[CatalogEntry], regions: Seque
     places = {p for p in (title_place(e.title) for _, e in scored) if p and p in simple}
     if places:
         scored = [(s, e) for s, e in scored if title_place(e.title) in places]
+    elif asked := cities_named(simple):
+        # 郑州市节约用水条例 in a library that has only 威海's: another city's text is not the one named.
+        provinces = {province for _, province in asked}
+        scored = [(s, e) for s, e in scored if title_place(e.title) in ("", *provinces)]
     if not scored:
         return DocumentScope()
     best = max(s for s, _ in scored)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from importlib import resources
 
 PROVINCES: tuple[str, ...] = (
     "北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江", "安徽",
@@ -40,3 +42,39 @@ def dominant_province(text: str) -> str:
     counts = {name: text.count(name) for name in PROVINCES}
     best = max(counts, key=lambda name: counts[name])
     return best if counts[best] else ""
+
+
+# A name marked so in cities.txt is also an everyday word: it counts only when said with 市 (中山市).
+_NEEDS_SUFFIX = "*"
+
+
+@lru_cache(maxsize=1)
+def cities() -> dict[str, tuple[str, bool]]:
+    """Each prefecture-level place of the bundled list with its province and whether it must be said with 市."""
+    text = resources.files("assistant").joinpath("data/cities.txt").read_text(encoding="utf-8")
+    table: dict[str, tuple[str, bool]] = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if ":" not in line:
+            continue
+        province, names = line.split(":", 1)
+        for name in names.split():
+            table[name.rstrip(_NEEDS_SUFFIX)] = (province.strip(), name.endswith(_NEEDS_SUFFIX))
+    return table
+
+
+# How a place is said as a place: 在深圳, 去郑州, 郑州的, 郑州那边, 郑州户口, at the start of the question.
+_AS_PLACE = r"(?:(?<=^)|(?<=[在到去从来，,、]))({name})|({name})(?=市|的|那|这|里|有|对|本地|户口|地区|规定|条例|办法|人)"
+
+
+def cities_named(text: str) -> list[tuple[str, str]]:
+    """Prefecture-level places the text names as places, with their provinces, in order of appearance."""
+    found: list[tuple[int, str, str]] = []
+    for name, (province, needs_suffix) in cities().items():
+        if name not in text:
+            continue
+        pattern = f"{re.escape(name)}(?=市)" if needs_suffix else _AS_PLACE.format(name=re.escape(name))
+        match = re.search(pattern, text)
+        if match:
+            found.append((match.start(), name, province))
+    return [(name, province) for _, name, province in sorted(found)]
