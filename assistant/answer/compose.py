@@ -274,6 +274,24 @@ def child_titles(store: IndexStore, row: int, most: int = 20) -> list[tuple[int,
     return spans if len(spans) >= 2 else []
 
 
+def provision_text(store: IndexStore, row: int) -> tuple[str, int]:
+    """The display text of the chunk's whole provision and where it starts: a long article cut into several chunks
+    (its items (七)(八) in the next one) is read whole, so that a list answer has all its items."""
+    chunk = store.chunks[row]
+    first = last = row
+    if _is_article(chunk):
+        while first > 0 and _continues(store.chunks[first - 1], chunk):
+            first -= 1
+        while last + 1 < len(store.chunks) and _continues(store.chunks[last + 1], chunk):
+            last += 1
+    start, end = store.chunks[first].start, store.chunks[last].end
+    return store.documents[chunk.doc_id].display_text[start:end], start
+
+
+def _continues(other: Chunk, chunk: Chunk) -> bool:
+    return other.doc_id == chunk.doc_id and other.section == chunk.section
+
+
 def _is_article(chunk: Chunk) -> bool:
     return bool(chunk.section) and bool(ARTICLE.match(chunk.section[-1]))
 
@@ -372,7 +390,7 @@ def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: Ques
             lead_end = chunk.start + len(chunk.text.rstrip())
             body = compose_list(display, (chunk.start, lead_end), children, wording.max_list_chars - len(lead))
             start, end = chunk.start, children[-1][1]
-        elif (listed := list_items(chunk.text, chunk.start)) is not None and (
+        elif (listed := list_items(*provision_text(store, group[0].row))) is not None and (
                 frame.asks_list or (_LEAD_IN.search(display[start:end]) and not states_asked(frame, display[start:end]))) \
                 and len(groups) == 1 and not (_ITEM_START.match(group[0].norm)
                                               and defines_asked_term(group[0].norm, normalize(frame.full))):
