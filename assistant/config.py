@@ -95,6 +95,7 @@ class AnswerWeights:
     # A sentence of an earlier version (or a repealed text) the question did not ask for: the current text
     # answers unless it does not speak to the question at all.
     earlier_version_penalty: float = 0.1
+    breach_penalty: float = 0.1  # a penalty clause, for a question asking whether something is allowed
     # A passage farther by meaning from the question than the closest retrieved one loses this much per 0.01 of
     # cosine, up to similarity_gap_cap, times the share of the topic its sentence lacks: the words of a colloquial
     # question match the wrong provision as often as not, while a sentence with all the words needs no help.

@@ -131,3 +131,13 @@ def test_a_city_named_alone_is_answered_from_its_own_documents(two_cities: Assis
 def test_the_next_question_of_a_message_keeps_the_city_the_first_named(two_cities: Assistant) -> None:
     answer = two_cities.ask("南岭的水费怎么交？计划停水要提前多久通知？")
     assert "四十八小时" in answer.text and "二十四小时" not in answer.text
+
+
+def test_a_question_whether_something_is_allowed_prefers_the_rule_to_its_penalty() -> None:
+    from assistant.answer.candidates import BREACH, asks_permission
+
+    allowed = frame_question("老房子外墙刷成别的颜色行吗", "老房子外墙刷成别的颜色行吗", ["老房子", "外墙", "颜色"])
+    fined = frame_question("擅自改外墙颜色罚多少", "擅自改外墙颜色罚多少", ["外墙", "颜色"])
+    assert asks_permission(allowed) and not asks_permission(fined)
+    assert BREACH.search("违反本条例规定，擅自改变建筑色彩的，由主管部门责令恢复原状")
+    assert not BREACH.search("改变建筑色彩的，应当依法履行审批程序")
