@@ -123,7 +123,7 @@ class Wording:
     max_section_chars: int = 24  # a section label longer than this is cut with …
     short_sentence_chars: int = 20  # a quote this short takes the next sentence along
     max_units_chars: int = 90  # responsible units listed before 等
-    max_list_chars: int = 260  # a list answer: lead-in and every item (all items beat a strict 200-character cut)
+    max_list_chars: int = 300  # a list answer: lead-in and every item (all items beat a strict 200-character cut)
     whole_article_chars: int = 160  # an article this short is quoted whole (0: always its best sentence)
     max_parts_chars: int = 180  # an answer of several parts (years, places, documents), shared among them
     item_lead_chars: int = 50  # a quoted item is preceded by its list's lead-in when that is at most this long
