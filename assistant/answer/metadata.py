@@ -94,7 +94,11 @@ def _find(document: Document, value: str) -> tuple[int, int] | None:
         norm = normalize(display)
         position = norm.find(normalize(value)) if len(norm) == len(display) else -1
         if position < 0:
-            return None
+            # A converted text may have stray spaces inside the value (2013年11月1 日).
+            spaced = re.search(r"\s*".join(map(re.escape, value)), display)
+            if spaced is None:
+                return None
+            return _line_span(display, spaced.start(), spaced.end())
     return _line_span(display, position, position + len(value))
 
 

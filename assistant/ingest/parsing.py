@@ -12,7 +12,7 @@ from assistant.text.numbers import ARTICLE, CN_NUMERALS, DATE_CN, DOC_NUMBER
 from assistant.text.regions import MUNICIPALITIES, PROVINCES, dominant_province, region_of_issuer
 
 # Raised whenever parsing changes what documents or chunks come out, so built indexes are parsed again.
-PARSER_VERSION = 2
+PARSER_VERSION = 3
 
 # Heading markers at the start of a (normalized) line, and their depth in the tree.
 # Regulations nest 编 > 章 > 节 > 条 > 项 (一); policy documents 一、 > (一) > 1. > (1). An item (一) inside
@@ -29,7 +29,8 @@ _MARKERS: tuple[tuple[int, re.Pattern[str]], ...] = (
 )
 # A regulation's header: "2007年2月14日 国务院第169次常务会议通过", "…第一次修正", "2007年5月1日 施行".
 _ENACTMENT = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日\s*(.*?)(通过|公布|修正|修订|施行|批准|发布)[)）\s]*$")
-_IN_FORCE = re.compile(r"(?:本(?:条例|办法|规定|细则|决定))自(\d{4})年(\d{1,2})月(\d{1,2})日起施行")
+# Stray spaces inside the date (2013年11月1 日) are common in converted texts.
+_IN_FORCE = re.compile(r"(?:本(?:条例|办法|规定|细则|决定))自\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*起\s*施行")
 _FILE_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-_.年]?(\d{2})[-_.月]?(\d{2})(?!\d)")
 _REPEALS = re.compile(r"《([^》]{4,60})》(?:同时)?废止")
 _KINDS = ("条例", "办法", "规定", "细则", "意见", "方案", "要点", "通知", "规划", "批复", "决定", "决议", "计划", "纲要",
