@@ -27,3 +27,10 @@ def test_the_date_in_force_is_answered_and_cited(tmp_path) -> None:
     answer = assistant.ask("测试市河道管理条例什么时候开始施行？")
     assert not answer.abstained and "2021年3月1日" in answer.text
     assert "2021年3月1 日" in answer.citations[0].text
+
+
+def test_an_abstention_names_what_was_asked_without_the_place_and_its_preposition() -> None:
+    from assistant.answer.compose import asked_about
+
+    assert asked_about("在北京能不能在自家楼顶上放炮？", (), ("北京",)) == "在自家楼顶上放炮"
+    assert asked_about("上海这边，员工能拿这个理由不让他回岗吗", (), ("上海",)) == "员工能拿理由不让他回岗"

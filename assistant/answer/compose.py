@@ -453,7 +453,8 @@ def asked_about(question: str, years: Sequence[int], regions: Sequence[str]) -> 
     for year in years:
         text = re.sub(rf"{year}年|{str(year)[2:]}年", "", text)
     for region in regions:
-        text = re.sub(rf"{region}(?:省|市|自治区)?", "", text)
+        # 在北京能不能在自家楼顶上… -> 能不能在自家楼顶上…: the place goes with the word that puts it there.
+        text = re.sub(rf"(?:在|到|去)?{region}(?:省|市|自治区)?(?:这边|那边|这里|那里)?", "", text)
     text = _ASK_WORDS.sub("", text).strip("，,、的 ")
     return text if 2 <= len(text) <= 30 else ""
 
