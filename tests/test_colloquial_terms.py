@@ -134,10 +134,10 @@ def test_the_next_question_of_a_message_keeps_the_city_the_first_named(two_citie
 
 
 def test_a_question_whether_something_is_allowed_prefers_the_rule_to_its_penalty() -> None:
-    from assistant.answer.candidates import BREACH, asks_permission
+    from assistant.answer.candidates import BREACH
 
     allowed = frame_question("老房子外墙刷成别的颜色行吗", "老房子外墙刷成别的颜色行吗", ["老房子", "外墙", "颜色"])
     fined = frame_question("擅自改外墙颜色罚多少", "擅自改外墙颜色罚多少", ["外墙", "颜色"])
-    assert asks_permission(allowed) and not asks_permission(fined)
+    assert allowed.asks_permission and not fined.asks_permission
     assert BREACH.search("违反本条例规定，擅自改变建筑色彩的，由主管部门责令恢复原状")
     assert not BREACH.search("改变建筑色彩的，应当依法履行审批程序")

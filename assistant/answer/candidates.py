@@ -40,15 +40,8 @@ DEFINED_TERMS = (re.compile(r"所(?:称|说的?)([^，,。；;:：]{2,24}?)[，,
                             + _COMMA_MEANS + ")"))
 
 
-# 行吗 / 能不能 / 可以吗: whether something is allowed, which the rule says (the penalty for breaking it follows it).
-_ASKS_PERMISSION = re.compile(r"行吗|行不行|能不能|可以吗|可不可以|能否|允许吗|准不准|让不让|是否可以|能吗")
 # A clause that punishes a breach: 违反本条例规定…的，处…罚款.
 BREACH = re.compile(r"违反[^，。；]{0,30}规定[^。；]{0,60}(?:处|罚款|责令)")
-
-
-def asks_permission(frame: QuestionFrame) -> bool:
-    """The question asks whether something is allowed, not what follows a breach."""
-    return not frame.asks_consequence and bool(_ASKS_PERMISSION.search(normalize(frame.asked)))
 
 
 def only_fines(sentence: str) -> bool:
@@ -235,7 +228,7 @@ def asked_shape_bonus(frame: QuestionFrame, norm: str, index: int, own: float, y
         if meaning_of and defines_asked_term(norm, meaning_of):
             # The definition of the very term asked about, not of a neighbouring one.
             bonus += weights.defined_term_bonus
-    if asks_permission(frame) and BREACH.search(norm):
+    if frame.asks_permission and BREACH.search(norm):
         # 外墙能刷成别的颜色吗 is answered by the rule, not by the fine for breaking it.
         bonus -= weights.breach_penalty
     if frame.first_item and index <= 1:

@@ -250,6 +250,10 @@ _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
 )
 
 
+# 行吗 / 能不能 / 可以吗: whether something is allowed, which the rule says (the penalty for breaking it follows it).
+ASKS_PERMISSION = re.compile(r"行吗|行不行|能不能|可以吗|可不可以|能否|允许吗|准不准|让不让|是否可以|能吗")
+
+
 # A question about what follows a breach: the penalty, the consequence, the handling.
 ASKS_CONSEQUENCE = re.compile(r"罚|处分|法律责任|承担什么责任|后果|(?:怎么|如何|怎样)处理|会怎样|会怎么样|怎么办|吊销|没收")
 
@@ -361,6 +365,7 @@ class QuestionFrame:
     counted: str = ""  # what a figure asked for counts (多少个孩子 -> 孩子), which the answering provision must name
     echo: str = ""  # a follow-up's own words (那农村地区呢 -> 农村地区): the slot it puts in the earlier question
     outside: str = ""  # a city the question names that no document of the library covers (深圳)
+    asks_permission: bool = False  # asks whether something is allowed (行吗, 能不能), not what follows a breach
 
 
 def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regions: Iterable[str] = (), *,
@@ -533,4 +538,5 @@ def _framed(asked: str, full: str, facts: QueryFacts, terms: tuple[str, ...], pa
         asks_definition=bool(ASKS_DEFINITION.search(asks)), asks_kinds=bool(ASKS_KINDS_OF.search(ask)),
         asks_adoption=bool(ASKS_ADOPTION.search(ask)), asks_consequence=bool(ASKS_CONSEQUENCE.search(asks)),
         counted=counted_term(ask, terms),
-        echo=normalize(echo), outside=outside)
+        echo=normalize(echo), outside=outside,
+        asks_permission=bool(ASKS_PERMISSION.search(normalize(asked))) and not ASKS_CONSEQUENCE.search(asks))
