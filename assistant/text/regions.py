@@ -69,6 +69,12 @@ _AS_PLACE = r"(?:(?<=^)|(?<=[在到去从来，,、]))({name})|({name})(?=市|�
 
 def cities_named(text: str) -> list[tuple[str, str]]:
     """Prefecture-level places the text names as places, with their provinces, in order of appearance."""
+    return list(_cities_in(text))
+
+
+@lru_cache(maxsize=4096)
+def _cities_in(text: str) -> tuple[tuple[str, str], ...]:
+    # Cached: scope resolution and question framing both ask it of the same question.
     found: list[tuple[int, str, str]] = []
     for name, (province, needs_suffix) in cities().items():
         if name not in text:
@@ -77,4 +83,4 @@ def cities_named(text: str) -> list[tuple[str, str]]:
         match = re.search(pattern, text)
         if match:
             found.append((match.start(), name, province))
-    return [(name, province) for _, name, province in sorted(found)]
+    return tuple((name, province) for _, name, province in sorted(found))
