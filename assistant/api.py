@@ -29,7 +29,7 @@ from assistant.search.followup import asked_with_previous, is_elliptical, own_wo
 from assistant.search.retrieval import Ranked, Retriever
 from assistant.search.scope import CatalogEntry, compares_versions, resolve_scope, title_place
 from assistant.search.subquestions import split_asks, split_pair, split_questions, split_scoped
-from assistant.text.normalize import readable, sanitize
+from assistant.text.normalize import normalize, readable, sanitize
 from embeddings.models import Embedder
 
 
@@ -229,6 +229,18 @@ class Assistant:
                     # A short question that finds nothing alone may be a follow-up the rules did not see:
                     # asked together with the question before it, in the conversation's document.
                     ranked, composed = self._attempt(together, together.parts[0].filters, limit, timings)
+                if composed is None and len(framed.parts) == 1 and len(frames) == 1 \
+                        and readable(framed.full).strip() != readable(framed.asked).strip():
+                    # A follow-up answered in other words than its own (那多久给答复 by 三十日内决定是否批准):
+                    # the provision must then cover what the whole conversation asks, and still state what
+                    # the follow-up asks for.
+                    whole = self._frame(framed.asked, [], [], doc_ids=doc_ids, years=years, regions=regions,
+                                        full=framed.full, whole_topic=True)
+                    whole = (self._scoped_frame(whole, documents, years=years, regions=regions, whole_topic=True)
+                             if documents and not doc_ids else None) or whole
+                    if len(whole.parts) == 1:
+                        whole = dataclasses.replace(whole, said=normalize(_previous_answer(history)))
+                        ranked, composed = self._attempt(whole, whole.parts[0].filters, limit, timings)
                 if composed is None and scoped is not None and len(framed.parts) == 1:
                     # Not in the document the conversation is about: asked of the whole library.
                     part = framed.parts[0]
@@ -469,6 +481,12 @@ def _clean_history(history: object, notices: list[str]) -> list[dict]:
         turns = turns[len(turns) - kept:]
         notices.append(f"对话历史总字数过多，只使用了最近的{kept}条记录。")
     return turns
+
+
+def _previous_answer(history: Sequence[dict]) -> str:
+    """The latest assistant turn's text, "" without one."""
+    answers = [t.get("content") for t in history if isinstance(t, Mapping) and t.get("role") == "assistant"]
+    return next((a for a in reversed(answers) if isinstance(a, str)), "")
 
 
 def _renumbered(composed: PartAnswer, first: int) -> PartAnswer:

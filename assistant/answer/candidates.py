@@ -13,7 +13,7 @@ from assistant.config import AnswerWeights
 from assistant.index.store import IndexStore
 from assistant.records import Chunk, Intent
 from assistant.search.analysis import AMOUNT, ASKS_MEANING_PHRASE, QuestionFrame
-from assistant.text.normalize import normalize
+from assistant.text.normalize import char_bigrams, normalize
 from assistant.text.numbers import ARTICLE, ITEM_LINE, cn_numeral
 from assistant.text.sentences import sentence_spans
 
@@ -49,6 +49,12 @@ def only_fines(sentence: str) -> bool:
     amounts = list(AMOUNT.finditer(sentence))
     return bool(amounts) and all("罚" in sentence[m.end(): m.end() + 10] or "罚" in sentence[max(0, m.start() - 6): m.start()]
                                  for m in amounts)
+
+
+def repeats(sentence: str, said: frozenset[str], share: float) -> bool:
+    """At least `share` of the sentence's character pairs are in `said` (what was answered before)."""
+    pairs = char_bigrams(sentence)
+    return bool(pairs) and len(pairs & said) >= share * len(pairs)
 
 
 def defines_asked_term(sentence: str, question: str) -> bool:
@@ -268,8 +274,11 @@ def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], 
     asked_text = normalize(frame.full)
     # 是指什么 / 怎么定义的 ask what a term means (包括哪些 may ask for a list instead).
     asks_meaning = bool(ASKS_MEANING_PHRASE.search(frame.full))
+    said = char_bigrams(frame.said) if frame.said else frozenset()
     for rank, row, chunk, index, s_start, s_end, norm in sentences:
         if required is not None and not required.search(norm):
+            continue
+        if said and repeats(norm, said, weights.repeated_share):
             continue
         if required is AMOUNT and not frame.asks_consequence and only_fines(norm):
             # 收费多少钱 is not answered by the fine for charging without a licence.

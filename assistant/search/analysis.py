@@ -366,6 +366,7 @@ class QuestionFrame:
     echo: str = ""  # a follow-up's own words (那农村地区呢 -> 农村地区): the slot it puts in the earlier question
     outside: str = ""  # a city the question names that no document of the library covers (深圳)
     asks_permission: bool = False  # asks whether something is allowed (行吗, 能不能), not what follows a breach
+    said: str = ""  # what the conversation's previous answer said (normalized): a follow-up asks something else
 
 
 def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regions: Iterable[str] = (), *,
