@@ -24,7 +24,7 @@ from assistant.generate.generation import Generator
 from assistant.index.lexical import Segmenter
 from assistant.index.store import IndexStore
 from assistant.records import Answer, Citation, Document, Filters, RetrievedPassage
-from assistant.search.analysis import ASKS_MEANING_PHRASE, Part, QuestionFrame, frame_question
+from assistant.search.analysis import ASKS_MEANING_PHRASE, MODAL_ASK, Part, QuestionFrame, frame_question
 from assistant.search.followup import asked_with_previous, is_elliptical, own_words, rewrite
 from assistant.search.retrieval import Ranked, Retriever
 from assistant.search.scope import CatalogEntry, compares_versions, resolve_scope, title_place
@@ -197,9 +197,9 @@ class Assistant:
         # but what the answer must speak to is what the follow-up asks.
         words = self.retriever.segmenter.topic_words
         # 那卖烟的呢: the pointing word is no part of the topic (segmented with it, it makes 那卖).
-        topic_words = words(ASKS_MEANING_PHRASE.sub("，", _POINTING.sub("", own))) \
+        topic_words = words(MODAL_ASK.sub("，", ASKS_MEANING_PHRASE.sub("，", _POINTING.sub("", own)))) \
             if full != question and full.endswith(own) and not whole_topic else []
-        topic_words = topic_words or words(ASKS_MEANING_PHRASE.sub("，", full))
+        topic_words = topic_words or words(MODAL_ASK.sub("，", ASKS_MEANING_PHRASE.sub("，", full)))
         echo = own_words(question, self._regions) if full != question else ""
         return frame_question(question, full, topic_words, self._regions,
                               doc_ids=doc_ids, years=years, regions=regions, catalog=self._catalog, echo=echo,

@@ -141,3 +141,9 @@ def test_a_question_whether_something_is_allowed_prefers_the_rule_to_its_penalty
     assert allowed.asks_permission and not fined.asks_permission
     assert BREACH.search("违反本条例规定，擅自改变建筑色彩的，由主管部门责令恢复原状")
     assert not BREACH.search("改变建筑色彩的，应当依法履行审批程序")
+
+
+def test_an_a_not_a_ask_is_no_part_of_the_topic(two_cities: Assistant) -> None:
+    frame = two_cities._frame("南岭公园草坪上能不能烧烤、晒被子？", [], [], doc_ids=(), years=(), regions=())
+    assert not any("能" in term for term in frame.terms)
+    assert {"草坪", "烧烤"} <= set(frame.terms)

@@ -252,6 +252,8 @@ _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
 
 # 行吗 / 能不能 / 可以吗: whether something is allowed, which the rule says (the penalty for breaking it follows it).
 ASKS_PERMISSION = re.compile(r"行吗|行不行|能不能|可以吗|可不可以|能否|允许吗|准不准|让不让|是否可以|能吗")
+# An A-not-A ask inside a question (草坪上能不能烧烤): a break between topic words, not one of them (上能, 不能).
+MODAL_ASK = re.compile(r"能不能|能否|可不可以|可以不可以|行不行|准不准|让不让|要不要|会不会|是不是|有没有")
 
 
 # A question about what follows a breach: the penalty, the consequence, the handling.
