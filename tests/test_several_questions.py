@@ -85,6 +85,9 @@ class TestSplitting:
             "各县的活动方案要在什么时候前上报？", "各县的活动总结要在什么时候前上报？"]
         assert split_pair("设置许可证和临时设置许可证，分别多少个工作日内核发？") == [
             "设置许可证多少个工作日内核发？", "临时设置许可证多少个工作日内核发？"]
+        # The words between the pair and 分别 may be a phrase of their own.
+        assert split_pair("测试条例，把成果卖出去和自己办企业，给发明人的奖励比例分别是多少？") == [
+            "测试条例，把成果卖出去，给发明人的奖励比例是多少？", "测试条例，自己办企业，给发明人的奖励比例是多少？"]
 
     def test_each_year_asking_its_own_thing_is_a_question(self):
         assert split_scoped("问题整改，2019年要求多久通报一次，2020年要求什么时候前销号？") == [

@@ -43,7 +43,7 @@ def own_chars(piece: str) -> str:
 # "单位和个人分别罚多少": two subjects joined before 分别/各, the rest of the question shared by both.
 _PAIR = re.compile(r"(?:^|(?<=[，,：:；;。？?对在就的]))(?P<a>[^，,：:；;。？?对在就的]{2,16})(?:和|与|跟|及|以及)"
                    r"(?P<b>[^，,：:；;。？?的和与]{2,16}?)(?P<tail>(?:的[^，,：:；;。？?分各]{1,12})?)"
-                   r"(?:[，,](?P<mid>[^，,：:；;。？?分各]{0,8}))?(?:分别|各自|各)(?P<rest>[^，,；;。]*)$")
+                   r"(?:[，,](?P<mid>[^，,：:；;。？?分各]{0,12}))?(?:分别|各自|各)(?P<rest>[^，,；;。]*)$")
 
 
 def split_pair(text: str) -> list[str]:
