@@ -147,3 +147,11 @@ def test_an_a_not_a_ask_is_no_part_of_the_topic(two_cities: Assistant) -> None:
     frame = two_cities._frame("南岭公园草坪上能不能烧烤、晒被子？", [], [], doc_ids=(), years=(), regions=())
     assert not any("能" in term for term in frame.terms)
     assert {"草坪", "烧烤"} <= set(frame.terms)
+
+
+def test_the_extent_of_a_zone_is_answered_by_a_distance() -> None:
+    pattern = required_answer("测试水库的保护范围是多大？")
+    assert pattern is not None
+    assert pattern.search("保护范围为大坝两侧各三百米以内的区域")
+    assert not pattern.search("保护范围由市人民政府划定")
+    assert required_answer("这个机构的权力有多大") is None

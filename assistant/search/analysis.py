@@ -241,7 +241,8 @@ _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (re.compile(r"(?:多大|多少|什么)比例|比例[^，。？?]{0,6}多少|百分之几|几成|占比"),
      re.compile(r"百分之|%|％|" + _NUMERAL + r"\s*(?:成|倍|分之)")),
     (re.compile(r"多大(?:年龄|岁数)|几岁|多少岁|年满多少"), re.compile(_NUMERAL + r"\s*周?岁")),
-    (re.compile(r"多宽|多长的?(?:距离|路)|多高|多深|多远|多大面积|多少平方"),
+    # 保护范围是多大: the extent of a zone is a distance or an area.
+    (re.compile(r"多宽|多长的?(?:距离|路)|多高|多深|多远|多大面积|多少平方|范围[^，。？?]{0,4}多大|多大的?范围"),
      re.compile(_NUMERAL + r"\s*(?:米|公里|千米|厘米|毫米|平方米|亩)")),
     # 按什么标准收费: a standard is a figure (or a provision that leaves it to others, said as such).
     (re.compile(r"按(?:什么|何种|哪种|啥)标准"), FIGURE),
