@@ -461,9 +461,13 @@ def applies_in(entry: CatalogEntry, province: str) -> bool:
 
 def named_place(question: str, places: Mapping[str, tuple[str, ...]]) -> str:
     """The one city of `places` (places that begin document titles) the question names, or "" for none or two."""
-    simple = normalize(question)
-    named = [p for p in places if p in simple and not any(p != q and p in q and q in simple for q in places)]
+    named = places_in(normalize(question), places)
     return named[0] if len(named) == 1 else ""
+
+
+def places_in(simple: str, places: Mapping[str, tuple[str, ...]]) -> list[str]:
+    """The places of `places` the normalized text names, none of them only as part of a longer one it names."""
+    return [p for p in places if p in simple and not any(p != q and p in q and q in simple for q in places)]
 
 
 _PLACES_JOINED = re.compile(r"^(?:省|市|自治区|县|区)?(?:的[^，。？?]{0,10})?(?:和|与|跟|同|、|以及)$")
@@ -475,7 +479,7 @@ def joined_places(question: str, regions: Sequence[str], places: Mapping[str, tu
     if not places:
         return []
     simple = normalize(question)
-    cities = [p for p in places if p in simple and not any(p in r or r in p for r in regions)]
+    cities = [p for p in places_in(simple, places) if not any(p in r or r in p for r in regions)]
     if not cities:
         return []
     named = sorted(set(cities) | {r for r in regions if r in simple}, key=simple.index)
