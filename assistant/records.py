@@ -50,10 +50,11 @@ class Document:
 
     def version_date(self) -> str:
         """The date of this text: its latest revision, amendment, adoption or issue date."""
-        dated = [value for k, value in self.dates if k in ("修订", "修正", "通过", "公布", "批准", "印发", "成文", "发布")]
-        # Without those, the date its file is named by, then the date it takes effect.
-        dated = dated or [value for k, value in self.dates if k == "文件"] or \
-            [value for k, value in self.dates if k == "施行"]
+        # The date its file is named by counts too: the text keeps it only when it is later than those it states.
+        dated = [value for k, value in self.dates
+                 if k in ("修订", "修正", "通过", "公布", "批准", "印发", "成文", "发布", "文件")]
+        # Without those, the date it takes effect.
+        dated = dated or [value for k, value in self.dates if k == "施行"]
         return max(dated) if dated else ""
 
     @property

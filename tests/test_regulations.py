@@ -170,6 +170,26 @@ def test_a_file_named_by_its_date_gives_the_version_date():
     assert undated.version_date() == "2009-06-01"
 
 
+def test_a_file_named_by_a_later_date_than_its_text_states_is_that_version():
+    def text(*record: str) -> str:
+        return markdown_to_text("# 测试市审查条例\n\n" + "\n\n".join(record)
+                                + "\n\n<!-- INFO END -->\n\n第一条 内容。\n\n第九条 本条例自2012年10月1日起施行。")
+
+    adopted = "2012年7月27日 测试市人民代表大会常务委员会第三十四次会议通过"
+    amended = "2021年11月24日 测试市人民代表大会常务委员会第六次会议《关于修改〈测试市审查条例〉的决定》修正"
+    # The record lists only the adoption; the file's name says it is the 2017 text.
+    older = parse_page("测试市审查条例(2017-09-22).md", text(adopted))[0].document
+    newer = parse_page("测试市审查条例(2021-11-24).md", text(adopted, amended))[0].document
+    assert older.version_date() == "2017-09-22" and older.year == 2017
+    assert newer.version_date() == "2021-11-24"
+    # A file named by an earlier date than its text states keeps the text's own.
+    misnamed = parse_page("测试市审查条例(2010-01-01).md", text(adopted, amended))[0].document
+    assert misnamed.version_date() == "2021-11-24" and misnamed.year == 2021
+    versions = {d.source_file: d for d in assign_versions([older, newer])}
+    assert versions["测试市审查条例(2017-09-22).md"].version == "2017-09-22"
+    assert versions["测试市审查条例(2017-09-22).md"].status == "earlier"
+
+
 def test_which_version_is_in_force_and_when_it_last_changed():
     from assistant.answer.metadata import answer_metadata
     from assistant.search.analysis import metadata_kind

@@ -12,7 +12,7 @@ from assistant.text.numbers import ARTICLE, CN_NUMERALS, DATE_CN, DOC_NUMBER
 from assistant.text.regions import MUNICIPALITIES, PROVINCES, dominant_province, region_of_issuer
 
 # Raised whenever parsing changes what documents or chunks come out, so built indexes are parsed again.
-PARSER_VERSION = 3
+PARSER_VERSION = 4
 
 # Heading markers at the start of a (normalized) line, and their depth in the tree.
 # Regulations nest 编 > 章 > 节 > 条 > 项 (一); policy documents 一、 > (一) > 1. > (1). An item (一) inside
@@ -194,8 +194,8 @@ def _find_year(title: str, number: str, dates: tuple[tuple[str, str], ...]) -> i
             if k == kind:
                 return int(value[:4])
     # A regulation is of the year of its latest text: revised, amended, adopted or published.
-    enacted = [value for k, value in dates if k in ("修订", "修正", "通过", "公布", "批准")] or \
-        [value for k, value in dates if k in ("文件", "施行")]
+    enacted = [value for k, value in dates if k in ("修订", "修正", "通过", "公布", "批准", "文件")] or \
+        [value for k, value in dates if k == "施行"]
     return int(max(enacted)[:4]) if enacted else None
 
 
@@ -298,8 +298,11 @@ def parse_page(source_file: str, raw: str) -> list[ParsedDocument]:
         number = _find_number(simple_lines)
         dates = _find_dates(simple_lines, page_head if index == 0 else "") + tuple(_enactment_dates(simple_lines, full))
         named = _FILE_DATE.search(source_file)
-        if named and not any(k in ("通过", "公布", "修正", "修订", "印发", "成文") for k, _ in dates):
-            # Libraries often name a file by its version's date: 条例(2009-02-24).md.
+        stated = [value for k, value in dates if k in ("通过", "公布", "修正", "修订", "印发", "成文")]
+        if named and (not stated or _iso(*named.groups()) > max(stated)):
+            # Libraries often name a file by its version's date: 条例(2009-02-24).md. A date later than any the
+            # text states is that of a version whose record the text leaves out (only 2012年通过 in a file
+            # named 条例(2017-09-22).md).
             dates += (("文件", _iso(*named.groups())),)
         issuer = issuer or _enacting_body(simple_lines)
         document = Document(
