@@ -85,6 +85,9 @@ def test_a_fee_is_not_answered_by_a_fine() -> None:
 
     assert only_fines("无资质从事检测的，处五万元以上十万元以下罚款")
     assert only_fines("由执法部门罚款二百元")
+    # A range in digits puts the fine further from its first sum.
+    assert only_fines("没收违法所得，并处以500元以上1000元以下的罚款")
+    assert not only_fines("火化费每具500元，困难家庭减免，违者处以1000元以下罚款")
     assert not only_fines("检测费每次一百元，由委托人承担")
     assert not only_fines("逾期不改正的，责令停业")
 

@@ -47,8 +47,12 @@ BREACH = re.compile(r"违反[^，。；]{0,30}规定[^。；]{0,60}(?:处|罚款
 def only_fines(sentence: str) -> bool:
     """Every sum of money the sentence states is a fine (处五万元以上十万元以下罚款, 罚款二百元)."""
     amounts = list(AMOUNT.finditer(sentence))
-    return bool(amounts) and all("罚" in sentence[m.end(): m.end() + 10] or "罚" in sentence[max(0, m.start() - 6): m.start()]
-                                 for m in amounts)
+    # The fine may follow the sum in its clause (处五百元以上一千元以下的罚款) or come before it (罚款二百元).
+    return bool(amounts) and all("罚" in _CLAUSE_END.split(sentence[m.end(): m.end() + 30], 1)[0]
+                                 or "罚" in sentence[max(0, m.start() - 6): m.start()] for m in amounts)
+
+
+_CLAUSE_END = re.compile(r"[，,。；;：:]")
 
 
 def repeats(sentence: str, said: frozenset[str], share: float) -> bool:
