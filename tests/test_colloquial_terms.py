@@ -158,3 +158,10 @@ def test_the_extent_of_a_zone_is_answered_by_a_distance() -> None:
     assert pattern.search("保护范围为大坝两侧各三百米以内的区域")
     assert not pattern.search("保护范围由市人民政府划定")
     assert required_answer("这个机构的权力有多大") is None
+
+
+def test_everyday_words_for_striking_and_dismissal_and_modal_fines() -> None:
+    found = alternatives(("动手", "员工"), "有人动手打保安会怎么处理")
+    assert "殴打" in found["动手"]
+    assert "解除劳动合同" in alternatives(("开除",), "老板能随便开除员工吗")["开除"]
+    assert question_terms(["健身房", "会罚", "要罚"], (), ()) == ["健身房"]
