@@ -44,6 +44,14 @@ class TestSnippet:
         assert snippet(sentence, ["培训"], Intent.WHEN, 15) == "2021年6月底前……"
         assert snippet(sentence, ["培训"], Intent.WHAT, 15) == "……各县完成护林员培训……"
 
+    def test_the_asked_value_is_kept_over_a_clause_full_of_question_words(self):
+        from assistant.search.analysis import AMOUNT
+
+        sentence = ("违反本条例规定，重点排污单位未按照规定报送年度排污状况报告或者报告内容不实的，由生态环境部门责令限期改正；"
+                    "逾期不改正的，处二万元以上八万元以下罚款。")
+        terms = ["重点", "排污", "单位", "年度", "状况", "报告"]
+        assert "二万元以上八万元以下" in snippet(sentence, terms, Intent.NUMBER, 60, AMOUNT)
+
     def test_no_cut_inside_a_clause_when_it_fits(self):
         for limit in (20, 30, 40):
             body = snippet(LONG, ["扶贫车间"], Intent.NUMBER, limit).strip("…")

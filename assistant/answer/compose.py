@@ -83,7 +83,8 @@ def snippet(sentence: str, terms: Sequence[str], intent: Intent, limit: int,
         if intent == Intent.WHEN and DATE.search(norm):
             value += 1.5
         if required is not None and required.search(norm):
-            value += 3.0
+            # The asked value first of all: a clause full of the question's words does not outweigh it.
+            value += 3.0 + len(terms)
         return value
 
     scores = [score(p) for p in pieces]
