@@ -165,3 +165,5 @@ def test_everyday_words_for_striking_and_dismissal_and_modal_fines() -> None:
     assert "殴打" in found["动手"]
     assert "解除劳动合同" in alternatives(("开除",), "老板能随便开除员工吗")["开除"]
     assert question_terms(["健身房", "会罚", "要罚"], (), ()) == ["健身房"]
+    # 不按规定做的话: the rule meant is the one asked about before, not a rule about 规定.
+    assert question_terms(["按规定", "按照规定", "能源审计"], (), ()) == ["能源审计"]

@@ -209,9 +209,10 @@ _QUESTION_WORD = re.compile(r"多长时间|多久|多少[\u4e00-\u9fff]?|多大|
                             r"|如何|是否|有没有|要不要"
                             r"|能不能|可不可以|哪里|哪儿|去哪|多少钱|为什么|啥|是不是|那个|这个|那份|这份|那部|是从|从什么")
 # Words of everyday speech that carry no topic: 我们, 那种, 有些, 就是, 做过 (通过, 超过, 经过 do), 一下, 行吗,
-# 会罚 (the question asks what follows a breach: that is its ask, not its topic).
+# 会罚 (the question asks what follows a breach: that is its ask, not its topic), 按规定 (不按规定做的话: the rule
+# meant is the one the conversation is about).
 _FILLER = re.compile(r"[我你咱俺这那][\u4e00-\u9fff]|有[个些点种位次条项件]|[\u4e00-\u9fff][是着了]"
-                     r"|[^通超经越不度错略]过|别的|一回|一趟|一下|一次|行吗|好吗|可以吗|对吗|[会要该]罚")
+                     r"|[^通超经越不度错略]过|别的|一回|一趟|一下|一次|行吗|好吗|可以吗|对吗|[会要该]罚|按(?:照)?规定")
 # Words that say which version is meant: scope, not topic.
 _VERSION_WORD = re.compile(r"年?版本?|新版|旧版|老版|现行|最新|新旧|两版|原来|以前|修订前|修订后|修改前|修改后|前后")
 _SPECIFICS = re.compile(r"具体|标准|流程|程序|细则|怎么算|如何计算|多少|几[个项天年月次]|费率|金额|额度")
