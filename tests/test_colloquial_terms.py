@@ -167,3 +167,9 @@ def test_everyday_words_for_striking_and_dismissal_and_modal_fines() -> None:
     assert question_terms(["健身房", "会罚", "要罚"], (), ()) == ["健身房"]
     # 不按规定做的话: the rule meant is the one asked about before, not a rule about 规定.
     assert question_terms(["按规定", "按照规定", "能源审计"], (), ()) == ["能源审计"]
+
+
+def test_who_a_term_covers_asks_its_definition(two_cities: Assistant) -> None:
+    frame = two_cities._frame("南岭供水条例说的供水企业都包括谁？", [], [], doc_ids=(), years=(), regions=())
+    assert frame.asks_definition and "包括" not in frame.terms
+    assert "财政性资金" in alternatives(("财政资金",), "财政资金建的场馆")["财政资金"]

@@ -36,7 +36,7 @@ _ASK_PHRASE = re.compile(r"(?:的)?(?:是|叫|有|为|要|达到)?(?:什么|哪�
 ORDINAL_ITEM = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,2})(?:项|条|个|点|类|方面|部分|是)")
 # A question about what a term means or covers, which a 本条例所称X，是指… sentence answers.
 ASKS_DEFINITION = re.compile(r"是指|指的是|指什么|指哪些|什么是|是什么意思|怎么界定|如何界定|界定|定义|含义|所称|算不算|属不属于"
-                             r"|是否属于|包括哪些|包括什么|包含哪些|包不包括|包括不包括")
+                             r"|是否属于|包括哪些|包括什么|包含哪些|包不包括|包括不包括|包括谁|包括哪些人")
 _ASKS_MEANING = re.compile(r"是指|指的是|指什么|什么是|是什么意思|界定|定义|含义|所称")
 # 分哪几类 / 有几种: answered by a sentence that names the kinds.
 ASKS_KINDS_OF = re.compile(r"分(?:为|成)?(?:哪|几)|哪几类|几类|几种|哪几种|哪些类")
@@ -203,7 +203,7 @@ _REVISED = re.compile(r"(修改|修订|修正)(?:后|前|以后|以前|之后|�
 _NOT_TOPIC = (_REVISED, _WHICH_BODY, _JUDGED, _HOW_RULED)
 # Phrases that ask what a term means: blanked before the question is cut into topic words (疫木指的是什么).
 ASKS_MEANING_PHRASE = re.compile(r"指的是|是指|具体指|指什么|是什么意思|什么意思|的含义|含义是|怎么界定|如何界定|怎样界定|的定义"
-                                 r"|定义是|(?:是)?(?:怎么|如何|怎样)(?:下)?定义的?|指哪些")
+                                 r"|定义是|(?:是)?(?:怎么|如何|怎样)(?:下)?定义的?|指哪些|都?包括谁|包括哪些人")
 # Words that ask rather than say what about: never topic words an answer must contain.
 _QUESTION_WORD = re.compile(r"多长时间|多久|多少[\u4e00-\u9fff]?|多大|几[\u4e00-\u9fff]?|什么|哪些|哪个|怎么|怎么办|怎样"
                             r"|如何|是否|有没有|要不要"
