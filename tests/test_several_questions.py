@@ -71,6 +71,10 @@ class TestSplitting:
 
     def test_a_piece_that_only_points_back_stays_with_its_question(self):
         assert split_questions("小孩能自己坐电梯吗？条例咋说的") == ["小孩能自己坐电梯吗？条例咋说的"]
+        # Places added to the question before, asking nothing of their own.
+        assert split_questions("辞职后几天内要办失业登记？浙江和河南分别怎么规定？") == [
+            "辞职后几天内要办失业登记？浙江和河南分别怎么规定？"]
+        assert split_questions("北京有规定吗？上海多少钱？") == ["北京有规定吗？", "上海多少钱？"]
         assert split_questions("这是什么？真的吗？") == ["这是什么？真的吗？"]
         assert split_questions("补贴标准是多少") == ["补贴标准是多少"]
 

@@ -6,6 +6,7 @@ import re
 
 from assistant.text.normalize import readable
 from assistant.text.numbers import YEAR_MENTION
+from assistant.text.regions import cities_named, provinces_in
 
 MAX_SUBQUESTIONS = 3
 # What makes a piece of text a question of its own.
@@ -25,7 +26,8 @@ def split_questions(text: str) -> list[str]:
     pieces = [p.strip() for p in _BREAK.split(simple) if p.strip()]
     questions: list[str] = []
     for piece in pieces:
-        if questions and (not _ASKS.search(piece) or len(own_chars(piece)) < _MIN_OWN_CHARS):
+        if questions and (not _ASKS.search(piece) or len(own_chars(piece)) < _MIN_OWN_CHARS
+                          or _names_only_places(piece)):
             # Not a question of its own: it belongs to the one before.
             questions[-1] += piece
             continue
@@ -38,6 +40,17 @@ def split_questions(text: str) -> list[str]:
 def own_chars(piece: str) -> str:
     """The piece's characters that say what it is about (question and pointing words left out)."""
     return _EMPTY.sub("", re.sub(r"[\W_]", "", piece))
+
+
+def _names_only_places(piece: str) -> bool:
+    """广东和重庆分别怎么规定？: the piece adds places to the question before it and asks nothing of its own."""
+    rest = re.sub(r"[\W_]", "", piece)
+    places = list(provinces_in(rest)) + [name for name, _ in cities_named(rest)]
+    if not places:
+        return False
+    for place in sorted(places, key=len, reverse=True):
+        rest = rest.replace(place, "")
+    return not _EMPTY.sub("", re.sub(r"[省市和与及、]|分别|各自|两地", "", rest))
 
 
 # "单位和个人分别罚多少": two subjects joined before 分别/各, the rest of the question shared by both.
