@@ -197,9 +197,9 @@ class Assistant:
         # but what the answer must speak to is what the follow-up asks.
         words = self.retriever.segmenter.topic_words
         # 那卖烟的呢: the pointing word is no part of the topic (segmented with it, it makes 那卖).
-        topic_words = words(MODAL_ASK.sub("，", ASKS_MEANING_PHRASE.sub("，", _POINTING.sub("", own)))) \
+        topic_words = words(_topic_text(_POINTING.sub("", own))) \
             if full != question and full.endswith(own) and not whole_topic else []
-        topic_words = topic_words or words(MODAL_ASK.sub("，", ASKS_MEANING_PHRASE.sub("，", full)))
+        topic_words = topic_words or words(_topic_text(full))
         echo = own_words(question, self._regions) if full != question else ""
         return frame_question(question, full, topic_words, self._regions,
                               doc_ids=doc_ids, years=years, regions=regions, catalog=self._catalog, echo=echo,
@@ -234,11 +234,9 @@ class Assistant:
                     # A follow-up answered in other words than its own (那多久给答复 by 三十日内决定是否批准):
                     # the provision must then cover what the whole conversation asks, and still state what
                     # the follow-up asks for.
-                    whole = self._frame(framed.asked, [], [], doc_ids=doc_ids, years=years, regions=regions,
-                                        full=framed.full, whole_topic=True)
-                    whole = (self._scoped_frame(whole, documents, years=years, regions=regions, whole_topic=True)
-                             if documents and not doc_ids else None) or whole
-                    if len(whole.parts) == 1:
+                    whole = self._whole_topic_frame(framed.asked, framed.full, documents, doc_ids=doc_ids,
+                                                    years=years, regions=regions)
+                    if whole is not None:
                         whole = dataclasses.replace(whole, said=normalize(_previous_answer(history)))
                         ranked, composed = self._attempt(whole, whole.parts[0].filters, limit, timings)
                 if composed is None and scoped is not None and len(framed.parts) == 1:
@@ -280,11 +278,18 @@ class Assistant:
         joined = asked_with_previous(framed.asked, history)
         if not joined:
             return None
-        joined_frame = self._frame(framed.asked, [], [], doc_ids=(), years=years, regions=regions, full=joined,
-                                   whole_topic=True)
-        together = self._scoped_frame(joined_frame, documents, years=years, regions=regions,
-                                      whole_topic=True) or joined_frame
-        return together if len(together.parts) == 1 else None
+        return self._whole_topic_frame(framed.asked, joined, documents, doc_ids=(), years=years, regions=regions)
+
+    def _whole_topic_frame(self, asked: str, full: str, documents: Sequence[str], *, doc_ids: Sequence[str],
+                           years: Sequence[int], regions: Sequence[str]) -> QuestionFrame | None:
+        """`asked` read as `full` with all of `full` its topic, within `documents` unless it names its own or
+        `doc_ids` fix the scope; None for several parts."""
+        frame = self._frame(asked, [], [], doc_ids=doc_ids, years=years, regions=regions, full=full,
+                            whole_topic=True)
+        scoped = self._scoped_frame(frame, documents, years=years, regions=regions, whole_topic=True) \
+            if documents and not doc_ids else None
+        frame = scoped or frame
+        return frame if len(frame.parts) == 1 else None
 
     def _counterparts(self, frame: QuestionFrame, answers: list[tuple[Part, PartAnswer | None]],
                       limit: int) -> list[tuple[Part, PartAnswer | None]]:
@@ -481,6 +486,12 @@ def _clean_history(history: object, notices: list[str]) -> list[dict]:
         turns = turns[len(turns) - kept:]
         notices.append(f"对话历史总字数过多，只使用了最近的{kept}条记录。")
     return turns
+
+
+def _topic_text(text: str) -> str:
+    """The text topic words are cut from: phrases that ask what a term means, and A-not-A asks (能不能), made
+    breaks, so that no word is segmented across them (草坪上能不能烧烤 gave 上能)."""
+    return MODAL_ASK.sub("，", ASKS_MEANING_PHRASE.sub("，", text))
 
 
 def _previous_answer(history: Sequence[dict]) -> str:

@@ -298,12 +298,13 @@ def parse_page(source_file: str, raw: str) -> list[ParsedDocument]:
         number = _find_number(simple_lines)
         dates = _find_dates(simple_lines, page_head if index == 0 else "") + tuple(_enactment_dates(simple_lines, full))
         named = _FILE_DATE.search(source_file)
+        file_date = _iso(*named.groups()) if named else ""
         stated = [value for k, value in dates if k in ("通过", "公布", "修正", "修订", "印发", "成文")]
-        if named and (not stated or _iso(*named.groups()) > max(stated)):
+        if file_date and (not stated or file_date > max(stated)):
             # Libraries often name a file by its version's date: 条例(2009-02-24).md. A date later than any the
             # text states is that of a version whose record the text leaves out (only 2012年通过 in a file
             # named 条例(2017-09-22).md).
-            dates += (("文件", _iso(*named.groups())),)
+            dates += (("文件", file_date),)
         issuer = issuer or _enacting_body(simple_lines)
         document = Document(
             doc_id=source_file if index == 0 else f"{source_file}#{index + 1}",
