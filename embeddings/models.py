@@ -24,8 +24,9 @@ PASSAGE_ENCODER_ENV = "POLICY_QA_PASSAGE_ENCODER"
 PASSAGE_ENCODERS = ("int8", "float")
 DEFAULT_PASSAGE_ENCODER = "int8"
 # Appended to the model hash of vectors from the 8-bit encoder, so an index (and each chunk's reuse key) never
-# takes 8-bit vectors for full-precision ones or the other way round.
-INT8_HASH_SUFFIX = "-int8"
+# takes 8-bit vectors for full-precision ones or the other way round; "s" since the weights are signed (vectors
+# of the earlier unsigned graph are not reused).
+INT8_HASH_SUFFIX = "-int8s"
 
 
 def passage_encoder_choice(choice: str | None = None) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 
 GRAPH_FILE = "encoder.onnx"
 # Bump when the graph below changes, so a stale cached graph is rebuilt rather than used.
-GRAPH_VERSION = "3"
+GRAPH_VERSION = "4"
 # Tokens (padding included) per batch when many texts are encoded. On the 2-core development machine, 2048
 # took the fewest CPU-seconds per passage of 2048, 4096 and 8192 (2.5 against 2.7 and 3.3 per 100 regulation
 # articles of about 95 tokens), one single-threaded batch per core.
@@ -126,11 +126,15 @@ def quantize_encoder_graph(source: Path, out_path: Path) -> None:
     quiet = _QuietQuantizer()
     logging.getLogger().addFilter(quiet)
     try:
-        # Unsigned 8-bit weights with one scale per output column: as fast here as one scale per tensor and
-        # closer to the float vectors (cosine 0.995 or more on the golden and holdout questions, see the README).
+        # Signed weights with one scale per output column, kept to 7 bits: this CPU's 8-bit matrix kernels
+        # multiply unsigned activations by signed weights about twice as fast as unsigned by unsigned
+        # (69.9 against 36.6 library passages a second, see the README), and the 7-bit range keeps their
+        # pairwise 16-bit sums from saturating on processors without the VNNI instructions. Vectors stay within
+        # cosine 0.994 of the float ones on real provisions.
         # ONNX's shape inference does not know Runtime's own operators (Attention, Gelu): every tensor here
         # is float32, which the quantizer is told instead.
-        quantize_dynamic(str(source), str(out_path), weight_type=QuantType.QUInt8, per_channel=True,
+        quantize_dynamic(str(source), str(out_path), weight_type=QuantType.QInt8, per_channel=True,
+                         reduce_range=True,
                          extra_options={"DefaultTensorType": TensorProto.FLOAT})
     finally:
         logging.getLogger().removeFilter(quiet)

@@ -100,6 +100,19 @@ def test_the_8_bit_graph_stays_close_to_the_float_one(tiny_model):
     assert np.all(cosines > 0.98) and not np.allclose(exact, quantized, atol=1e-6)
 
 
+def test_the_8_bit_graph_has_signed_7_bit_weights(tiny_model):
+    import onnx
+    from onnx import numpy_helper
+
+    OnnxBertEncoder(tiny_model).encode(["扶贫"])
+    graph = onnx.load(str(tiny_model / "encoder-int8.onnx")).graph
+    weights = [numpy_helper.to_array(t) for t in graph.initializer if t.name.endswith("_quantized")]
+    assert weights and all(w.dtype == np.int8 for w in weights)
+    # The reduced range, -64…64 (about 7 bits), so that pairwise 16-bit sums of this CPU cannot saturate.
+    assert all(int(w.min()) >= -64 and int(w.max()) <= 64 for w in weights)
+    assert any(int(w.min()) < 0 for w in weights)
+
+
 def test_empty_input_gives_an_empty_matrix(tiny_model):
     assert OnnxBertEncoder(tiny_model).encode([]).shape == (0, 16)
 

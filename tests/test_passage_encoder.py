@@ -61,7 +61,7 @@ def test_int8_and_float_vectors_have_different_model_hashes(monkeypatch):
 
     monkeypatch.setattr(embeddings.convert, "default_model_key", lambda cache_dir=None: "abc123")
     assert model_hash_of("default", "float") == "abc123"
-    assert model_hash_of("default", "int8") == "abc123-int8"
+    assert model_hash_of("default", "int8") == "abc123-int8s"
     # Another model's passages are always encoded in full precision: the choice does not change its hash.
     assert model_hash_of("some/model", "int8") == model_hash_of("some/model", "float")
 
