@@ -5,7 +5,7 @@ from assistant.ingest.chunking import chunk_document
 from assistant.ingest.parsing import document_kind, parse_page
 from assistant.ingest.readers import join_pdf_lines, markdown_to_text
 from assistant.ingest.versions import assign_versions
-from assistant.search.analysis import required_answer
+from assistant.search.analysis import find_years, required_answer
 from assistant.search.scope import CatalogEntry, resolve_scope
 
 REGULATION = markdown_to_text("""# 测试市河道保洁条例
@@ -82,6 +82,19 @@ def test_questions_that_name_a_document_are_scoped_to_it():
     assert resolve_scope("那个居家养老条例里谁负责", catalog, []).doc_ids == ("c",)
     assert resolve_scope("国务院那个康复条例", catalog, []).doc_ids == ("d",)
     assert not resolve_scope("养老服务补贴是多少", catalog, [])
+
+
+def test_a_year_of_an_amendment_names_the_version_on_that_side_of_it():
+    catalog = [CatalogEntry("a", "测试市学生伤害事故处理条例", "测试", "earlier", "2009-03-01"),
+               CatalogEntry("b", "测试市学生伤害事故处理条例", "测试", "earlier", "2015-06-01"),
+               CatalogEntry("c", "测试市学生伤害事故处理条例", "测试", "current", "2021-09-01")]
+    assert resolve_scope("学生伤害事故处理条例2016年修改前怎么规定赔偿", catalog, []).doc_ids == ("b",)
+    assert resolve_scope("学生伤害事故处理条例2016年修改后怎么规定赔偿", catalog, []).doc_ids == ("c",)
+    assert resolve_scope("学生伤害事故处理条例2015年修订后的规定", catalog, []).doc_ids == ("b",)
+    assert resolve_scope("学生伤害事故处理条例修正前怎么规定", catalog, []).doc_ids == ("a", "b")
+    # The year of the amendment names a version, not a year the topic is about.
+    assert find_years("2016年修改前的条例怎么规定") == ()
+    assert find_years("2016年的补助标准和2018年修订后的条例") == (2016,)
 
 
 def test_the_asked_kind_of_answer_is_required():

@@ -7,7 +7,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from assistant.records import Filters, Intent
-from assistant.search.scope import KINDS, CatalogEntry, DocumentScope, resolve_scope, title_place
+from assistant.search.scope import (
+    AMENDMENT_SIDE,
+    KINDS,
+    CatalogEntry,
+    DocumentScope,
+    resolve_scope,
+    title_place,
+)
 from assistant.text.lexicon import alternatives, expansions
 from assistant.text.normalize import normalize, readable
 from assistant.text.numbers import FIGURE, YEAR_MENTION, small_number
@@ -68,9 +75,13 @@ class QueryFacts:
 
 
 def find_years(text: str) -> tuple[int, ...]:
-    """Years named in the text, as four digits (20年 -> 2020), in order, without repeats."""
+    """Years named in the text, as four digits (20年 -> 2020), in order, without repeats; not the year of an
+    amendment that names a version (2019年修改前)."""
     years: list[int] = []
-    for match in YEAR_MENTION.finditer(readable(text)):
+    simple = readable(text)
+    for match in YEAR_MENTION.finditer(simple):
+        if AMENDMENT_SIDE.match(simple, match.end()):
+            continue
         value = match.group(1)
         year = int(value) if len(value) == 4 else 2000 + int(value)
         if year not in years:
@@ -214,7 +225,7 @@ _QUESTION_WORD = re.compile(r"多长时间|多久|多少[\u4e00-\u9fff]?|多大|
 _FILLER = re.compile(r"[我你咱俺这那][\u4e00-\u9fff]|有[个些点种位次条项件]|[\u4e00-\u9fff][是着了]"
                      r"|[^通超经越不度错略]过|别的|一回|一趟|一下|一次|行吗|好吗|可以吗|对吗|[会要该]罚|按(?:照)?规定")
 # Words that say which version is meant: scope, not topic.
-_VERSION_WORD = re.compile(r"年?版本?|新版|旧版|老版|现行|最新|新旧|两版|原来|以前|修订前|修订后|修改前|修改后|前后")
+_VERSION_WORD = re.compile(r"年?版本?|新版|旧版|老版|现行|最新|新旧|两版|原来|以前|(?:修订|修改|修正)[前后]|前后")
 _SPECIFICS = re.compile(r"具体|标准|流程|程序|细则|怎么算|如何计算|多少|几[个项天年月次]|费率|金额|额度")
 _COMPARES = re.compile(r"不同|不一样|区别|差别|差异|一样|相同|变化|变了|改了|有何变|共同点|比较|对比|相比|高吗|低吗|多吗|少吗")
 _NUMERAL = r"[\d.一二三四五六七八九十两百千万零〇]+"

@@ -13,8 +13,11 @@ from assistant.text.regions import cities_named
 KINDS = ("条例", "办法", "规定", "细则", "意见", "方案", "要点", "通知", "规划", "批复", "决定", "计划", "纲要", "措施")
 _WRAPPER = re.compile(r"中华人民共和国|实施|关于|印发|《|》|的")
 _PLACE = re.compile(r"^(?:[\u4e00-\u9fff]{2,3}?(?:省|市|自治区|特别行政区)){1,2}")
-OLDER = re.compile(r"旧版|老版|原版|原来的|以前的|之前的|修订前|修改前|过去的|早先")
-NEWER = re.compile(r"新版|现行|最新|修订后|修改后|现在的")
+OLDER = re.compile(r"旧版|老版|原版|原来的|以前的|之前的|修订前|修改前|修正前|过去的|早先")
+NEWER = re.compile(r"新版|现行|最新|修订后|修改后|修正后|现在的")
+# "2019年修改前": the year of an amendment, naming the version on one side of it (not a year of the topic).
+AMENDMENT_SIDE = re.compile(r"的?(?:修改|修订|修正)(前|以前|之前|后|以后|之后)")
+_AMENDED_IN = re.compile(r"((?:19|20)\d{2})年?" + AMENDMENT_SIDE.pattern)
 _JOINED = re.compile(r"和|与|及|跟|同|、|还是|相比|比较|对比|分别|各自")
 # Words that end or start many titles and so name none of them on their own.
 _GENERIC = frozenset({"促进", "保护", "管理", "保障", "服务", "实施", "建设", "发展", "工作", "安全", "权益", "防治"})
@@ -253,6 +256,14 @@ def resolve_scope(question: str, catalog: Sequence[CatalogEntry], regions: Seque
         by_date = sorted(chosen, key=lambda e: e.version)
         if COMPARE.search(simple) or (OLDER.search(simple) and NEWER.search(simple)):
             return DocumentScope(tuple(e.doc_id for e in by_date), words, tuple((e.doc_id,) for e in by_date))
+        amended = _AMENDED_IN.search(simple)
+        if amended:
+            # 2019年修改前: the latest version dated before that year; 修改后: the first of that year or later.
+            year, before = amended.group(1), amended.group(2) in ("前", "以前", "之前")
+            side = ([e for e in by_date if e.version[:4] < year][-1:] if before
+                    else [e for e in by_date if e.version[:4] >= year][:1])
+            if side:
+                return DocumentScope(tuple(e.doc_id for e in side), words)
         year = re.search(r"((?:19|20)\d{2})年?(?:[^，。？?版]{0,6}?)(?:版|的版本|那版)", simple)
         if year:
             picked = [e for e in by_date if e.version.startswith(year.group(1))]
