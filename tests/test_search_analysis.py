@@ -133,3 +133,9 @@ def test_how_long_a_thing_is_asks_for_a_length_not_a_time():
     asked = required_answer("小型犬的牵引绳不能超过多长？")
     assert asked.search("长度不超过两米的犬绳") and not asked.search("即时清除犬粪")
     assert required_answer("多长时间内办结？").search("十五日内办结")
+
+
+def test_a_phone_number_asked_for_is_digits():
+    asked = required_answer("投诉举报电话是多少？")
+    assert asked.search("举报电话为12345") and not asked.search("设立三条举报热线")
+    assert required_answer("服务热线号码是什么").search("拨打96110")

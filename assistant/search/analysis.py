@@ -235,6 +235,8 @@ _SPAN = r"(?<![\d月年])(?:\d{1,3}(?:\.\d+)?|[一二三四五六七八九十两
 AMOUNT = re.compile(_NUMERAL + r"\s*(?:万|亿)?元|百分之|%|倍")
 # Kinds of answer a question may ask for beyond a count in a unit, and what states one.
 _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    # 举报电话是多少: a number to dial is digits (12345), not any figure the sentence states.
+    (re.compile(r"(?:电话|热线|号码|手机号)[^，。？?]{0,4}?(?:是|为)?(?:多少|什么|啥|几号)"), re.compile(r"\d{3,}")),
     (re.compile(r"多少钱|多少(?![^，。？?]{0,2}免费)[^，。？?]{0,2}费|费用?(?:是|为|要|需要)?多少|罚多少|罚款多少|补贴多少|多少补贴|奖励多少"
                 r"|多少资金|多少经费|(?:交|缴|赔|给)多少(?![天日月年个人名次项小时周])"
                 r"|罚款的?(?:额度|标准|金额|数额|幅度)"),
