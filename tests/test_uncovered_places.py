@@ -62,3 +62,24 @@ def test_the_answer_says_the_library_has_no_document_of_that_city(tmp_path) -> N
     answer = assistant.ask("郑州超计划用水怎么加价？")
     assert answer.abstained and "没有郑州本地的文件" in answer.text
     assert not assistant.ask("威海超计划用水怎么加价？").abstained
+
+
+SHANDONG = """# 山东省节约用水条例
+
+2018年3月1日 山东省人民代表大会常务委员会通过
+
+<!-- INFO END -->
+
+第一条 为了节约用水，制定本条例。
+
+第二条 非居民用水户超计划用水的，按照水价的一倍加价收费。
+
+第三条 本条例自2018年5月1日起施行。
+"""
+
+
+def test_a_date_of_a_city_text_the_library_lacks_is_not_taken_from_the_province_text(tmp_path) -> None:
+    assistant = assistant_over(tmp_path, {"山东省节约用水条例.md": SHANDONG})
+    answer = assistant.ask("济宁市节约用水条例什么时候施行？")
+    assert "2018年5月1日" not in answer.text and "济宁" in answer.text
+    assert "2018年5月1日" in assistant.ask("山东省节约用水条例什么时候施行？").text

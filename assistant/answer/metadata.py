@@ -12,6 +12,7 @@ from assistant.records import Citation, Document
 from assistant.search.analysis import METADATA_WORDS, QuestionFrame
 from assistant.search.retrieval import Ranked
 from assistant.text.normalize import normalize, readable
+from assistant.text.regions import cities_named
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,11 @@ def answer_from_metadata(store: IndexStore, frame: QuestionFrame, ranked: Sequen
     if topic and named(best) < 1.0 and not scoped:
         return None
     document = store.documents[best]
+    # 济宁市节约用水条例什么时候施行, in a library with only the province's: a city the document does not name
+    # asks about another document, whose number and dates are not this one's.
+    if frame.outside or any(city not in document.title and city != document.region and city not in document.issuer
+                            for city, _ in cities_named(normalize(frame.full))):
+        return None
     found = answer_metadata(document, frame.metadata_kind, frame.full)
     if found is None:
         return None
