@@ -173,3 +173,44 @@ def test_who_a_term_covers_asks_its_definition(two_cities: Assistant) -> None:
     frame = two_cities._frame("南岭供水条例说的供水企业都包括谁？", [], [], doc_ids=(), years=(), regions=())
     assert frame.asks_definition and "包括" not in frame.terms
     assert "财政性资金" in alternatives(("财政资金",), "财政资金建的场馆")["财政资金"]
+
+
+def test_everyday_words_for_renting_cars_withholding_and_open_fires() -> None:
+    assert "汽车租赁" in alternatives(("租车",), "租车公司能扣着我的身份证吗")["租车"]
+    assert "扣押" in alternatives(("扣着",), "租车公司能扣着我的身份证吗")["扣着"]
+    assert "野外用火" in alternatives(("生火",), "在山上生火做饭行吗")["生火"]
+    assert "家政服务人员" in alternatives(("阿姨",), "请的阿姨要体检吗")["阿姨"]
+    assert "转让" in alternatives(("买卖",), "这种证能买卖吗")["买卖"]
+
+
+HOUSEKEEPING = """# 测试市家政服务条例
+
+2021年3月1日 测试市人民代表大会常务委员会通过
+
+<!-- INFO END -->
+
+第一条 为了规范家政服务，保障家政服务人员和用户的合法权益，制定本条例。
+
+第八条 家政服务机构收取中介服务费的标准，由市发展改革部门会同市商务部门制定并公布。
+
+第九条 家政服务人员上岗前应当进行健康体检。
+
+第二十条 违反本条例第八条规定，超过标准收取中介服务费的，由市场监督管理部门责令退还，处二千元以上一万元以下罚款。
+"""
+
+
+def test_a_standard_asked_for_is_not_answered_by_a_fine(tmp_path) -> None:
+    assistant = assistant_over(tmp_path, {"测试市家政服务条例.md": HOUSEKEEPING})
+    for question in ("家政服务机构收取中介服务费按什么标准？", "家政服务机构收取中介服务费的标准是多少？"):
+        answer = assistant.ask(question)
+        assert "第八条" in answer.text and "罚款" not in answer.text, answer.text
+    assert "第二十条" in assistant.ask("超过标准收取中介服务费怎么罚？").text
+
+
+def test_a_share_of_people_is_a_figure_that_no_fine_beside_it_hides() -> None:
+    from assistant.answer.candidates import only_fines
+    from assistant.text.numbers import FIGURE
+
+    assert FIGURE.search("须经全体业主过半数同意") and FIGURE.search("半数以上成员出席")
+    assert not only_fines("经业主大会过半数同意，方可改变用途；擅自改变的，处一万元罚款", FIGURE)
+    assert only_fines("擅自改变用途的，处一万元罚款", FIGURE)
