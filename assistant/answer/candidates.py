@@ -14,7 +14,7 @@ from assistant.index.store import IndexStore
 from assistant.records import Chunk, Intent
 from assistant.search.analysis import AMOUNT, ASKS_MEANING_PHRASE, QuestionFrame
 from assistant.text.normalize import char_bigrams, normalize
-from assistant.text.numbers import ARTICLE, ITEM_LINE, cn_numeral
+from assistant.text.numbers import ARTICLE, FIGURE, ITEM_LINE, cn_numeral
 from assistant.text.sentences import sentence_spans
 
 DATE = re.compile(
@@ -44,9 +44,10 @@ DEFINED_TERMS = (re.compile(r"所(?:称|说的?)([^，,。；;:：]{2,24}?)[，,
 BREACH = re.compile(r"违反[^，。；]{0,30}规定[^。；]{0,60}(?:处|罚款|责令)")
 
 
-def only_fines(sentence: str) -> bool:
-    """Every sum of money the sentence states is a fine (处五万元以上十万元以下罚款, 罚款二百元)."""
-    amounts = list(AMOUNT.finditer(sentence))
+def only_fines(sentence: str, figures: re.Pattern[str] = AMOUNT) -> bool:
+    """Every sum of money (or other figure of `figures`) the sentence states is a fine (处五万元以上十万元以下罚款,
+    罚款二百元)."""
+    amounts = list(figures.finditer(sentence))
     # The fine may follow the sum in its clause (处五百元以上一千元以下的罚款) or come before it (罚款二百元).
     return bool(amounts) and all("罚" in _CLAUSE_END.split(sentence[m.end(): m.end() + 30], 1)[0]
                                  or "罚" in sentence[max(0, m.start() - 6): m.start()] for m in amounts)
@@ -284,8 +285,9 @@ def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], 
             continue
         if said and repeats(norm, said, weights.repeated_share):
             continue
-        if required is AMOUNT and not frame.asks_consequence and only_fines(norm):
-            # 收费多少钱 is not answered by the fine for charging without a licence.
+        if (required is AMOUNT or required is FIGURE) and not frame.asks_consequence and only_fines(norm, required):
+            # 收费多少钱 is not answered by the fine for charging without a licence, nor 按什么标准 or 多少 by
+            # the fine for breaking the standard.
             continue
         if index > 0 and CONTINUES.match(norm):
             # 逾期不改正的，处一万元罚款: a clause after a semicolon is judged, and quoted, with the clause it
