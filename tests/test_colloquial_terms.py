@@ -214,3 +214,10 @@ def test_a_share_of_people_is_a_figure_that_no_fine_beside_it_hides() -> None:
     assert FIGURE.search("须经全体业主过半数同意") and FIGURE.search("半数以上成员出席")
     assert not only_fines("经业主大会过半数同意，方可改变用途；擅自改变的，处一万元罚款", FIGURE)
     assert only_fines("擅自改变用途的，处一万元罚款", FIGURE)
+
+
+def test_everyday_words_for_car_repair_puppies_and_bites() -> None:
+    assert "机动车维修" in alternatives(("修车",), "修车行业归哪个部门管")["修车"]
+    assert "幼犬" in alternatives(("小狗",), "狗生了小狗怎么办")["小狗"]
+    assert "复核" in alternatives(("复查",), "分数想复查")["复查"]
+    assert "承重结构" in alternatives(("承重墙",), "装修砸了承重墙")["承重墙"]
