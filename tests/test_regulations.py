@@ -84,6 +84,41 @@ def test_questions_that_name_a_document_are_scoped_to_it():
     assert not resolve_scope("养老服务补贴是多少", catalog, [])
 
 
+UNNUMBERED_CHAPTERS = markdown_to_text("""# 测试省养殖条例
+
+## 第一章 总则
+
+第一条 为了规范养殖，制定本条例。
+
+第二条 本条例适用于本省。
+
+种畜种禽
+
+第三条 从事种畜禽生产经营的，应当取得许可证。
+
+第四条 禁止销售下列种畜禽：
+
+（一）假种畜禽；
+
+（二）劣种畜禽。
+
+饲料与饲料添加剂
+
+第五条 饲料生产企业实行许可证制度。
+""")
+
+
+def test_a_chapter_title_that_lost_its_number_is_a_heading_not_the_end_of_an_article():
+    parsed = parse_page("yz.md", UNNUMBERED_CHAPTERS)[0]
+    text = parsed.document.display_text
+    by_path = {p.path: text[p.start:p.end] for p in parsed.provisions}
+    assert "种畜种禽" not in by_path[("第一章 总则", "第二条")]
+    assert "饲料" not in by_path[("种畜种禽", "第四条", "（二）")]
+    assert ("种畜种禽", "第三条") in by_path and ("饲料与饲料添加剂", "第五条") in by_path
+    # An item or a sentence is never taken for a title; a short line inside an article's text stays in it.
+    assert ("第一章 总则", "第一条") in by_path
+
+
 def test_a_year_of_an_amendment_names_the_version_on_that_side_of_it():
     catalog = [CatalogEntry("a", "测试市学生伤害事故处理条例", "测试", "earlier", "2009-03-01"),
                CatalogEntry("b", "测试市学生伤害事故处理条例", "测试", "earlier", "2015-06-01"),

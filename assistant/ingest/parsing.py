@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.ingest.cleaning import clean_blocks
@@ -12,7 +13,7 @@ from assistant.text.numbers import ARTICLE, CN_NUMERALS, DATE_CN, DOC_NUMBER
 from assistant.text.regions import MUNICIPALITIES, PROVINCES, dominant_province, region_of_issuer
 
 # Raised whenever parsing changes what documents or chunks come out, so built indexes are parsed again.
-PARSER_VERSION = 4
+PARSER_VERSION = 5
 
 # Heading markers at the start of a (normalized) line, and their depth in the tree.
 # Regulations nest 编 > 章 > 节 > 条 > 项 (一); policy documents 一、 > (一) > 1. > (1). An item (一) inside
@@ -241,6 +242,18 @@ def _responsible_units(text: str) -> str:
     return ""
 
 
+_CHAPTER_TITLE = re.compile(r"^[\u4e00-\u9fff、与和及]{2,16}$")
+
+
+def _unnumbered_chapter(lines: Sequence[str], n: int) -> bool:
+    """Line `n` is a short title standing alone after an article's last sentence and before the next article."""
+    if not _CHAPTER_TITLE.match(lines[n]) or ARTICLE.match(lines[n]):
+        return False
+    before = next((line for line in reversed(lines[:n]) if line), "")
+    after = next((line for line in lines[n + 1:] if line), "")
+    return before.endswith(("。", "；", ";", ".")) and bool(ARTICLE.match(after))
+
+
 def _provisions(display: str) -> tuple[Provision, ...]:
     """The provision tree as a flat, ordered list of spans with heading paths."""
     mapped = normalize_mapped(display)
@@ -248,7 +261,9 @@ def _provisions(display: str) -> tuple[Provision, ...]:
     provisions: list[tuple[tuple[str, ...], int]] = []
     stack: list[tuple[int, str]] = []
     pos = 0
-    for line in norm.split("\n"):
+    lines = norm.split("\n")
+    said = [line.strip() for line in lines]
+    for n, line in enumerate(lines):
         start = pos
         pos += len(line) + 1
         stripped = line.strip()
@@ -257,6 +272,14 @@ def _provisions(display: str) -> tuple[Provision, ...]:
         if _ISSUE_LINE.match(stripped):
             provisions.append((("印发信息",), d_start))
             stack = []
+            continue
+        if _unnumbered_chapter(said, n) and any(lvl == 4 for lvl, _ in stack):
+            # 饲料与饲料添加剂 alone between two articles: a chapter whose number the text lost, not the end of
+            # the article before it.
+            while stack and stack[-1][0] >= 1:
+                stack.pop()
+            stack.append((1, display_line.strip()))
+            provisions.append((tuple(label for _, label in stack), d_start))
             continue
         for level, pattern in _MARKERS:
             match = pattern.match(stripped)
