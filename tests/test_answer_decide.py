@@ -31,3 +31,16 @@ def test_without_topic_terms_any_match_is_enough():
 def test_the_minimum_is_the_callers():
     assert covers(evidence(0.3, 0.2), ["扶贫车间"], 0.25)
     assert not covers(evidence(0.3, 0.2), ["扶贫车间"], 0.5)
+
+
+def test_a_chapter_title_alone_is_a_heading_only_chunk() -> None:
+    from assistant.answer.compose import heading_only
+    from assistant.records import Chunk
+
+    def chunk(section: tuple[str, ...], text: str) -> Chunk:
+        return Chunk(chunk_id="d:0001", doc_id="d", section=section, text=text, start=0, end=len(text), tokens=4)
+
+    assert heading_only(chunk(("法律责任",), "法律责任"))
+    assert heading_only(chunk(("第五章 法律责任",), "第五章  法律责任"))
+    assert not heading_only(chunk(("法律责任", "第三十条"), "第三十条 违反本条例规定的，处一千元罚款。"))
+    assert not heading_only(chunk((), "本条例自公布之日起施行。"))

@@ -417,6 +417,17 @@ def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: Ques
     return "；".join(texts) + "。", citations
 
 
+def heading_only(chunk: Chunk) -> bool:
+    """The chunk is a heading with no text under it (第五章 法律责任, a chapter title alone)."""
+    def bare(text: str) -> str:
+        return _WHITE_SPACE.sub("", normalize(text))
+
+    return bool(chunk.section) and bare(chunk.text) == bare(chunk.section[-1])
+
+
+_WHITE_SPACE = re.compile(r"\s+")
+
+
 def abstention(store: IndexStore, frame: QuestionFrame, nearest: Sequence[Ranked]) -> str:
     """Says the documents do not answer, what was looked for, and the nearest provisions."""
     terms = frame.terms
@@ -434,8 +445,7 @@ def abstention(store: IndexStore, frame: QuestionFrame, nearest: Sequence[Ranked
     if frame.outside:
         text += f"（文档库中没有{frame.outside}本地的文件，只查找了当地所在省份和全国适用的文件。）"
     shown = []
-    for ranked in nearest[:3]:
-        chunk = store.chunks[ranked.row]
+    for chunk in [c for c in (store.chunks[r.row] for r in nearest) if not heading_only(c)][:3]:
         document = store.documents[chunk.doc_id]
         shown.append(f"《{document.title}》{compact_section(chunk.section)}")
     if shown:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.answer.candidates import Evidence, FormsCache, choose_evidence
-from assistant.answer.compose import compose
+from assistant.answer.compose import compose, heading_only
 from assistant.answer.metadata import answer_from_metadata
 from assistant.config import AnswerWeights, AskConfig
 from assistant.index.store import IndexStore
@@ -55,6 +55,9 @@ def answer_part(store: IndexStore, forms: FormsCache, frame: QuestionFrame, rank
             return PartAnswer(*composed)
     rows = [r.row for r in ranked]
     closeness = {r.row: r.similarity for r in ranked}
+    # A chapter title alone (法律责任) is near many questions by meaning and answers none: the provisions
+    # compared by meaning are those with a text.
+    ranked = [r for r in ranked if not heading_only(store.chunks[r.row])]
     evidence = choose_evidence(store, forms, rows, frame, years, config.weights, config.evidence_depth, closeness)
     if evidence and frame.asks_specifics and frame.required is None and not speaks_of_focus(forms, evidence[0], frame):
         evidence = []
