@@ -221,3 +221,12 @@ def test_everyday_words_for_car_repair_puppies_and_bites() -> None:
     assert "幼犬" in alternatives(("小狗",), "狗生了小狗怎么办")["小狗"]
     assert "复核" in alternatives(("复查",), "分数想复查")["复查"]
     assert "承重结构" in alternatives(("承重墙",), "装修砸了承重墙")["承重墙"]
+
+
+def test_single_characters_that_spell_a_lexicon_word_are_one_topic_word() -> None:
+    from assistant.index.lexical import joined_lexicon_words
+
+    assert joined_lexicon_words(["遛狗", "的", "狗", "绳", "最长"]) == ["遛狗", "的", "狗绳", "最长"]
+    # Only runs of single characters are joined, and only into a word of the lexicon.
+    assert joined_lexicon_words(["狗", "把", "人"]) == ["狗", "把", "人"]
+    assert joined_lexicon_words(["小狗", "绳"]) == ["小狗", "绳"]

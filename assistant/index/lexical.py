@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.config import policy_home
+from assistant.text.lexicon import synonyms
 from assistant.text.normalize import normalize
 
 if TYPE_CHECKING:
@@ -93,15 +95,31 @@ class Segmenter:
         return [w for w in self._tokenizer.cut_for_search(normalize(text)) if w.strip() and _WORD.search(w)]
 
     def topic_words(self, text: str) -> list[str]:
-        """Whole words (jieba's accurate mode) of two or more characters, without stop words."""
+        """Whole words (jieba's accurate mode) of two or more characters, without stop words; single characters
+        that together spell a lexicon word (狗 + 绳) count as that word."""
         stop = stopwords()
-        return [w for w in self._tokenizer.cut(normalize(text))
+        return [w for w in joined_lexicon_words(self._tokenizer.cut(normalize(text)))
                 if len(w) >= 2 and _WORD.search(w) and w not in stop]
 
     def terms(self, text: str) -> list[str]:
         """Index terms: words without stop words."""
         stop = stopwords()
         return [w for w in self.words(text) if w not in stop]
+
+
+def joined_lexicon_words(words: Iterable[str], longest: int = 4) -> list[str]:
+    """The words with each run of single characters that spells a lexicon word (狗绳, cut as 狗 + 绳 because
+    everyday words are not in the segmenter's dictionary) joined into it, the longest first."""
+    table = synonyms()
+    cut = list(words)
+    out: list[str] = []
+    i = 0
+    while i < len(cut):
+        n = next((n for n in range(longest, 1, -1) if i + n <= len(cut)
+                  and all(len(w) == 1 for w in cut[i:i + n]) and "".join(cut[i:i + n]) in table), 1)
+        out.append("".join(cut[i:i + n]))
+        i += n
+    return out
 
 
 class BM25Index:
