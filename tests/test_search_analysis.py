@@ -133,6 +133,9 @@ def test_how_long_a_thing_is_asks_for_a_length_not_a_time():
     asked = required_answer("小型犬的牵引绳不能超过多长？")
     assert asked.search("长度不超过两米的犬绳") and not asked.search("即时清除犬粪")
     assert required_answer("多长时间内办结？").search("十五日内办结")
+    asked = required_answer("遛狗的狗绳最长不能超过多少？")
+    assert asked.search("犬链全长不得超过1.5米") and not asked.search("七个工作日内予以办理")
+    assert required_answer("狗绳最长拴多少天").search("三十日")
 
 
 def test_a_phone_number_asked_for_is_digits():
