@@ -32,3 +32,31 @@ def test_all_items_of_a_long_article_are_listed(tmp_path) -> None:
     answer = assistant.ask("测试省矿山安全条例对矿山企业加强安全生产管理有哪些要求？")
     assert not answer.abstained
     assert "通风" in answer.text and "劳动保护用品" in answer.text and "教育培训" in answer.text
+
+
+ALLOWANCE = """# 测试市最低生活保障条例
+
+2020年1月1日 测试市人民代表大会常务委员会通过
+
+<!-- INFO END -->
+
+第一条 为了保障困难居民的基本生活，制定本条例。
+
+第十一条 本条例所指的共同生活的家庭成员，按照户口簿、居民身份证核定，包括：
+
+（一）配偶；
+
+（二）未成年子女；
+
+（三）已成年但不能独立生活的子女。
+
+未婚现役军人，脱离家庭独立生活一年以上的宗教教职人员，在监狱内服刑的人员，不计入共同生活的家庭成员。
+"""
+
+
+def test_a_sentence_after_a_list_answers_by_itself(tmp_path) -> None:
+    assistant = assistant_over(tmp_path, {"测试市最低生活保障条例.md": ALLOWANCE})
+    answer = assistant.ask("算低保家庭人口时，哪些人不计入共同生活的家庭成员？")
+    assert "未婚现役军人" in answer.text and "不计入" in answer.text, answer.text
+    listed = assistant.ask("共同生活的家庭成员包括哪些人？")
+    assert "配偶" in listed.text and "未成年子女" in listed.text, listed.text

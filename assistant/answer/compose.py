@@ -394,9 +394,11 @@ def compose(store: IndexStore, evidence: Sequence[Evidence], n: int, frame: Ques
         elif (listed := list_items(*provision_text(store, group[0].row))) is not None and (
                 frame.asks_list or (_LEAD_IN.search(display[start:end]) and not states_asked(frame, display[start:end]))) \
                 and len(groups) == 1 and not (_ITEM_START.match(group[0].norm)
-                                              and defines_asked_term(group[0].norm, normalize(frame.full))):
+                                              and defines_asked_term(group[0].norm, normalize(frame.full))) \
+                and group[0].start < listed[1][-1][1]:
             # A list is answered with its items, all of them, in order; but 有害垃圾指哪些 asks for the one item of a
-            # list of definitions that defines it (an item, not a lead-in: 就业困难人员是指：… is answered by its list).
+            # list of definitions that defines it (an item, not a lead-in: 就业困难人员是指：… is answered by its list),
+            # and a sentence after the list (…不计入共同生活的家庭成员) is a rule of its own, answered by itself.
             (lead_start, lead_end), items = listed
             body = compose_list(display, (lead_start, lead_end), items, wording.max_list_chars - len(lead))
             start, end = min(start, lead_start), items[-1][1]
