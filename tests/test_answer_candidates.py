@@ -103,3 +103,13 @@ def test_a_sentence_saying_which_body_it_is_names_a_unit():
     # 主管部门 is named in most provisions: it does not say who does the task asked about.
     loose = "相关行政主管部门可以将违法行为予以曝光"
     assert intent_bonus(Intent.WHO, loose, chunk(text=loose), weights) == 0.0
+
+
+def test_a_clause_that_negates_the_one_before_continues_it() -> None:
+    from assistant.answer.candidates import CONTINUES
+
+    assert CONTINUES.match("未结清的,买卖双方应当对结算作出约定")
+    assert CONTINUES.match("逾期不改正的,处一千元罚款")
+    assert CONTINUES.match("不按期缴纳的,加收滞纳金")
+    assert not CONTINUES.match("未成年人的监护人应当履行监护职责")
+    assert not CONTINUES.match("业主转让物业时,应当结清物业服务费")
