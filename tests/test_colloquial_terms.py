@@ -230,3 +230,9 @@ def test_single_characters_that_spell_a_lexicon_word_are_one_topic_word() -> Non
     # Only runs of single characters are joined, and only into a word of the lexicon.
     assert joined_lexicon_words(["狗", "把", "人"]) == ["狗", "把", "人"]
     assert joined_lexicon_words(["小狗", "绳"]) == ["小狗", "绳"]
+
+
+def test_everyday_words_for_civil_servants_moving_house_and_claiming_a_dog() -> None:
+    assert "国家机关工作人员" in alternatives(("公务员",), "作弊的人是公务员呢")["公务员"]
+    assert "变更居住地" in alternatives(("搬家",), "持证人搬家了")["搬家"]
+    assert "认领" in alternatives(("领回",), "主人多少天内能领回")["领回"]
