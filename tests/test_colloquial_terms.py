@@ -164,7 +164,10 @@ def test_everyday_words_for_striking_and_dismissal_and_modal_fines() -> None:
     found = alternatives(("动手", "员工"), "有人动手打保安会怎么处理")
     assert "殴打" in found["动手"]
     assert "解除劳动合同" in alternatives(("开除",), "老板能随便开除员工吗")["开除"]
-    assert question_terms(["健身房", "会罚", "要罚"], (), ()) == ["健身房"]
+    assert question_terms(["健身房", "会罚", "要罚", "能罚"], (), ()) == ["健身房"]
+    assert required_answer("楼下半夜装修，能罚他吗？").search("处以一百元以上五百元以下罚款")
+    assert not required_answer("楼下半夜装修，能罚他吗？").search("不得在午间和夜间从事装饰装修")
+    assert "夜间" in alternatives(("大半夜",), "大半夜还在装修")["大半夜"]
     # 不按规定做的话: the rule meant is the one asked about before, not a rule about 规定.
     assert question_terms(["按规定", "按照规定", "能源审计"], (), ()) == ["能源审计"]
 

@@ -223,7 +223,7 @@ _QUESTION_WORD = re.compile(r"多长时间|多久|多少[\u4e00-\u9fff]?|多大|
 # 会罚 (the question asks what follows a breach: that is its ask, not its topic), 按规定 (不按规定做的话: the rule
 # meant is the one the conversation is about).
 _FILLER = re.compile(r"[我你咱俺这那][\u4e00-\u9fff]|有[个些点种位次条项件]|[\u4e00-\u9fff][是着了]"
-                     r"|[^通超经越不度错略]过|别的|一回|一趟|一下|一次|行吗|好吗|可以吗|对吗|[会要该]罚|按(?:照)?规定")
+                     r"|[^通超经越不度错略]过|别的|一回|一趟|一下|一次|行吗|好吗|可以吗|对吗|[会要该能]罚|按(?:照)?规定")
 # Words that say which version is meant: scope, not topic.
 _VERSION_WORD = re.compile(r"年?版本?|新版|旧版|老版|现行|最新|新旧|两版|原来|以前|(?:修订|修改|修正)[前后]|前后")
 _SPECIFICS = re.compile(r"具体|标准|流程|程序|细则|怎么算|如何计算|多少|几[个项天年月次]|费率|金额|额度")
@@ -278,7 +278,7 @@ ASKS_CONSEQUENCE = re.compile(r"罚|处分|法律责任|承担什么责任|后�
 
 
 # 怎么罚 / 如何处罚: answered by a sentence that states a penalty, not by the duty it punishes.
-_ASKS_PENALTY = re.compile(r"(?:怎么|怎样|如何|咋|会被|要被|会不会被?|能不能|可以)(?:处)?罚|罚不罚|受到什么处罚|什么处罚")
+_ASKS_PENALTY = re.compile(r"(?:怎么|怎样|如何|咋|会被|要被|会不会被?|能不能|可以|能)(?:处)?罚|罚不罚|受到什么处罚|什么处罚")
 PENALTY = re.compile(r"罚款|罚金|处[^，。；]{0,20}?元|警告|吊销|没收|拘留|处分|责令(?:停业|停产|关闭)")
 
 
