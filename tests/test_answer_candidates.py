@@ -111,5 +111,7 @@ def test_a_clause_that_negates_the_one_before_continues_it() -> None:
     assert CONTINUES.match("未结清的,买卖双方应当对结算作出约定")
     assert CONTINUES.match("逾期不改正的,处一千元罚款")
     assert CONTINUES.match("不按期缴纳的,加收滞纳金")
+    assert CONTINUES.match("经批评教育仍不改正的,处以一百元以上五百元以下罚款")
+    assert not CONTINUES.match("经批准的,可以临时占用")
     assert not CONTINUES.match("未成年人的监护人应当履行监护职责")
     assert not CONTINUES.match("业主转让物业时,应当结清物业服务费")

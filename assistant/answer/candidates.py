@@ -75,7 +75,7 @@ LEADS_LIST = re.compile(r"(?:下列|以下)(?:[^，。；]{0,6})(?:情形|行为
 # A clause that goes on from the one before it: what follows when that is not done or done badly.
 # …结清物业服务费；未结清的，…: a case that negates the clause before (未…的, 不…的) continues it too.
 CONTINUES = re.compile(r"(?:逾期|拒不|情节严重|情节较重|情节特别严重|造成|屡次|再次|多次|期满|仍不|经责令|不改正"
-                       r"|[未不][\u4e00-\u9fff]{1,8}的(?=[,，]))")
+                       r"|[未不][\u4e00-\u9fff]{1,8}的(?=[,，])|经[\u4e00-\u9fff]{1,8}?(?:仍不|仍未|后仍))")
 _ORDINAL_MARK = re.compile(r"第[一二三四五六七八九十百\d]+")
 # A sentence that names who does or heads a task: 负责, 牵头, or 监督机构是重庆市经济委员会.
 _LEADS = re.compile(r"负责|牵头|是[^，。；,;]{0,16}(?:委员会|部门|局|厅|办公室|人民政府|机关|中心)")
