@@ -239,3 +239,17 @@ def test_everyday_words_for_civil_servants_moving_house_and_claiming_a_dog() -> 
     assert "国家机关工作人员" in alternatives(("公务员",), "作弊的人是公务员呢")["公务员"]
     assert "变更居住地" in alternatives(("搬家",), "持证人搬家了")["搬家"]
     assert "认领" in alternatives(("领回",), "主人多少天内能领回")["领回"]
+
+
+def test_a_lexicon_word_only_inside_another_word_is_not_said() -> None:
+    from assistant.index.lexical import Segmenter
+    from assistant.text.lexicon import expansions, said_as_words
+
+    cuts = frozenset({0, 4, 6, 8})  # 贫困人口 | 脱贫 | 多少
+    assert not said_as_words("困人", "贫困人口脱贫多少", cuts)
+    assert said_as_words("脱贫", "贫困人口脱贫多少", cuts)
+    assert said_as_words("领回", "领回去", frozenset({0, 3}))  # starts where a word starts
+    assert said_as_words("困人", "贫困人口", None)
+    question = "2020年要求多少贫困人口脱贫"
+    assert "被困" not in expansions(question, Segmenter.shared().boundaries(question))
+    assert "被困" in expansions("电梯困人了怎么办", Segmenter.shared().boundaries("电梯困人了怎么办"))

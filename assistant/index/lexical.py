@@ -101,6 +101,14 @@ class Segmenter:
         return [w for w in joined_lexicon_words(self._tokenizer.cut(normalize(text)))
                 if len(w) >= 2 and _WORD.search(w) and w not in stop]
 
+    def boundaries(self, text: str) -> frozenset[int]:
+        """Where jieba's accurate mode cuts the normalized text: the offsets its words start and end at."""
+        cuts, at = {0}, 0
+        for word in self._tokenizer.cut(normalize(text)):
+            at += len(word)
+            cuts.add(at)
+        return frozenset(cuts)
+
     def terms(self, text: str) -> list[str]:
         """Index terms: words without stop words."""
         stop = stopwords()

@@ -543,7 +543,10 @@ def _framed(asked: str, full: str, facts: QueryFacts, terms: tuple[str, ...], pa
     # Places become filters; left in the search text they only pull up title pages. Years stay:
     # a sentence that names the year asked about is often the answer.
     search_text = strip_filters(full, (), facts.regions) or full
-    extra = list(expansions(full))
+    from assistant.index.lexical import Segmenter
+
+    cuts = Segmenter.shared().boundaries(full)
+    extra = list(expansions(full, cuts))
     if _ASKS_MEANING.search(asks):
         # The provision that defines a term says so in these words.
         extra = [*extra, "所称", "是指"]
@@ -557,7 +560,7 @@ def _framed(asked: str, full: str, facts: QueryFacts, terms: tuple[str, ...], pa
         required=required_answer(ask) if intent in (Intent.NUMBER, Intent.WHAT, Intent.WHEN) and not ordinal
         and not ASKS_LIST.search(asks) else None,
         asks_list=bool(ASKS_LIST.search(asks)) and ordinal_target(ask) is None,
-        alternatives=alternatives(terms, full), compares=bool(_COMPARES.search(normalize(full))) and len(parts) > 1,
+        alternatives=alternatives(terms, full, cuts), compares=bool(_COMPARES.search(normalize(full))) and len(parts) > 1,
         asks_specifics=bool(_SPECIFICS.search(asks)),
         asks_definition=bool(ASKS_DEFINITION.search(asks)), asks_kinds=bool(ASKS_KINDS_OF.search(ask)),
         asks_adoption=bool(ASKS_ADOPTION.search(ask)), asks_consequence=bool(ASKS_CONSEQUENCE.search(asks)),

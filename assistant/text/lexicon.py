@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import lru_cache
 from importlib import resources
 
@@ -68,9 +69,23 @@ def negated(word: str, term: str) -> bool:
     return at > 0 and term[at - 1] in "非不无未没"
 
 
-def alternatives(terms: tuple[str, ...], question: str) -> dict[str, tuple[str, ...]]:
+def said_as_words(word: str, simple: str, boundaries: Collection[int] | None) -> bool:
+    """`word` is said in the normalized question, not only inside another word: some occurrence starts or ends
+    where the segmenter cut (困人 is not said in 贫困人口; 领回 is in 领回去); without boundaries, anywhere."""
+    if boundaries is None:
+        return word in simple
+    at = simple.find(word)
+    while at >= 0:
+        if at in boundaries or at + len(word) in boundaries:
+            return True
+        at = simple.find(word, at + 1)
+    return False
+
+
+def alternatives(terms: tuple[str, ...], question: str,
+                 boundaries: Collection[int] | None = None) -> dict[str, tuple[str, ...]]:
     """For each topic term, the words that stand for it; lexicon words found in the question inside a term
-    count too (腿脚不方便的老人 -> 老人 -> 老年人)."""
+    count too (腿脚不方便的老人 -> 老人 -> 老年人), when said as words (`boundaries`: where the segmenter cut)."""
     table = synonyms()
     simple = normalize(question)
     out: dict[str, tuple[str, ...]] = {}
@@ -80,18 +95,19 @@ def alternatives(terms: tuple[str, ...], question: str) -> dict[str, tuple[str, 
         for word, others in table.items():
             # 腿脚不方便的老人: 老人 inside the term; 晒粮食 cut into 晒 + 粮食: the term inside the word.
             if len(word) >= 2 and word != term and (word in term or term in word) and word in simple \
-                    and not negated(word, term):
+                    and not negated(word, term) and (term in word or said_as_words(word, simple, boundaries)):
                 alts.extend(o for o in others if o not in alts)
         if alts:
             out[term] = tuple(alts)
     return out
 
 
-def expansions(question: str) -> tuple[str, ...]:
-    """The documents' words for the everyday words of a question, to search by as well."""
+def expansions(question: str, boundaries: Collection[int] | None = None) -> tuple[str, ...]:
+    """The documents' words for the everyday words of a question (said as words, see `said_as_words`), to
+    search by as well."""
     simple = normalize(question)
     found: list[str] = []
     for word, others in synonyms().items():
-        if len(word) >= 2 and word in simple:
+        if len(word) >= 2 and word in simple and said_as_words(word, simple, boundaries):
             found.extend(o for o in others if o not in found and o not in simple)
     return tuple(found)
