@@ -83,3 +83,21 @@ def test_a_date_of_a_city_text_the_library_lacks_is_not_taken_from_the_province_
     answer = assistant.ask("济宁市节约用水条例什么时候施行？")
     assert "2018年5月1日" not in answer.text and "济宁" in answer.text
     assert "2018年5月1日" in assistant.ask("山东省节约用水条例什么时候施行？").text
+
+
+LUOYANG = """# 洛阳市旅游条例
+
+2016年10月1日 洛阳市人民代表大会常务委员会通过
+
+<!-- INFO END -->
+
+第一条 为了促进旅游业发展，制定本条例。
+
+第二条 本条例自2017年1月1日起施行。
+"""
+
+
+def test_a_city_with_a_text_of_its_own_is_another_part_of_the_question(tmp_path) -> None:
+    assistant = assistant_over(tmp_path, {"山东省节约用水条例.md": SHANDONG, "洛阳市旅游条例.md": LUOYANG})
+    answer = assistant.ask("洛阳旅游条例和山东节约用水条例分别从哪天开始施行？")
+    assert "2017年1月1日" in answer.text and "2018年5月1日" in answer.text, answer.text

@@ -159,9 +159,11 @@ def answer_from_metadata(store: IndexStore, frame: QuestionFrame, ranked: Sequen
     if topic and named(best) < 1.0 and not scoped:
         return None
     document = store.documents[best]
-    # 济宁市节约用水条例什么时候施行, in a library with only the province's: a city the document does not name
-    # asks about another document, whose number and dates are not this one's.
-    if frame.outside or any(city not in document.title and city != document.region and city not in document.issuer
+    # 济宁市节约用水条例什么时候施行, in a library with only the province's: a city no document names asks about a
+    # document the library lacks, whose number and dates are not this one's (a city with texts of its own is
+    # another part of the question: 洛阳旅游条例和浙江气象灾害防御条例分别哪天施行).
+    if frame.outside or any(not any(city in d.title or city == d.region or city in d.issuer
+                                    for d in store.documents.values())
                             for city, _ in cities_named(normalize(frame.full))):
         return None
     found = answer_metadata(document, frame.metadata_kind, frame.full)
