@@ -128,7 +128,7 @@ def quantize_encoder_graph(source: Path, out_path: Path) -> None:
     try:
         # Signed weights with one scale per output column, kept to 7 bits: this CPU's 8-bit matrix kernels
         # multiply unsigned activations by signed weights about twice as fast as unsigned by unsigned
-        # (69.9 against 36.6 library passages a second, see the README), and the 7-bit range keeps their
+        # (66.1 against 36.6 library passages a second, see the README), and the 7-bit range keeps their
         # pairwise 16-bit sums from saturating on processors without the VNNI instructions. Vectors stay within
         # cosine 0.994 of the float ones on real provisions.
         # ONNX's shape inference does not know Runtime's own operators (Attention, Gelu): every tensor here

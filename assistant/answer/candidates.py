@@ -223,10 +223,6 @@ def candidate_sentences(forms: FormsCache, rows: Sequence[int], frame: QuestionF
     return sentences
 
 
-# 哪些人不计入 / 哪些情形不适用: a list question about what is left out.
-ASKED_EXCLUSION = re.compile(r"不(?:计入|属于|包括|适用|纳入|列入|享受|予)")
-
-
 def asked_shape_bonus(frame: QuestionFrame, norm: str, index: int, own: float, years: tuple[int, ...],
                       weights: AnswerWeights, meaning_of: str = "") -> float:
     """What a sentence earns for having the shape of the answer asked for: the year asked about, a follow-up's
@@ -250,10 +246,9 @@ def asked_shape_bonus(frame: QuestionFrame, norm: str, index: int, own: float, y
         bonus -= weights.breach_penalty
     if frame.first_item and index <= 1:
         bonus += weights.first_item_bonus
-    excluded = ASKED_EXCLUSION.search(normalize(frame.full)) if frame.asks_list else None
-    if frame.asks_list and own > 0 and excluded is not None:
+    if frame.asks_list and own > 0 and frame.excluded:
         # 哪些人不计入家庭成员: the sentence that states the exclusion, not the list of those included.
-        if excluded.group(0) in norm:
+        if frame.excluded in norm:
             bonus += weights.list_lead_bonus
     elif frame.asks_list and own > 0 and (LEADS_LIST.search(norm) or norm.rstrip().endswith(":")):
         # 哪些情形/有哪些职责: the sentence that opens a list (…具有下列情形之一的…：) is answered with its items.

@@ -12,7 +12,6 @@ from assistant.records import Citation, Document
 from assistant.search.analysis import METADATA_WORDS, QuestionFrame
 from assistant.search.retrieval import Ranked
 from assistant.text.normalize import normalize, readable
-from assistant.text.regions import cities_named
 
 
 @dataclass(frozen=True)
@@ -162,9 +161,7 @@ def answer_from_metadata(store: IndexStore, frame: QuestionFrame, ranked: Sequen
     # 济宁市节约用水条例什么时候施行, in a library with only the province's: a city no document names asks about a
     # document the library lacks, whose number and dates are not this one's (a city with texts of its own is
     # another part of the question: 洛阳旅游条例和浙江气象灾害防御条例分别哪天施行).
-    if frame.outside or any(not any(city in d.title or city == d.region or city in d.issuer
-                                    for d in store.documents.values())
-                            for city, _ in cities_named(normalize(frame.full))):
+    if frame.uncovered:
         return None
     found = answer_metadata(document, frame.metadata_kind, frame.full)
     if found is None:

@@ -267,6 +267,10 @@ _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
 )
 
 
+# 哪些人不计入 / 哪些情形不适用: a list question about what is left out.
+ASKED_EXCLUSION = re.compile(r"不(?:计入|属于|包括|适用|纳入|列入|享受|予)")
+
+
 # 行吗 / 能不能 / 可以吗: whether something is allowed, which the rule says (the penalty for breaking it follows it).
 ASKS_PERMISSION = re.compile(r"行吗|行不行|能不能|可以吗|可不可以|能否|允许吗|准不准|让不让|是否可以|能吗")
 # An A-not-A ask inside a question (草坪上能不能烧烤): a break between topic words, not one of them (上能, 不能).
@@ -383,7 +387,10 @@ class QuestionFrame:
     asks_consequence: bool = False  # asks what follows a breach (罚多少, 怎么处理): penalty articles name the duty's
     counted: str = ""  # what a figure asked for counts (多少个孩子 -> 孩子), which the answering provision must name
     echo: str = ""  # a follow-up's own words (那农村地区呢 -> 农村地区): the slot it puts in the earlier question
-    outside: str = ""  # a city the question names that no document of the library covers (深圳)
+    outside: str = ""  # a city the question names that no document of the library covers (深圳), answered from
+    # its province's and national texts
+    uncovered: str = ""  # that city whether or not it widened the scope (济宁市…条例, a title the library lacks)
+    excluded: str = ""  # what a question asks to be left out (不计入 in 哪些人不计入家庭成员)
     asks_permission: bool = False  # asks whether something is allowed (行吗, 能不能), not what follows a breach
     said: str = ""  # what the conversation's previous answer said (normalized): a follow-up asks something else
 
@@ -396,6 +403,8 @@ def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regi
     `catalog` the indexed documents a question may name."""
     facts = analyse(full, known_regions)
     terms = tuple(question_terms(topic_words, facts.years, facts.regions, full))
+    outside = uncovered_city(full, catalog) if catalog else None
+    uncovered = outside[0] if outside else ""
     scope = resolve_scope(full, catalog, facts.regions) if catalog and not doc_ids else DocumentScope()
     if scope:
         # The words that name the document say nothing of what is asked about it.
@@ -417,11 +426,11 @@ def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regi
         if scope.versions:
             return _framed(asked, full, facts, terms, tuple(
                 Part(_version_label(named, ids), Filters(doc_ids=ids, years=tuple(years), regions=tuple(regions)))
-                for ids in scope.versions), echo)
+                for ids in scope.versions), echo, uncovered=uncovered)
         if scope.documents:
             return _framed(asked, full, facts, terms, tuple(
                 Part(_document_label(named, ids), Filters(doc_ids=ids, years=tuple(years), regions=tuple(regions)))
-                for ids in scope.documents), echo)
+                for ids in scope.documents), echo, uncovered=uncovered)
         if len({e.title for e in named.values()}) == 1:
             # One named document is scope enough: a year in the question names its version, not a filter.
             facts = QueryFacts((), facts.regions, facts.intent)
@@ -442,18 +451,17 @@ def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regi
             and (city := named_place(full, places)):
         # 济南对不文明养犬怎么罚: a city that begins some titles is answered from those documents.
         parts = (Part("", Filters(years=fixed_years or facts.years, doc_ids=places[city])),)
-    elif catalog and not fixed_regions and not doc_ids and not facts.regions \
-            and (outside := uncovered_city(full, catalog)):
+    elif outside and not fixed_regions and not doc_ids and not facts.regions:
         # 深圳能办失业登记吗, in a library without a document of 深圳: only what applies there (its province's
         # and national texts) may answer; another city's rules do not.
         city, province = outside
         wide = tuple(e.doc_id for e in catalog if applies_in(e, province))
         terms = tuple(t for t in terms if not t.startswith(city)) or terms
         parts = (Part("", Filters(years=fixed_years or facts.years, doc_ids=wide or (NO_DOCUMENT,))),)
-        return _framed(asked, full, facts, terms, parts, echo, outside=city)
+        return _framed(asked, full, facts, terms, parts, echo, outside=city, uncovered=uncovered)
     else:
         parts = (Part("", Filters(years=fixed_years or facts.years, regions=fixed_regions or facts.regions, **base)),)
-    return _framed(asked, full, facts, terms, parts, echo)
+    return _framed(asked, full, facts, terms, parts, echo, uncovered=uncovered)
 
 
 # A document id no library holds: the scope of a question that no document applies to.
@@ -535,7 +543,7 @@ def slot_text(asked: str, full: str) -> str:
 
 
 def _framed(asked: str, full: str, facts: QueryFacts, terms: tuple[str, ...], parts: tuple[Part, ...],
-            echo: str = "", outside: str = "") -> QuestionFrame:
+            echo: str = "", outside: str = "", uncovered: str = "") -> QuestionFrame:
     ask = slot_text(asked, full)
     intent = intent_of(ask) if ask != full else facts.intent
     asks = normalize(ask)
@@ -565,5 +573,6 @@ def _framed(asked: str, full: str, facts: QueryFacts, terms: tuple[str, ...], pa
         asks_definition=bool(ASKS_DEFINITION.search(asks)), asks_kinds=bool(ASKS_KINDS_OF.search(ask)),
         asks_adoption=bool(ASKS_ADOPTION.search(ask)), asks_consequence=bool(ASKS_CONSEQUENCE.search(asks)),
         counted=counted_term(ask, terms),
-        echo=normalize(echo), outside=outside,
+        echo=normalize(echo), outside=outside, uncovered=uncovered,
+        excluded=(excluded.group(0) if (excluded := ASKED_EXCLUSION.search(normalize(full))) else ""),
         asks_permission=bool(ASKS_PERMISSION.search(normalize(asked))) and not ASKS_CONSEQUENCE.search(asks))
