@@ -28,7 +28,7 @@ from assistant.search.analysis import ASKS_MEANING_PHRASE, MODAL_ASK, Part, Ques
 from assistant.search.followup import asked_with_previous, is_elliptical, own_words, rewrite
 from assistant.search.retrieval import Ranked, Retriever
 from assistant.search.scope import CatalogEntry, compares_versions, resolve_scope, title_place
-from assistant.search.subquestions import split_asks, split_pair, split_questions, split_scoped
+from assistant.search.subquestions import pair_subjects, split_asks, split_pair, split_questions, split_scoped
 from assistant.text.normalize import normalize, readable, sanitize
 from embeddings.models import Embedder
 
@@ -214,10 +214,19 @@ class Assistant:
         found = _Found()
         documents = self._conversation_documents(frames[0], history, years=years, regions=regions) \
             if history and not doc_ids else ()
+        said, asked_before = _previous_turn(history)
         for framed in frames:
             scoped = self._scoped_frame(framed, documents, years=years, regions=regions) \
                 if documents and not doc_ids else None
             asked = scoped or framed
+            earlier = " ".join(normalize(c.text) for c in found.citations)
+            if framed.subject and earlier and framed.subject not in earlier:
+                # 新建小区和老小区…分别: the provision that answered the one, naming nothing of the other, does not
+                # answer the other as well.
+                asked = dataclasses.replace(asked, quoted=earlier)
+            elif said and len(frames) == 1:
+                # A question after an answer asks something that answer did not say.
+                asked = dataclasses.replace(asked, said=said, asked_before=asked_before)
             cited_before = len(found.citations)
             answers: list[tuple[Part, PartAnswer | None]] = []
             for part in asked.parts:
@@ -237,7 +246,7 @@ class Assistant:
                     whole = self._whole_topic_frame(framed.asked, framed.full, documents, doc_ids=doc_ids,
                                                     years=years, regions=regions)
                     if whole is not None:
-                        whole = dataclasses.replace(whole, said=normalize(_previous_answer(history)))
+                        whole = dataclasses.replace(whole, said=said, asked_before=asked_before)
                         ranked, composed = self._attempt(whole, whole.parts[0].filters, limit, timings)
                 if composed is None and scoped is not None and len(framed.parts) == 1:
                     # Not in the document the conversation is about: asked of the whole library.
@@ -350,8 +359,10 @@ class Assistant:
         questions = split_questions(frame.asked)
         if len(questions) < 2:
             questions = split_asks(frame.asked)
+        pair = False
         if len(questions) < 2 and len(frame.parts) == 1 and len(frame.regions) < 2:
             questions = split_pair(frame.asked)
+            pair = len(questions) == 2
         if len(questions) < 2 and len(frame.years) > 1:
             questions = split_scoped(frame.asked)
         if len(questions) < 2:
@@ -361,6 +372,9 @@ class Assistant:
         for question in questions:
             frames.append(self._frame(question, earlier, [], doc_ids=doc_ids, years=years, regions=regions))
             earlier.append({"role": "user", "content": question})
+        if pair:
+            subjects = pair_subjects(frame.asked)
+            frames[1] = dataclasses.replace(frames[1], subject=normalize(subjects[1]) if subjects else "")
         return frames
 
     def _scoped_frame(self, frame: QuestionFrame, documents: Sequence[str], *, years: Sequence[int],
@@ -494,10 +508,15 @@ def _topic_text(text: str) -> str:
     return MODAL_ASK.sub("，", ASKS_MEANING_PHRASE.sub("，", text))
 
 
-def _previous_answer(history: Sequence[dict]) -> str:
-    """The latest assistant turn's text, "" without one."""
-    answers = [t.get("content") for t in history if isinstance(t, Mapping) and t.get("role") == "assistant"]
-    return next((a for a in reversed(answers) if isinstance(a, str)), "")
+def _previous_turn(history: Sequence[dict]) -> tuple[str, str]:
+    """The latest assistant turn's text and the user turn before it, normalized; ("", "") without an answer."""
+    for i in range(len(history) - 1, -1, -1):
+        turn = history[i]
+        if isinstance(turn, Mapping) and turn.get("role") == "assistant" and isinstance(turn.get("content"), str):
+            users = [t.get("content") for t in history[:i] if isinstance(t, Mapping) and t.get("role") == "user"]
+            asked = next((u for u in reversed(users) if isinstance(u, str)), "")
+            return normalize(turn["content"]), normalize(asked)
+    return "", ""
 
 
 def _renumbered(composed: PartAnswer, first: int) -> PartAnswer:

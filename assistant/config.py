@@ -99,6 +99,11 @@ class AnswerWeights:
     # A follow-up is not answered with a sentence the previous answer already said: this share of its character
     # pairs found there makes it a repetition.
     repeated_share: float = 0.8
+    # …nor with one that says nothing beyond the previous question and answer together (this share of its pairs).
+    covered_share: float = 0.95
+    # …nor, asked for a figure, with one stating only the figures the previous answer gave and this share of
+    # its pairs found in the previous question and answer.
+    restated_share: float = 0.6
     # A passage farther by meaning from the question than the closest retrieved one loses this much per 0.01 of
     # cosine, up to similarity_gap_cap, times the share of the topic its sentence lacks: the words of a colloquial
     # question match the wrong provision as often as not, while a sentence with all the words needs no help.
@@ -112,8 +117,8 @@ class AnswerWeights:
                 raise ValueError(f"{name} must be four non-negative weights adding up to at most 1")
         if not 0.0 <= self.paraphrase_credit <= 1.0:
             raise ValueError("paraphrase_credit must be between 0 and 1")
-        if not 0.0 < self.repeated_share <= 1.0:
-            raise ValueError("repeated_share must be above 0 and at most 1")
+        if not all(0.0 < share <= 1.0 for share in (self.repeated_share, self.covered_share, self.restated_share)):
+            raise ValueError("repeated_share, covered_share and restated_share must be above 0 and at most 1")
         if self.similarity_gap_weight < 0 or self.similarity_gap_cap < 0:
             raise ValueError("similarity_gap_weight and similarity_gap_cap must not be negative")
         if self.min_sentence_chars < 1 or self.heading_sentence_chars < 1:

@@ -14,7 +14,7 @@ from assistant.index.store import IndexStore
 from assistant.records import Chunk, Intent
 from assistant.search.analysis import AMOUNT, ASKS_MEANING_PHRASE, QuestionFrame
 from assistant.text.normalize import char_bigrams, normalize
-from assistant.text.numbers import ARTICLE, FIGURE, ITEM_LINE, cn_numeral
+from assistant.text.numbers import ARTICLE, FIGURE, ITEM_LINE, cn_numeral, stated_values
 from assistant.text.sentences import sentence_spans
 
 DATE = re.compile(
@@ -60,6 +60,13 @@ def repeats(sentence: str, said: frozenset[str], share: float) -> bool:
     """At least `share` of the sentence's character pairs are in `said` (what was answered before)."""
     pairs = char_bigrams(sentence)
     return bool(pairs) and len(pairs & said) >= share * len(pairs)
+
+
+def states_only_said_values(sentence: str, required: re.Pattern[str], said: frozenset[tuple[float, str]]) -> bool:
+    """The sentence states the asked kind of value, but no number the previous answer did not already give
+    (那复查要多久 is not answered by the 15日内 to apply that was just said)."""
+    values = stated_values(sentence)
+    return bool(values) and bool(required.search(sentence)) and values <= said
 
 
 def defines_asked_term(sentence: str, question: str) -> bool:
@@ -286,10 +293,21 @@ def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], 
     # 是指什么 / 怎么定义的 ask what a term means (包括哪些 may ask for a list instead).
     asks_meaning = bool(ASKS_MEANING_PHRASE.search(frame.full))
     said = char_bigrams(frame.said) if frame.said else frozenset()
+    # What the conversation has already covered: its previous question and answer together.
+    covered = said | char_bigrams(frame.asked_before) if said else frozenset()
+    said_values = stated_values(frame.said) if said else frozenset()
+    quoted = char_bigrams(frame.quoted) if frame.quoted else frozenset()
     for rank, row, chunk, index, s_start, s_end, norm in sentences:
         if required is not None and not required.search(norm):
             continue
-        if said and repeats(norm, said, weights.repeated_share):
+        if said and (repeats(bare := ARTICLE.sub("", norm, count=1).strip(), said, weights.repeated_share)
+                     or repeats(bare, covered, weights.covered_share)):
+            continue
+        if quoted and repeats(ARTICLE.sub("", norm, count=1).strip(), quoted, 1.0):
+            continue
+        if said and required is not None and states_only_said_values(norm, required, said_values) \
+                and repeats(bare, covered, weights.restated_share):
+            # The same statement over again, with the same figures (a new rule may repeat a figure: 延长三十日).
             continue
         if (required is AMOUNT or required is FIGURE) and not frame.asks_consequence and only_fines(norm, required):
             # 收费多少钱 is not answered by the fine for charging without a licence, nor 按什么标准 or 多少 by

@@ -234,6 +234,9 @@ _SPAN = r"(?<![\d月年])(?:\d{1,3}(?:\.\d+)?|[一二三四五六七八九十两
 # A sum of money, a share or a multiple: what 多少钱, 罚多少, 补贴多少 ask for.
 AMOUNT = re.compile(_NUMERAL + r"\s*(?:万|亿)?元|百分之|%|倍")
 # Kinds of answer a question may ask for beyond a count in a unit, and what states one.
+# A length of time in any unit (十五日, 三个月, 每年, 当场).
+DURATION = re.compile(_SPAN + r"\s*(?:个)?(?:工作日|日|天|月|年|小时|分钟|周)|每(?:半)?(?:年|月|季度|周|半月|日|天)|即时|当场"
+                      r"|及时|立即|同步")
 _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     # 举报电话是多少: a number to dial is digits (12345), not any figure the sentence states.
     (re.compile(r"(?:电话|热线|号码|手机号)[^，。？?]{0,4}?(?:是|为)?(?:多少|什么|啥|几号)"), re.compile(r"\d{3,}")),
@@ -251,9 +254,7 @@ _ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (re.compile(r"(?:长度|绳|链|线|距离|管道|管线|道路|路段|围栏|栏杆)[^，。？?]{0,8}"
                 r"(?:多长(?!时间)|最长[^，。？?]{0,6}多少(?![天日月年个小时周分]))"),
      re.compile(_NUMERAL + r"\s*(?:米|公里|千米|厘米|毫米)")),
-    (re.compile(r"多长时间|多久|时限|期限|期多长|多长(?!的?(?:距离|路|米|公里))"),
-     re.compile(_SPAN + r"\s*(?:个)?(?:工作日|日|天|月|年|小时|分钟|周)|每(?:半)?(?:年|月|季度|周|半月|日|天)|即时|当场|及时"
-                r"|立即|同步")),
+    (re.compile(r"多长时间|多久|时限|期限|期多长|多长(?!的?(?:距离|路|米|公里))"), DURATION),
     (re.compile(r"(?:多大|多少|什么)比例|比例[^，。？?]{0,6}多少|百分之几|几成|占比"),
      re.compile(r"百分之|%|％|" + _NUMERAL + r"\s*(?:成|倍|分之)")),
     (re.compile(r"多大(?:年龄|岁数)|几岁|多少岁|年满多少"), re.compile(_NUMERAL + r"\s*周?岁")),
@@ -290,13 +291,25 @@ PENALTY = re.compile(r"罚款|罚金|处[^，。；]{0,20}?元|警告|吊销|没
 _ASKS_FIGURE = re.compile(r"多少|(?<!哪)几(?!乎)")
 
 
-def required_answer(question: str) -> re.Pattern[str] | None:
+
+
+def _states_time(kind: re.Pattern[str]) -> bool:
+    """The kind of value is a length of time in some unit (几小时, 几个月, 几年, 几天)."""
+    return kind is DURATION or any(kind.search(f"三{unit}") for unit in ("小时", "个月", "年", "日"))
+
+
+def required_answer(question: str, any_unit: bool = False) -> re.Pattern[str] | None:
     """What an answer sentence must contain: 多少人 needs a count of people, 几项 a count of items, 多少钱 an
-    amount, 多长时间 a duration, 多大年龄 an age, 比例 a ratio."""
+    amount, 多长时间 a duration, 多大年龄 an age, 比例 a ratio. With `any_unit` (临时的呢？ after …最长几年？, a
+    follow-up that asks the same of something else) a duration in any unit, and a count of anything."""
     simple = asking_form(normalize(question))
     match = _ASKED_UNIT.search(simple)
+    if match and any_unit:
+        return FIGURE
     if not match:
         kind = next((states for asks, states in _ASKED_KINDS if asks.search(simple)), None)
+        if any_unit and kind is not None and _states_time(kind):
+            kind = DURATION
         if kind is None and _ASKS_FIGURE.search(simple):
             return FIGURE
         if kind is None and _ASKS_PENALTY.search(simple):
@@ -393,6 +406,9 @@ class QuestionFrame:
     excluded: str = ""  # what a question asks to be left out (不计入 in 哪些人不计入家庭成员)
     asks_permission: bool = False  # asks whether something is allowed (行吗, 能不能), not what follows a breach
     said: str = ""  # what the conversation's previous answer said (normalized): a follow-up asks something else
+    asked_before: str = ""  # the conversation's previous question (normalized), read with `said`
+    subject: str = ""  # the thing one part of "A和B分别…" asks about (B), which the other part's answer may not name
+    quoted: str = ""  # what the message's earlier part quoted (normalized): a sentence wholly in it is not quoted again
 
 
 def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regions: Iterable[str] = (), *,
@@ -565,7 +581,8 @@ def _framed(asked: str, full: str, facts: QueryFacts, terms: tuple[str, ...], pa
         search_text=search_text, parts=parts, metadata_kind=metadata_kind(ask), ordinal=ordinal,
         item=ordinal_target(ask), first_item=bool(_FIRST_ITEM.search(ask)), focus=focus_term(ask, terms),
         both_parts=bool(_BOTH_PARTS.search(ask)) or (intent in (Intent.NUMBER, Intent.WHEN) and "和" in ask),
-        required=required_answer(ask) if intent in (Intent.NUMBER, Intent.WHAT, Intent.WHEN) and not ordinal
+        required=required_answer(ask, any_unit=bool(echo) and not _QUESTION_WORD.search(normalize(asked)))
+        if intent in (Intent.NUMBER, Intent.WHAT, Intent.WHEN) and not ordinal
         and not ASKS_LIST.search(asks) else None,
         asks_list=bool(ASKS_LIST.search(asks)) and ordinal_target(ask) is None,
         alternatives=alternatives(terms, full, cuts), compares=bool(_COMPARES.search(normalize(full))) and len(parts) > 1,

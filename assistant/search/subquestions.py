@@ -61,17 +61,40 @@ _PAIR = re.compile(r"(?:^|(?<=[，,：:；;。？?对在就的]))(?P<a>[^，,：
 
 def split_pair(text: str) -> list[str]:
     """"A和B分别…" as two questions, "A…" and "B…", each with the words around them; any other text as is."""
+    pair = _pair(text)
+    if pair is None:
+        return [readable(text).strip()]
+    before, a, b, tail = pair
+    return [f"{before}{side}{tail}？" for side in (a, b)]
+
+
+def pair_subjects(text: str) -> tuple[str, str] | None:
+    """The two things "A和B分别…" asks about (A, B), or None for any other text."""
+    pair = _pair(text)
+    return (pair[1], pair[2]) if pair else None
+
+
+def _pair(text: str) -> tuple[str, str, str, str] | None:
+    """"A和B分别…" read as (what comes before A, A, B, what follows B), or None."""
     simple = readable(text).strip()
     body = simple.rstrip("？?。")
     match = _PAIR.search(body)
     if not match or not _ASKS.search(match.group("rest")):
-        return [simple]
+        return None
     before, tail, rest = body[: match.start()], match.group("tail"), match.group("rest")
     if before.endswith("的") and tail:
         # 上海的慈善周和广州的慈善月: two things of two places, not two things of one (活动方案和活动总结).
-        return [simple]
+        return None
+    a, b = match.group("a"), match.group("b")
+    # 新建小区和老小区配养老用房的标准, 国道和乡道养护资金: the two things end in the same word (小区), or, two
+    # characters long, in the same character (道); what follows it in the second is said of both.
+    end = b.rfind(a[-2:], 0, len(b) - 2) + 2 if len(a) >= 2 else 1
+    if end < 3 and len(a) == 2 and len(b) > 2 and b[1] == a[1]:
+        end = 2
+    if end >= 2:
+        b, tail = b[:end], b[end:] + tail
     mid = f"，{match.group('mid')}" if match.group("mid") else ""
-    return [f"{before}{match.group(side)}{tail}{mid}{rest}？" for side in ("a", "b")]
+    return before, a, b, f"{tail}{mid}{rest}"
 
 
 # One ask of a list such as 谁来管、罚多少: a question word, or an A-not-A question (管不管).

@@ -70,3 +70,22 @@ def cn_numeral(value: int) -> str:
         return _CN_DIGITS[value]
     tens, ones = divmod(value, 10)
     return ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[ones] if ones else "")
+
+
+# A number as a text states it, with what it counts (15日, 十五日, 2.5万元); ordinals (第十五条) count nothing.
+_NUMERAL_CHARS = "零〇一二两三四五六七八九十百千万亿"
+_STATED_NUMBER = re.compile(rf"(?<![第.\d{_NUMERAL_CHARS}])(\d+(?:\.\d+)?(?:万|亿)?|[{_NUMERAL_CHARS}]+)([^\d{_NUMERAL_CHARS}]?)")
+
+
+def stated_values(text: str) -> frozenset[tuple[float, str]]:
+    """The numbers a text states, each with the character after it, by value whether written in digits or
+    numerals (十五日 and 15日 alike; 一次 and 一小时 apart)."""
+    values = set()
+    for match in _STATED_NUMBER.finditer(text):
+        token, unit = match.groups()
+        if token[0].isdigit():
+            scale = 1e4 if token.endswith("万") else 1e8 if token.endswith("亿") else 1.0
+            values.add((float(token.rstrip("万亿")) * scale, unit))
+        elif (value := chinese_number(token)) is not None:
+            values.add((value, unit))
+    return frozenset(values)
