@@ -253,3 +253,11 @@ def test_a_lexicon_word_only_inside_another_word_is_not_said() -> None:
     question = "2020年要求多少贫困人口脱贫"
     assert "被困" not in expansions(question, Segmenter.shared().boundaries(question))
     assert "被困" in expansions("电梯困人了怎么办", Segmenter.shared().boundaries("电梯困人了怎么办"))
+
+
+def test_reporting_up_is_reporting_and_a_grade_is_a_figure() -> None:
+    from assistant.text.numbers import FIGURE
+
+    assert "报告" in alternatives(("上报",), "出了事故多长时间内要上报")["上报"]
+    # 几级 is answered by 二级以上: a grade is a figure.
+    assert FIGURE.search("技术等级达到二级以上")
