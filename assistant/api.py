@@ -28,7 +28,7 @@ from assistant.search.analysis import ASKS_MEANING_PHRASE, MODAL_ASK, Part, Ques
 from assistant.search.followup import asked_with_previous, is_elliptical, own_words, rewrite
 from assistant.search.retrieval import Ranked, Retriever
 from assistant.search.scope import CatalogEntry, compares_versions, resolve_scope, title_place
-from assistant.search.subquestions import pair_subjects, split_asks, split_pair, split_questions, split_scoped
+from assistant.search.subquestions import pair_subjects, split_asks, split_pair, split_placed_pair, split_questions, split_scoped
 from assistant.text.normalize import normalize, readable, sanitize
 from embeddings.models import Embedder
 
@@ -363,6 +363,8 @@ class Assistant:
         if len(questions) < 2 and len(frame.parts) == 1 and len(frame.regions) < 2:
             questions = split_pair(frame.asked)
             pair = len(questions) == 2
+        if len(questions) < 2 and len(frame.regions) == 2:
+            questions = split_placed_pair(frame.asked, frame.regions)
         if len(questions) < 2 and len(frame.years) > 1:
             questions = split_scoped(frame.asked)
         if len(questions) < 2:

@@ -585,3 +585,17 @@ def test_a_version_without_the_asked_words_is_quoted_at_its_counterpart(tmp_path
     assert "集体参观一律免票" in answer.text
     assert ("免费或者其他优惠" in answer.text) == quoted
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+
+
+def test_two_things_each_with_its_own_place_are_asked_one_by_one() -> None:
+    from assistant.search.subquestions import split_placed_pair
+
+    assert split_placed_pair("甲省维修档案和乙省经营者的购销台账，分别至少要保存几年？", ("甲省", "乙省")) == [
+        "甲省维修档案，至少要保存几年？", "乙省经营者的购销台账，至少要保存几年？"]
+    # Two things sharing a word share what follows the second one's 的.
+    assert split_placed_pair("甲省养老机构和乙省养老机构的床位标准分别是多少", ("甲省", "乙省")) == [
+        "甲省养老机构的床位标准，是多少？", "乙省养老机构的床位标准，是多少？"]
+    # Two places asked the same thing are the region parts' job, not this split's.
+    assert split_placed_pair("甲省和乙省对新建小区的配建标准分别是多少？", ("甲省", "乙省")) == [
+        "甲省和乙省对新建小区的配建标准分别是多少？"]
+    assert split_placed_pair("甲省维修档案和购销台账分别保存几年？", ("甲省", "乙省")) == ["甲省维修档案和购销台账分别保存几年？"]

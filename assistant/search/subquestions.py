@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from assistant.text.normalize import readable
 from assistant.text.numbers import YEAR_MENTION
@@ -95,6 +96,36 @@ def _pair(text: str) -> tuple[str, str, str, str] | None:
         b, tail = b[:end], b[end:] + tail
     mid = f"，{match.group('mid')}" if match.group("mid") else ""
     return before, a, b, f"{tail}{mid}{rest}"
+
+
+# "广东A和浙江B，分别…": each thing named with its own place, the ask after 分别/各 shared.
+_PLACED_PAIR = re.compile(r"^(?P<a>.+?)[，,]?(?:和|与|跟|以及|及)(?P<b>.+?)[，,]?(?:分别|各自|各)(?P<rest>[^，,；;。]+)$")
+
+
+def split_placed_pair(text: str, places: Sequence[str]) -> list[str]:
+    """"广东的维修档案和浙江农药经营者的购销台账，分别保存几年？" as one question per place, each with its own thing
+    and the shared ask; the words after the second thing's 的 are said of both when the two things share a word
+    (北京养老机构和上海养老机构的床位标准). Any other text, or two places that name nothing of their own, as is."""
+    simple = readable(text).strip()
+    match = _PLACED_PAIR.match(simple.rstrip("？?。"))
+    if len(places) != 2 or not match or not _ASKS.search(match.group("rest")):
+        return [simple]
+    a, b, rest = match.group("a").rstrip("，,"), match.group("b"), match.group("rest")
+    named = [next((p for p in places if p in side), "") for side in (a, b)]
+    if not all(named) or named[0] == named[1] or any(p in a for p in places if p != named[0]):
+        return [simple]
+    own = [re.sub(r"[\W_]|的|在|对", "", side.replace(place, "")) for side, place in zip((a, b), named, strict=True)]
+    if any(len(o) < 2 for o in own):
+        return [simple]
+    head, of, tail = b.partition("的")
+    if of and tail and char_pairs(own[0]) & char_pairs(head.replace(named[1], "")):
+        a = f"{a}的{tail}"
+    return [f"{a}，{rest}？", f"{b}，{rest}？"]
+
+
+def char_pairs(text: str) -> set[str]:
+    """The text's two-character pieces."""
+    return {text[i:i + 2] for i in range(len(text) - 1)}
 
 
 # One ask of a list such as 谁来管、罚多少: a question word, or an A-not-A question (管不管).
