@@ -261,3 +261,25 @@ def test_reporting_up_is_reporting_and_a_grade_is_a_figure() -> None:
     assert "报告" in alternatives(("上报",), "出了事故多长时间内要上报")["上报"]
     # 几级 is answered by 二级以上: a grade is a figure.
     assert FIGURE.search("技术等级达到二级以上")
+
+
+def test_a_price_or_a_capital_asked_for_is_a_sum_of_money() -> None:
+    from assistant.search.analysis import AMOUNT, required_answer
+
+    assert required_answer("一张蚕种的售价是多少？") is AMOUNT
+    assert required_answer("注册资本最低要多少？") is AMOUNT
+    # 多少 followed by what it counts asks that count, whatever price the question speaks of.
+    assert required_answer("调整收费价格要多少业主同意？") is not AMOUNT
+
+
+def test_books_and_sheets_asked_for_are_counted_in_their_own_unit() -> None:
+    from assistant.search.analysis import required_answer
+
+    books = required_answer("一次最多能借几本书？")
+    assert books is not None and books.search("每次可借5本") and not books.search("每周开放70小时")
+    sheets = required_answer("每期最多试养多少张？")
+    assert sheets is not None and sheets.search("不得超过一千张")
+    # 本市 is no count of books.
+    from assistant.text.numbers import FIGURE
+
+    assert required_answer("多少本市户籍人员？") is FIGURE
