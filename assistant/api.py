@@ -248,8 +248,9 @@ class Assistant:
                     if whole is not None:
                         whole = dataclasses.replace(whole, said=said, asked_before=asked_before)
                         ranked, composed = self._attempt(whole, whole.parts[0].filters, limit, timings)
-                if composed is None and scoped is not None and len(framed.parts) == 1:
-                    # Not in the document the conversation is about: asked of the whole library.
+                if composed is None and scoped is not None and len(framed.parts) == 1 and not framed.stays:
+                    # Not in the document the conversation is about: asked of the whole library (but a later
+                    # question of the same message that names no place of its own stays in the first one's).
                     part = framed.parts[0]
                     ranked, composed = self._attempt(framed, part.filters, limit, timings)
                 found.results.append(ranked)
@@ -357,6 +358,7 @@ class Assistant:
         """One frame per question when the message asks several in a row (else none): each later question
         is read as a follow-up of the ones before it, so it keeps their document and topic."""
         questions = split_questions(frame.asked)
+        separate = len(questions) > 1
         if len(questions) < 2:
             questions = split_asks(frame.asked)
         pair = False
@@ -374,6 +376,12 @@ class Assistant:
         for question in questions:
             frames.append(self._frame(question, earlier, [], doc_ids=doc_ids, years=years, regions=regions))
             earlier.append({"role": "user", "content": question})
+        if separate:
+            # 龙门石窟门票多少钱？老人能免票吗？: a later question naming no place, year or document of its own is
+            # about what the first one was about.
+            frames[1:] = [dataclasses.replace(f, stays=True) if not (f.regions or f.years or f.uncovered
+                                                                     or any(p.filters.doc_ids for p in f.parts))
+                          else f for f in frames[1:]]
         if pair:
             subjects = pair_subjects(frame.asked)
             frames[1] = dataclasses.replace(frames[1], subject=normalize(subjects[1]) if subjects else "")

@@ -599,3 +599,14 @@ def test_two_things_each_with_its_own_place_are_asked_one_by_one() -> None:
     assert split_placed_pair("甲省和乙省对新建小区的配建标准分别是多少？", ("甲省", "乙省")) == [
         "甲省和乙省对新建小区的配建标准分别是多少？"]
     assert split_placed_pair("甲省维修档案和购销台账分别保存几年？", ("甲省", "乙省")) == ["甲省维修档案和购销台账分别保存几年？"]
+
+
+def test_a_later_question_naming_nothing_of_its_own_stays_in_the_first_ones_document(tmp_path) -> None:
+    site = ("# 甲市石窟保护条例\n\n2020年6月1日 甲市人民代表大会常务委员会通过\n\n<!-- INFO END -->\n\n"
+            "第一条 为了保护石窟，制定本条例。\n\n第二条 石窟景区内禁止刻划、涂污。\n\n第三条 本条例自2020年9月1日起施行。\n")
+    care = ("# 乙市养老服务条例\n\n2020年6月1日 乙市人民代表大会常务委员会通过\n\n<!-- INFO END -->\n\n"
+            "第一条 为了发展养老服务，制定本条例。\n\n第二条 六十周岁以上老年人乘坐公共交通工具免票。\n\n"
+            "第三条 本条例自2020年9月1日起施行。\n")
+    assistant = assistant_over(tmp_path, {"甲市石窟保护条例.md": site, "乙市养老服务条例.md": care})
+    answer = assistant.ask("甲市石窟保护条例里门票多少钱？六十岁以上老人能免票吗？")
+    assert all("乙市" not in c.title for c in answer.citations)

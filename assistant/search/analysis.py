@@ -412,6 +412,7 @@ class QuestionFrame:
     asked_before: str = ""  # the conversation's previous question (normalized), read with `said`
     subject: str = ""  # the thing one part of "A和B分别…" asks about (B), which the other part's answer may not name
     quoted: str = ""  # what the message's earlier part quoted (normalized): a sentence wholly in it is not quoted again
+    stays: bool = False  # a later question of a message, naming nothing of its own: not widened to the whole library
 
 
 def frame_question(asked: str, full: str, topic_words: Sequence[str], known_regions: Iterable[str] = (), *,
