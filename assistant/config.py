@@ -95,6 +95,7 @@ class AnswerWeights:
     # A sentence of an earlier version (or a repealed text) the question did not ask for: the current text
     # answers unless it does not speak to the question at all.
     earlier_version_penalty: float = 0.1
+    body_leads_bonus: float = 0.05  # a who-question: a sentence putting a government body in charge (…部门负责)
     breach_penalty: float = 0.1  # a penalty clause, for a question asking whether something is allowed
     # A follow-up is not answered with a sentence the previous answer already said: this share of its character
     # pairs found there makes it a repetition.

@@ -53,8 +53,16 @@ class TestIntentBonus:
 
     def test_who_needs_responsible_units_or_a_lead(self):
         assert intent_bonus(Intent.WHO, "培训护林员", chunk(responsible="市林业局"), WEIGHTS) == WEIGHTS.unit_bonus
-        assert intent_bonus(Intent.WHO, "市林业局牵头培训护林员", chunk(), WEIGHTS) == WEIGHTS.unit_bonus
+        assert intent_bonus(Intent.WHO, "护林员由林场负责培训", chunk(), WEIGHTS) == WEIGHTS.unit_bonus
         assert intent_bonus(Intent.WHO, "培训护林员", chunk(), WEIGHTS) == 0.0
+
+    def test_who_prefers_a_government_body_put_in_charge(self):
+        both = WEIGHTS.unit_bonus + WEIGHTS.body_leads_bonus
+        assert intent_bonus(Intent.WHO, "市林业局牵头培训护林员", chunk(), WEIGHTS) == both
+        assert intent_bonus(Intent.WHO, "市交通行政主管部门负责轨道交通运营管理", chunk(), WEIGHTS) == both
+        assert intent_bonus(Intent.WHO, "市民政局是本市殡葬管理的主管机关", chunk(), WEIGHTS) == both
+        # A company in charge of a task is a unit, not a government body.
+        assert intent_bonus(Intent.WHO, "运营单位负责车站的日常管理", chunk(), WEIGHTS) == WEIGHTS.unit_bonus
 
     def test_what_has_no_bonus(self):
         assert intent_bonus(Intent.WHAT, "新建扶贫车间10个", chunk(), WEIGHTS) == 0.0

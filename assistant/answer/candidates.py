@@ -86,6 +86,9 @@ CONTINUES = re.compile(r"(?:逾期|拒不|情节严重|情节较重|情节特别
 _ORDINAL_MARK = re.compile(r"第[一二三四五六七八九十百\d]+")
 # A sentence that names who does or heads a task: 负责, 牵头, or 监督机构是重庆市经济委员会.
 _LEADS = re.compile(r"负责|牵头|是[^，。；,;]{0,16}(?:委员会|部门|局|厅|办公室|人民政府|机关|中心)")
+# A government body put in charge in so many words: 市交通行政主管部门负责…, 公安机关负责….
+_BODY_LEADS = re.compile(r"(?:部门|机关|人民政府|委员会|局|厅)(?:[^，。；,;]{0,4})(?:负责|主管|牵头|统一管理|监督管理|实施监督)"
+                         r"|(?:部门|机关|人民政府|委员会|局|厅)是[^，。；,;]{0,16}(?:主管|管理)(?:机关|部门)")
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,10 @@ def intent_bonus(intent: Intent, sentence: str, chunk: Chunk, weights: AnswerWei
     if intent == Intent.WHEN:
         return weights.date_bonus if DATE.search(sentence) else 0.0
     if intent == Intent.WHO:
-        return weights.unit_bonus if chunk.responsible or _LEADS.search(sentence) else 0.0
+        bonus = weights.unit_bonus if chunk.responsible or _LEADS.search(sentence) else 0.0
+        # 归哪个部门管: a government body that the sentence itself puts in charge answers it, more than a
+        # provision whose heading speaks of the task.
+        return bonus + (weights.body_leads_bonus if _BODY_LEADS.search(sentence) else 0.0)
     return 0.0
 
 
