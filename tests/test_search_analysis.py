@@ -142,3 +142,12 @@ def test_a_phone_number_asked_for_is_digits():
     asked = required_answer("投诉举报电话是多少？")
     assert asked.search("举报电话为12345") and not asked.search("设立三条举报热线")
     assert required_answer("服务热线号码是什么").search("拨打96110")
+
+
+def test_a_hotline_number_is_a_topic_word_and_a_year_or_small_number_is_not() -> None:
+    from assistant.search.analysis import question_terms
+
+    assert question_terms(["999", "急救", "电话"], (), (), "999急救电话是哪个机构的") == ["999", "急救", "电话"]
+    assert question_terms(["2020", "120", "急救", "电话"], (), (), "2020年120急救电话") == ["120", "急救", "电话"]
+    # A number that is not one to call is a value, not a topic word.
+    assert question_terms(["扶贫车间", "300"], (), (), "扶贫车间300个") == ["扶贫车间"]

@@ -194,14 +194,20 @@ def question_terms(terms: Sequence[str], years: tuple[int, ...], regions: tuple[
         if asked.count(negated) == asked.count(said):
             drop.update({negated, negated + match.group(2)} if match.group(2) else {negated})
     out: list[str] = []
+    called = bool(_CALLED.search(asked))
     for term in terms:
-        if term in drop or term.isdigit() or term in out or ORDINAL_ITEM.fullmatch(term) or _QUESTION_WORD.fullmatch(term) \
+        # A bare number is no topic word, except a number to call (999急救电话, 12345热线).
+        if term.isdigit() and not (called and _HOTLINE.fullmatch(term)):
+            continue
+        if term in drop or term in out or ORDINAL_ITEM.fullmatch(term) or _QUESTION_WORD.fullmatch(term) \
                 or _VERSION_WORD.fullmatch(term) or _FILLER.fullmatch(term) or _COMPARES.fullmatch(term):
             continue
         out.append(term)
     return out
 
 
+_HOTLINE = re.compile(r"(?!(?:19|20)\d{2}$)\d{3,6}")
+_CALLED = re.compile(r"电话|热线|号码|拨打|呼叫")
 _WHICH_BODY = re.compile(r"(?:哪个|哪些|什么|哪一个|哪家|哪一级|哪级)(机关|单位|机构|组织)")
 _JUDGED = re.compile(r"(合规|合法|违法|违规|正常|合理|允许)(?:吗|不|么|没有|呢)")
 _HOW_RULED = re.compile(r"(?:怎么|如何|怎样|咋)(限制|规定|要求|管理|安排|处理|约束|规范)")
