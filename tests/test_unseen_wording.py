@@ -216,3 +216,11 @@ def test_each_part_of_a_comparison_keeps_to_its_share_of_the_answer(tmp_path):
     answer = parks.ask("山东和河南新建城市公园配套公共厕所的标准分别是多少？")
     assert "二十平方米" in answer.text and "三十平方米" in answer.text
     assert len(answer.text) <= 200
+
+
+def test_in_what_circumstances_asks_for_a_list() -> None:
+    from assistant.search.analysis import frame_question
+
+    assert frame_question("什么情况下可以动用储备粮", "什么情况下可以动用储备粮", ["动用", "储备粮"]).asks_list
+    assert frame_question("何种情形下可以延期", "何种情形下可以延期", ["延期"]).asks_list
+    assert not frame_question("储备粮由谁动用", "储备粮由谁动用", ["储备粮", "动用"]).asks_list
