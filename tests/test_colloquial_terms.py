@@ -283,3 +283,7 @@ def test_books_and_sheets_asked_for_are_counted_in_their_own_unit() -> None:
     from assistant.text.numbers import FIGURE
 
     assert required_answer("多少本市户籍人员？") is FIGURE
+
+
+def test_meeting_conditions_is_said_as_conforming_to_them() -> None:
+    assert {"符合", "具备"} <= set(alternatives(("满足",), "申请许可证需要满足什么条件")["满足"])
