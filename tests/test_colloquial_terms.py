@@ -287,3 +287,7 @@ def test_books_and_sheets_asked_for_are_counted_in_their_own_unit() -> None:
 
 def test_meeting_conditions_is_said_as_conforming_to_them() -> None:
     assert {"符合", "具备"} <= set(alternatives(("满足",), "申请许可证需要满足什么条件")["满足"])
+
+
+def test_a_karaoke_bar_is_an_entertainment_venue() -> None:
+    assert "歌舞娱乐场所" in alternatives(("ktv",), "学校门口能开ktv吗")["ktv"]
