@@ -291,3 +291,7 @@ def test_meeting_conditions_is_said_as_conforming_to_them() -> None:
 
 def test_a_karaoke_bar_is_an_entertainment_venue() -> None:
     assert "歌舞娱乐场所" in alternatives(("ktv",), "学校门口能开ktv吗")["ktv"]
+
+
+def test_a_lease_term_is_said_in_full() -> None:
+    assert "租赁期限" in alternatives(("租期",), "租期最长能签多少年")["租期"]
