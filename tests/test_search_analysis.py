@@ -108,6 +108,10 @@ def test_focus_term_is_the_topic_word_nearest_before_the_question_phrase():
     ("哪个部门印发的通知", "issuer"),
     ("方案由谁发布", "issuer"),
     ("扶贫车间建设多少个", ""),
+    ("这个文件的发文单位是谁", "issuer"),
+    # A text about the bodies that make rules: 制定机关 is its topic, not the question's ask.
+    ("审查中可以要求制定机关做什么", ""),
+    ("对制定机关瞒报、迟报的怎么处理", ""),
 ])
 def test_metadata_kind(question, kind):
     assert metadata_kind(question) == kind
