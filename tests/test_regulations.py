@@ -305,3 +305,15 @@ def test_parts_chapters_and_sections_nest_and_articles_keep_their_paragraphs():
     assert by_article["第二条"].section == ("第一编 总则", "第一章 一般规定", "第二节 职责", "第二条")
     assert "（二）监督" in by_article["第二条"].text
     assert by_article["第三条"].section == ("第二编 附则", "第三条")
+
+
+def test_a_special_economic_zone_is_the_place_its_title_begins_with() -> None:
+    from assistant.search.scope import CatalogEntry, resolve_scope, title_core, title_place
+
+    assert title_place("深圳经济特区测试条例") == "深圳"
+    assert title_core("深圳经济特区测试条例") == ("测试", "条例")
+    catalog = [CatalogEntry("sz", "深圳经济特区测试条例", "广东", "current", ""),
+               CatalogEntry("zz", "郑州市市容条例", "河南", "current", "")]
+    # Another city's text of the same name is not the one a question names.
+    assert not resolve_scope("郑州市测试条例对床位有什么要求", catalog, ()).doc_ids
+    assert resolve_scope("深圳测试条例对床位有什么要求", catalog, ()).doc_ids == ("sz",)

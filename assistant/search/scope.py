@@ -12,7 +12,6 @@ from assistant.text.regions import cities_named
 
 KINDS = ("条例", "办法", "规定", "细则", "意见", "方案", "要点", "通知", "规划", "批复", "决定", "计划", "纲要", "措施")
 _WRAPPER = re.compile(r"中华人民共和国|实施|关于|印发|《|》|的")
-_PLACE = re.compile(r"^(?:[\u4e00-\u9fff]{2,3}?(?:省|市|自治区|特别行政区)){1,2}")
 OLDER = re.compile(r"旧版|老版|原版|原来的|以前的|之前的|修订前|修改前|修正前|过去的|早先")
 NEWER = re.compile(r"新版|现行|最新|修订后|修改后|修正后|现在的")
 # "2019年修改前": the year of an amendment, naming the version on one side of it (not a year of the topic).
@@ -187,7 +186,7 @@ def _candidates(question: str, catalog: Sequence[CatalogEntry]) -> list[CatalogE
     return [catalog[i] for i in sorted(found)]
 
 
-_PLACE = re.compile(r"^([\u4e00-\u9fff]{2,6}?)(?:省|市|自治区|自治州|县)")
+_PLACE = re.compile(r"^([\u4e00-\u9fff]{2,6}?)(?:省|市|经济特区|自治区|自治州|县)")
 
 
 def title_place(title: str) -> str:
