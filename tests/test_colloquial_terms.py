@@ -295,3 +295,10 @@ def test_a_karaoke_bar_is_an_entertainment_venue() -> None:
 
 def test_a_lease_term_is_said_in_full() -> None:
     assert "租赁期限" in alternatives(("租期",), "租期最长能签多少年")["租期"]
+
+
+def test_everyday_words_for_pigeon_lofts_live_poultry_medicine_and_overhauls() -> None:
+    assert "鸽舍" in alternatives(("鸽子棚",), "阳台外面搭了个鸽子棚")["鸽子棚"]
+    assert "活畜禽" in alternatives(("活鸡",), "菜市场能卖活鸡吗")["活鸡"]
+    assert "用药" in alternatives(("喂药",), "老师能给孩子喂药吗")["喂药"]
+    assert "修理" in alternatives(("大修",), "电梯大修的钱谁出")["大修"]
