@@ -46,6 +46,9 @@ def test_an_article_names_articles_items_and_paragraphs_of_its_own_document():
     # Another law's articles, and an article's own number, are not references to this document.
     assert references("依照《测试法》第十二条处理") == []
     assert references("第二十条 游客应当文明游园") == []
+    # Once a text has said which rules it means, 违反第九条 names its own article as well.
+    assert references("违反第九条规定的，责令改正，处一百元罚款") == [Reference("第九条")]
+    assert references("依照《测试法》第十二条，违反《测试法》第十三条的") == []
 
 
 def test_a_named_item_or_paragraph_is_read_with_its_lead_in():

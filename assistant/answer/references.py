@@ -16,7 +16,8 @@ from assistant.text.numbers import ITEM_LINE, small_number
 _NUM = "[〇一二三四五六七八九十百零]+"
 # 本条例第九条第一项, and the articles listed after it (、第十条, 和第十二条第二款).
 REFERENCE = re.compile(
-    rf"本(?:条例|办法|规定|细则|决定|法)(第{_NUM}条(?:之{_NUM})?(?:第{_NUM}[款项](?:、第{_NUM}[款项])*)?"
+    # 违反本条例第九条…, and 违反第九条… once the text has said which rules it means.
+    rf"(?:本(?:条例|办法|规定|细则|决定|法)|(?<=违反))(第{_NUM}条(?:之{_NUM})?(?:第{_NUM}[款项](?:、第{_NUM}[款项])*)?"
     rf"(?:(?:、|和|或者|以及|至)第{_NUM}条(?:之{_NUM})?(?:第{_NUM}[款项](?:、第{_NUM}[款项])*)?)*)")
 _ONE = re.compile(rf"(第{_NUM}条(?:之{_NUM})?)((?:第{_NUM}[款项](?:、第{_NUM}[款项])*)?)")
 _ITEM = re.compile(rf"第({_NUM})项")
