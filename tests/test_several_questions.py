@@ -305,6 +305,9 @@ def test_titles_and_adoption_records_answer_only_questions_about_them():
     assert ASKS_ADOPTION.search("那是谁批准的") and not ASKS_ADOPTION.search("会议多久开一次")
     assert ASKS_KINDS_OF.search("档案分哪几类") and ENUMERATES.search("档案分为规划档案、工程档案和资料档案")
     assert not ASKS_KINDS_OF.search("申请要带哪些材料")
+    # Two kinds are named with 和: 保护区分为一级保护区和二级保护区.
+    assert ENUMERATES.search("水源保护区分为一级保护区和二级保护区")
+    assert not ENUMERATES.search("应当会同有关部门和单位制定方案")
 
 
 def test_who_questions_focus_on_the_act_asked_about():

@@ -23,8 +23,8 @@ DATE = re.compile(
 NUMBER = re.compile(
     r"\d+(?:\.\d+)?\s*(?:万|亿)?(?:个|项|%|％|人|户|元|亩|家|所|名|次|期|公里|千米|批|条|座|类|年|倍|处|村|县|乡|°)"
     r"|第[一二三四五六七八九十百\d]+|[一二三四五六七八九十两]+(?:个|项|类|批|条|是|大)|\d+(?:\.\d+)?万")
-# A sentence that names the kinds of something in one breath: 档案分为勘测规划档案、建设工程档案和….
-ENUMERATES = re.compile(r"(?:分为|分成|包括|包含|分别是)[^。；：:]{1,30}、")
+# A sentence that names the kinds of something in one breath: 档案分为勘测规划档案、建设工程档案和…, 分为一级和二级.
+ENUMERATES = re.compile(r"(?:分为|分成|包括|包含|分别是)[^。；：:]{1,30}、|(?:分为|分成)[^。；：:，,]{1,20}(?:和|与|及)")
 # A line of a regulation's adoption record (2000年9月22日 …会议通过): an answer only to questions about it.
 ADOPTION_LINE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日[^。]{0,80}(?:会议|常务委员会|人民政府)[^。]{0,80}"
                            r"(?:通过|修正|修订|批准|公布|决定)")
