@@ -302,3 +302,8 @@ def test_everyday_words_for_pigeon_lofts_live_poultry_medicine_and_overhauls() -
     assert "活畜禽" in alternatives(("活鸡",), "菜市场能卖活鸡吗")["活鸡"]
     assert "用药" in alternatives(("喂药",), "老师能给孩子喂药吗")["喂药"]
     assert "修理" in alternatives(("大修",), "电梯大修的钱谁出")["大修"]
+
+
+def test_a_term_defined_after_another_name_for_it_is_the_term_defined() -> None:
+    assert defines_asked_term("(四)湿垃圾,即易腐垃圾,是指食材废料、剩菜剩饭", normalize("湿垃圾指的是什么"))
+    assert not defines_asked_term("(二)有害垃圾,是指废电池、废灯管", normalize("湿垃圾指的是什么"))

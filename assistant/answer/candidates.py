@@ -36,8 +36,9 @@ DEFINES = re.compile(r"所称|是指|指的是|包括[^，。；]{0,4}(?:和|、
 NEGATED_CONDITION = re.compile(r"(?:未|没有|没|无|非|不是)(?!得)")
 # The term a definition defines: 本条例所称X，是指… / （三）X，是指….
 DEFINED_TERMS = (re.compile(r"所(?:称|说的?)([^，,。；;:：]{2,24}?)[，,]?(?:是指|系指|指)"),
-                 re.compile(r"^(?:[(（][一二三四五六七八九十]{1,3}[)）])?([^，,。；;:：]{2,24}?)(?:[，,]?(?:是指|系指)|"
-                            + _COMMA_MEANS + ")"))
+                 # 湿垃圾，即易腐垃圾，是指…: another name may stand between the term and what it means.
+                 re.compile(r"^(?:[(（][一二三四五六七八九十]{1,3}[)）])?([^，,。；;:：]{2,24}?)"
+                            r"(?:[，,](?:即|也称|又称|简称)[^，,。；;]{1,16})?(?:[，,]?(?:是指|系指)|" + _COMMA_MEANS + ")"))
 
 
 # A clause that punishes a breach: 违反本条例规定…的，处…罚款.
