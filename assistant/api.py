@@ -219,8 +219,8 @@ class Assistant:
             scoped = self._scoped_frame(framed, documents, years=years, regions=regions) \
                 if documents and not doc_ids else None
             asked = scoped or framed
-            earlier = " ".join(normalize(c.text) for c in found.citations)
-            if framed.subject and earlier and framed.subject not in earlier:
+            earlier = " ".join(normalize(c.text) for c in found.citations) if framed.subject else ""
+            if earlier and framed.subject not in earlier:
                 # 新建小区和老小区…分别: the provision that answered the one, naming nothing of the other, does not
                 # answer the other as well.
                 asked = dataclasses.replace(asked, quoted=earlier)

@@ -106,6 +106,11 @@ def assistant_over(folder: Path, files: dict[str, str], config=None):
     return Assistant.load(folder / "index", embedder=FakeEmbedder(), config=config or AskConfig())
 
 
+def turns(question: str, answer: str) -> list[dict]:
+    """A chat history of one question and its answer."""
+    return [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
+
+
 @pytest.fixture(scope="session")
 def fake_assistant(fake_index):
     from assistant.api import Assistant

@@ -7,7 +7,7 @@ from assistant.answer.candidates import states_only_said_values
 from assistant.search.analysis import DURATION, required_answer
 from assistant.search.subquestions import pair_subjects, split_pair
 from assistant.text.numbers import FIGURE, stated_values
-from tests.conftest import assistant_over
+from tests.conftest import assistant_over, turns
 
 LAW = ("# 测试市援助服务条例\n\n2020年6月1日 测试市人民代表大会常务委员会通过\n\n<!-- INFO END -->\n\n"
        "第一条 为了规范援助服务，制定本条例。\n\n"
@@ -17,10 +17,6 @@ LAW = ("# 测试市援助服务条例\n\n2020年6月1日 测试市人民代表�
        "第五条 新建住宅区应当按照每百户不少于二十平方米的标准配套建设服务用房。\n\n"
        "第六条 已建成住宅区应当按照每百户不少于十五平方米的标准配置服务用房。\n\n"
        "第七条 本条例自2020年9月1日起施行。\n")
-
-
-def _turns(question: str, answer: str) -> list[dict]:
-    return [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
 
 
 def test_numbers_are_read_by_value_with_what_they_count() -> None:
@@ -41,7 +37,7 @@ def test_a_sentence_with_only_the_figures_already_said_restates_them() -> None:
 
 def test_a_follow_up_is_not_answered_with_the_figure_just_given(tmp_path) -> None:
     assistant = assistant_over(tmp_path, {"测试市援助服务条例.md": LAW})
-    history = _turns("测试市援助机构决定不给我援助，我不服怎么办？",
+    history = turns("测试市援助机构决定不给我援助，我不服怎么办？",
                      "可以自收到决定之日起15日内向主管部门申请复查。")
     answer = assistant.ask("那主管部门收到申请人的复查申请后多久复查完？", history)
     assert not answer.abstained
@@ -86,6 +82,6 @@ def test_a_follow_up_about_another_thing_is_answered_in_the_unit_its_text_uses(t
            "第三条 户外广告许可期限不得超过五年；临时户外广告许可期限最长不得超过二十日。\n\n"
            "第四条 本条例自2020年9月1日起施行。\n")
     assistant = assistant_over(tmp_path, {"测试市广告管理条例.md": law})
-    history = _turns("测试市户外广告许可期限最长几年？", "户外广告许可期限不得超过五年。")
+    history = turns("测试市户外广告许可期限最长几年？", "户外广告许可期限不得超过五年。")
     answer = assistant.ask("临时的呢？", history)
     assert "二十日" in answer.text

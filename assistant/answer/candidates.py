@@ -307,10 +307,11 @@ def score_candidates(store: IndexStore, forms: FormsCache, rows: Sequence[int], 
     for rank, row, chunk, index, s_start, s_end, norm in sentences:
         if required is not None and not required.search(norm):
             continue
-        if said and (repeats(bare := ARTICLE.sub("", norm, count=1).strip(), said, weights.repeated_share)
-                     or repeats(bare, covered, weights.covered_share)):
+        # Repetition is judged on the sentence without its article number.
+        bare = ARTICLE.sub("", norm, count=1).strip() if said or quoted else norm
+        if said and (repeats(bare, said, weights.repeated_share) or repeats(bare, covered, weights.covered_share)):
             continue
-        if quoted and repeats(ARTICLE.sub("", norm, count=1).strip(), quoted, 1.0):
+        if quoted and repeats(bare, quoted, 1.0):
             continue
         if said and required is not None and states_only_said_values(norm, required, said_values) \
                 and repeats(bare, covered, weights.restated_share):

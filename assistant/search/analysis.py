@@ -302,8 +302,6 @@ PENALTY = re.compile(r"罚款|罚金|处[^，。；]{0,20}?元|警告|吊销|没
 _ASKS_FIGURE = re.compile(r"多少|(?<!哪)几(?!乎)")
 
 
-
-
 def _states_time(kind: re.Pattern[str]) -> bool:
     """The kind of value is a length of time in some unit (几小时, 几个月, 几年, 几天)."""
     return kind is DURATION or any(kind.search(f"三{unit}") for unit in ("小时", "个月", "年", "日"))

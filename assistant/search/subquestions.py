@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.text.normalize import readable
+from assistant.text.normalize import char_bigrams, readable
 from assistant.text.numbers import YEAR_MENTION
 from assistant.text.regions import cities_named, provinces_in
 
@@ -118,14 +118,9 @@ def split_placed_pair(text: str, places: Sequence[str]) -> list[str]:
     if any(len(o) < 2 for o in own):
         return [simple]
     head, of, tail = b.partition("的")
-    if of and tail and char_pairs(own[0]) & char_pairs(head.replace(named[1], "")):
+    if of and tail and char_bigrams(own[0]) & char_bigrams(head.replace(named[1], "")):
         a = f"{a}的{tail}"
     return [f"{a}，{rest}？", f"{b}，{rest}？"]
-
-
-def char_pairs(text: str) -> set[str]:
-    """The text's two-character pieces."""
-    return {text[i:i + 2] for i in range(len(text) - 1)}
 
 
 # One ask of a list such as 谁来管、罚多少: a question word, or an A-not-A question (管不管).
