@@ -307,3 +307,13 @@ def test_everyday_words_for_pigeon_lofts_live_poultry_medicine_and_overhauls() -
 def test_a_term_defined_after_another_name_for_it_is_the_term_defined() -> None:
     assert defines_asked_term("(四)湿垃圾,即易腐垃圾,是指食材废料、剩菜剩饭", normalize("湿垃圾指的是什么"))
     assert not defines_asked_term("(二)有害垃圾,是指废电池、废灯管", normalize("湿垃圾指的是什么"))
+
+
+def test_everyday_words_reach_the_words_of_the_rules() -> None:
+    found = alternatives(("山林", "电打鱼", "随手扔", "泄露", "白送", "租出去"), "山林归谁")
+    assert "林地" in found["山林"]
+    assert "电鱼" in found["电打鱼"]
+    assert "随意抛弃" in found["随手扔"]
+    assert "保密" in found["泄露"]
+    assert "赠品" in found["白送"]
+    assert "出租" in found["租出去"]
